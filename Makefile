@@ -1,0 +1,92 @@
+# logward — GNU make + pkg-config.  See README.md.
+#
+#   make            build build/logward
+#   make check      build and run every test suite (last line: N passed, N failed)
+#   make demo       install missing build deps, build, run the bundled example
+#   make SANITIZE=1 check   the same with ASan + UBSan
+#   make CI=true    warnings are errors (set by .ci/run)
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+BUILD    ?= build
+PKGS     := libpcre2-8
+
+VERSION  := 0.1.0
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 \
+            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
+            -DLOGWARD_VERSION='"$(VERSION)"'
+CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+ifneq ($(filter true 1 yes,$(CI) $(WERROR)),)
+CFLAGS   += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+BUILD    := build-san
+endif
+
+SRCS     := $(sort $(wildcard src/*.c))
+LIBSRCS  := $(filter-out src/main.c,$(SRCS))
+OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
+LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
+UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check unit golden compat demo deps clean bench lint-src
+all: $(BUILD)/logward
+
+$(BUILD)/logward: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/liblogward.a: $(LIBOBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogward.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Isrc $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
+	    $(LDFLAGS) $(BUILD)/liblogward.a $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
+
+-include $(OBJS:.o=.d)
+
+# Every suite appends "PASS name" / "FAIL name" lines to $(BUILD)/results;
+# tests/lib/summary prints the totals as the last line.
+check: $(BUILD)/logward $(UNITBINS)
+	@rm -f $(BUILD)/results
+	@tests/lib/run-unit $(BUILD) $(UNITBINS)
+	@tests/golden/run $(BUILD)
+	@tests/compat/run $(BUILD)
+	@tests/cli/run $(BUILD)
+	@tests/lib/summary $(BUILD)/results
+
+unit: $(UNITBINS)
+	@rm -f $(BUILD)/results; tests/lib/run-unit $(BUILD) $(UNITBINS); tests/lib/summary $(BUILD)/results
+golden: $(BUILD)/logward
+	@rm -f $(BUILD)/results; tests/golden/run $(BUILD); tests/lib/summary $(BUILD)/results
+compat: $(BUILD)/logward
+	@rm -f $(BUILD)/results; tests/compat/run $(BUILD); tests/lib/summary $(BUILD)/results
+
+deps:
+	scripts/deps build
+
+demo:
+	scripts/deps build
+	$(MAKE) --no-print-directory all
+	@echo
+	@echo '== logward check -c etc/logward.conf tests/data/loghub-openssh-LabSZ.log'
+	@echo
+	@$(BUILD)/logward check -c etc/logward.conf tests/data/loghub-openssh-LabSZ.log
+
+# Banned unsafe functions (curl style).
+lint-src:
+	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|gets|strtok)\s*\(' src/*.c src/*.h
+
+clean:
+	rm -rf build build-san

@@ -1,0 +1,66 @@
+/*
+ * xmem — abort-on-OOM wrappers.
+ */
+#include "xmem.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+oom(size_t n)
+{
+	fprintf(stderr, "logward: out of memory (%zu bytes)\n", n);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom(n);
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom(nmemb * size);
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t nmemb, size_t size)
+{
+	void *q;
+
+	if (size != 0 && nmemb > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	q = realloc(p, nmemb * size ? nmemb * size : 1);
+	if (q == NULL)
+		oom(nmemb * size);
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xmemdup0(s, strlen(s));
+}
+
+char *
+xmemdup0(const void *p, size_t n)
+{
+	char *s = xmalloc(n + 1);
+
+	if (n)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}

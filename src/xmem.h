@@ -1,0 +1,15 @@
+/*
+ * xmem — allocation that aborts on out-of-memory, so call sites stay clean.
+ */
+#ifndef LOGWARD_XMEM_H
+#define LOGWARD_XMEM_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);		/* returns owned memory */
+void *xcalloc(size_t nmemb, size_t size);	/* returns owned, zeroed memory */
+void *xreallocarray(void *p, size_t nmemb, size_t size); /* takes and returns ownership */
+char *xstrdup(const char *s);		/* returns an owned copy */
+char *xmemdup0(const void *p, size_t n);	/* owned copy of n bytes plus a NUL */
+
+#endif
