@@ -42,7 +42,7 @@ xreallocarray(void *p, size_t nmemb, size_t size)
 
 	if (size != 0 && nmemb > SIZE_MAX / size)
 		oom(SIZE_MAX);
-	q = realloc(p, nmemb * size ? nmemb * size : 1);
+	q = realloc(p, nmemb != 0 && size != 0 ? nmemb * size : 1);
 	if (q == NULL)
 		oom(nmemb * size);
 	return q;

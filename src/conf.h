@@ -1,0 +1,136 @@
+/*
+ * conf — the configuration: tenshi syntax (set directives, queues, rules,
+ * groups, include/includedir) plus logward's extensions.
+ *
+ * conf_load reads a file and everything it includes, collecting every
+ * error and warning with its file and line (conf->diags) instead of
+ * stopping at the first, so `logward lint` can list them all.
+ */
+#ifndef LOGWARD_CONF_H
+#define LOGWARD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cron.h"
+#include "match.h"
+
+enum rule_kind {
+	RULE_QUEUE,		/* file into the listed queues */
+	RULE_TRASH,		/* builtin: drop */
+	RULE_REPEAT,		/* builtin: credit the host's previous line */
+	RULE_GROUP,		/* builtin: message prefilter until group_end */
+	RULE_GROUP_HOST,	/* builtin: host prefilter until group_end */
+};
+
+struct rule_target {
+	size_t		 queue;		/* index into conf->queues */
+	unsigned	 esc;		/* escalation number, 0 = none */
+};
+
+struct rule {
+	enum rule_kind	 kind;
+	struct regex	 re;		/* the pattern */
+	struct rule_target *targets;	/* owned, RULE_QUEUE only */
+	size_t		 ntargets;
+	unsigned	 max_esc;	/* escalation number of the last target, 0 if none */
+	char		*qlist;		/* owned: the queue list as written */
+	size_t		 skip;		/* groups: index of the first rule after group_end */
+	const char	*file;		/* borrowed from conf->files */
+	int		 line;		/* line in file */
+	bool		 trailing_blank; /* the regex ended in blanks that were stripped */
+};
+
+struct threshold {
+	struct regex	 re;		/* masked messages this applies to */
+	unsigned long	 count;		/* entries with fewer lines are dropped */
+};
+
+struct queue_def {
+	char		*name;		/* owned */
+	char		*from;		/* owned: From header and envelope sender */
+	char		*to;		/* owned: recipients, comma list, "pager:" stripped */
+	char		*sched;		/* owned: "now" or the cron spec as written */
+	struct cron	 cron;		/* parsed schedule unless now */
+	bool		 now;		/* immediate queue */
+	bool		 pager;		/* pager layout */
+	bool		 csv;		/* the special csv queue (set csv) */
+	char		*subject;	/* owned, NULL = global subject */
+	struct threshold *thr;		/* owned array */
+	size_t		 nthr;
+	char		**filter;	/* owned argv (NULL-terminated), or NULL */
+	char		**program;	/* csv: owned argv of the csv program */
+	const char	*file;		/* where it was defined */
+	int		 line;
+};
+
+struct logprefix {
+	struct regex	 re;		/* capture 1 = host */
+	const char	*file;
+	int		 line;
+};
+
+enum diag_level { DIAG_WARNING, DIAG_ERROR };
+
+struct diag {
+	enum diag_level	 level;
+	const char	*file;		/* borrowed from conf->files, may be NULL */
+	int		 line;		/* 0 when not about one line */
+	char		*msg;		/* owned */
+};
+
+struct strlist {
+	char		**v;		/* owned strings */
+	size_t		 n;
+};
+
+struct conf {
+	struct strlist	 logfiles;	/* set logfile */
+	struct strlist	 fifos;		/* set fifo */
+	struct strlist	 listens;	/* set listen */
+	char		*pidfile;
+	char		*uid, *gid;
+	unsigned	 sleep;		/* seconds between queue checks */
+	unsigned	 limit;		/* lines per host in a report, 0 = no limit */
+	unsigned	 pager_limit;	/* lines per host in a pager report */
+	unsigned	 mailtimeout;	/* seconds */
+	char		*mask;		/* replacement for captured text */
+	size_t		 masklen;
+	char		*mailserver;	/* host[:port] */
+	char		*subject;	/* default subject */
+	bool		 hidepid;
+	bool		 resolve;
+	bool		 sort_ascending;
+	size_t		 max_line;	/* longer lines are cut and marked */
+	size_t		 max_entries;	/* distinct entries per queue */
+	struct logprefix *prefixes;	/* owned array */
+	size_t		 nprefixes;
+	struct queue_def *queues;	/* owned array, definition order */
+	size_t		 nqueues;
+	struct rule	*rules;		/* owned array, config order */
+	size_t		 nrules;
+	struct strlist	 files;		/* every config file read (interned names) */
+	struct diag	*diags;		/* owned array */
+	size_t		 ndiags;
+	size_t		 nerrors;
+};
+
+/* Loads path and its includes into c (which it initialises).  Returns 0,
+ * or -1 when there was at least one error; c->diags holds every error and
+ * warning either way and c must be freed with conf_free. */
+int	conf_load(struct conf *c, const char *path);
+void	conf_free(struct conf *c);
+
+/* Index of the queue named name, or -1. */
+long	conf_queue_find(const struct conf *c, const char *name);
+
+/* Prints diagnostics ("FILE:LINE: error: MSG"); warnings only if
+ * with_warnings. */
+void	conf_print_diags(const struct conf *c, FILE *fp, bool with_warnings);
+
+/* Splits s on blanks into an owned NULL-terminated argv. */
+char	**conf_split_argv(const char *s);
+void	conf_free_argv(char **argv);
+
+#endif

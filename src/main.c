@@ -1,0 +1,635 @@
+/*
+ * main — start-up and sub-command dispatch: check, explain, lint.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "lines.h"
+#include "log.h"
+#include "match.h"
+#include "record.h"
+#include "report.h"
+#include "rules.h"
+#include "str.h"
+#include "xmem.h"
+
+#define DEFAULT_CONF	"/etc/logward/logward.conf"
+#define MAX_FILTER_OUT	(64 * 1024 * 1024)
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: logward COMMAND [OPTIONS]\n"
+	    "\n"
+	    "commands:\n"
+	    "  check   [-c CONF] [--now TIME] [--hostname NAME] [FILE...|-]\n"
+	    "          read the files (default: the config's logfiles) from the\n"
+	    "          beginning once and print every non-empty queue's mail to\n"
+	    "          stdout, as an mbox stream, in queue definition order\n"
+	    "  explain [-c CONF] [LINE...]\n"
+	    "          show how each line (or each line of stdin) is parsed,\n"
+	    "          which rule takes it, its queues and masked text\n"
+	    "  lint    [-c CONF]\n"
+	    "          report every error and warning of the configuration;\n"
+	    "          exit 1 if there are errors\n"
+	    "\n"
+	    "options:\n"
+	    "  -c, --config FILE   configuration (default " DEFAULT_CONF ")\n"
+	    "  --now TIME          the report time, 'YYYY-MM-DD HH:MM:SS' local\n"
+	    "                      time or @EPOCH (reproducible output)\n"
+	    "  --hostname NAME     the name in X-logward-hostname\n"
+	    "  -h, --help          this text\n"
+	    "  -V, --version       print the version\n"
+	    "\n"
+	    "See logward(8) and logward.conf(5).\n");
+}
+
+struct opts {
+	const char	*conf;
+	time_t		 now;
+	const char	*hostname;
+	char		**args;
+	int		 nargs;
+};
+
+static int
+parse_time(const char *s, time_t *out)
+{
+	struct tm tm;
+	char *end;
+
+	if (s[0] == '@') {
+		long long v;
+		const char *errstr;
+
+		if (str_tonum(s + 1, 0, (long long)1 << 40, &v, &errstr) == -1)
+			return -1;
+		*out = (time_t)v;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	tm.tm_isdst = -1;
+	*out = mktime(&tm);
+	return *out == (time_t)-1 ? -1 : 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "now", required_argument, NULL, 'n' },
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->conf = DEFAULT_CONF;
+	o->now = time(NULL);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 'n':
+			if (parse_time(optarg, &o->now) == -1) {
+				log_warnx("--now: '%s' is not 'YYYY-MM-DD HH:MM:SS' "
+				    "or @EPOCH", optarg);
+				return -1;
+			}
+			break;
+		case 'H':
+			o->hostname = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
+		}
+	}
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	return 0;
+}
+
+static int
+load_conf(struct conf *c, const char *path)
+{
+	if (conf_load(c, path) == -1) {
+		conf_print_diags(c, stderr, false);
+		fprintf(stderr, "logward: %s: %zu error%s; nothing was done "
+		    "(run 'logward lint -c %s' for warnings too)\n", path,
+		    c->nerrors, c->nerrors == 1 ? "" : "s", path);
+		conf_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads every line of fd into the engine. */
+static int
+feed_fd(struct engine *e, int fd, const char *name, time_t now)
+{
+	struct lines l;
+	const char *line;
+	size_t len, cut;
+	int rc;
+
+	lines_init(&l, fd, e->conf->max_line);
+	while ((rc = lines_next(&l, &line, &len, &cut)) == 1)
+		engine_line(e, line, len, cut, now, NULL);
+	if (rc == -1)
+		log_warn("%s: read error", name);
+	lines_free(&l);
+	return rc;
+}
+
+/* Runs argv with input on stdin and returns its stdout (owned), or NULL.
+ * No shell is involved. */
+static char *
+run_filter(char *const argv[], const char *input, size_t inlen, size_t *outlen)
+{
+	int in[2], out[2], status;
+	pid_t pid;
+	struct buf b;
+	char tmp[65536];
+	size_t off = 0;
+	ssize_t n;
+
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
+		log_warn("pipe");
+		return NULL;
+	}
+	pid = fork();
+	if (pid == -1) {
+		log_warn("fork");
+		return NULL;
+	}
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execv(argv[0], argv);
+		fprintf(stderr, "logward: filter %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	/* small bodies fit the pipe; write in a child-free loop, reading
+	 * output as it comes to avoid a deadlock on large ones */
+	buf_init(&b, MAX_FILTER_OUT);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	while (off < inlen) {
+		n = write(in[1], input + off, inlen - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			break;
+		n = read(out[0], tmp, sizeof(tmp));
+		if (n > 0 && buf_add(&b, tmp, (size_t)n) == -1)
+			break;
+		if (n == 0)
+			break;
+	}
+	close(in[1]);
+	while ((n = read(out[0], tmp, sizeof(tmp))) > 0 || (n == -1 && errno == EINTR)) {
+		if (n > 0 && buf_add(&b, tmp, (size_t)n) == -1) {
+			log_warnx("filter %s: output over %d bytes", argv[0],
+			    MAX_FILTER_OUT);
+			break;
+		}
+	}
+	close(out[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warnx("filter %s exited with status %d", argv[0],
+		    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	*outlen = b.len;
+	return buf_steal(&b);
+}
+
+/* mboxrd: a body line matching ^>*From  gets one more '>'. */
+static void
+write_mbox_body(FILE *fp, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t len = nl != NULL ? (size_t)(nl - (s + i)) + 1 : n - i;
+		size_t j = i;
+
+		while (j < i + len && s[j] == '>')
+			j++;
+		if (i + len - j >= 5 && memcmp(s + j, "From ", 5) == 0)
+			fputc('>', fp);
+		fwrite(s + i, 1, len, fp);
+		i += len;
+	}
+	if (n > 0 && s[n - 1] != '\n')
+		fputc('\n', fp);
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	struct opts o;
+	struct conf c;
+	struct engine e;
+	struct mail_meta meta;
+	char host[256], hostname[256], mboxdate[64];
+	struct tm tm;
+	size_t qi;
+	int i, rc = 0;
+
+	if (parse_opts(argc, argv, &o) == -1)
+		return 2;
+	if (load_conf(&c, o.conf) == -1)
+		return 1;
+	engine_init(&e, &c);
+
+	if (o.nargs == 0 && c.logfiles.n == 0) {
+		log_warnx("no files given and the configuration has no 'set "
+		    "logfile'");
+		rc = 1;
+	}
+	for (i = 0; i < o.nargs || (o.nargs == 0 && (size_t)i < c.logfiles.n); i++) {
+		const char *path = o.nargs ? o.args[i] : c.logfiles.v[i];
+		int fd;
+
+		if (strcmp(path, "-") == 0) {
+			feed_fd(&e, 0, "stdin", o.now);
+			continue;
+		}
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd == -1) {
+			log_warn("%s", path);
+			rc = 1;
+			continue;
+		}
+		if (feed_fd(&e, fd, path, o.now) == -1)
+			rc = 1;
+		close(fd);
+	}
+
+	if (o.hostname != NULL)
+		str_lcpy(host, o.hostname, sizeof(host));
+	else if (gethostname(host, sizeof(host)) == -1)
+		str_lcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	report_sanitize_host(hostname, sizeof(hostname), host);
+	meta.now = o.now;
+	meta.start = o.now;
+	meta.hostname = hostname;
+	localtime_r(&o.now, &tm);
+	strftime(mboxdate, sizeof(mboxdate), "%a %b %e %H:%M:%S %Y", &tm);
+
+	for (qi = 0; qi < c.nqueues; qi++) {
+		const struct queue_def *qd = &c.queues[qi];
+		struct buf body, head;
+		char *out = NULL;
+		size_t outlen;
+
+		buf_init(&body, SIZE_MAX / 4);
+		buf_init(&head, 1024 * 1024);
+		report_thresholds(&e, qi);
+		if (report_body(&body, &e, qi, NULL) == 0) {
+			buf_free(&body);
+			continue;
+		}
+		if (qd->filter != NULL) {
+			out = run_filter(qd->filter, buf_str(&body), body.len, &outlen);
+			if (out == NULL || outlen == 0) {
+				/* tenshi: an empty filter output sends nothing */
+				free(out);
+				buf_free(&body);
+				continue;
+			}
+		}
+		report_headers(&head, &c, qi, &meta);
+		if (qd->csv) {
+			size_t k;
+
+			buf_printf(&head, "X-logward-program:");
+			for (k = 0; qd->program[k] != NULL; k++)
+				buf_printf(&head, " %s", qd->program[k]);
+			buf_addc(&head, '\n');
+		}
+		printf("From logward %s\n", mboxdate);
+		fwrite(head.data, 1, head.len, stdout);
+		if (out != NULL)
+			write_mbox_body(stdout, out, outlen);
+		else
+			write_mbox_body(stdout, body.data, body.len);
+		putchar('\n');
+		free(out);
+		buf_free(&body);
+		buf_free(&head);
+		queue_clear(&e.queues[qi]);
+	}
+	if (e.stats.regex_errors > 0)
+		log_warnx("%llu line%s hit a PCRE2 limit on some rule (%llu of "
+		    "them then matched no rule); see 'logward explain'",
+		    (unsigned long long)e.stats.regex_errors,
+		    e.stats.regex_errors == 1 ? "" : "s",
+		    (unsigned long long)e.stats.regex_errors_dropped);
+	if (e.stats.cut > 0)
+		log_warnx("%llu line%s longer than max_line (%zu bytes) were cut",
+		    (unsigned long long)e.stats.cut, e.stats.cut == 1 ? "" : "s",
+		    c.max_line);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_warn("stdout");
+		rc = 1;
+	}
+	engine_free(&e);
+	conf_free(&c);
+	return rc;
+}
+
+static const char *
+verdict_name(enum verdict_kind k)
+{
+	switch (k) {
+	case V_QUEUED:
+		return "queued";
+	case V_TRASH:
+		return "trash";
+	case V_REPEAT:
+		return "repeat";
+	case V_REPEAT_NONE:
+		return "repeat (nothing to credit: the host's previous line "
+		    "was not filed)";
+	case V_NORULE:
+		return "no rule matched: dropped";
+	case V_NOPREFIX:
+		return "noprefix (no host prefix recognised)";
+	case V_NOPREFIX_DROPPED:
+		return "no host prefix recognised and no noprefix queue: dropped";
+	}
+	return "?";
+}
+
+static const char *
+format_name(enum record_format f)
+{
+	switch (f) {
+	case REC_BSD:
+		return "BSD syslog";
+	case REC_RFC3339:
+		return "RFC 3339 stamp";
+	case REC_RFC5424:
+		return "RFC 5424";
+	case REC_LOGPREFIX:
+		return "set logprefix";
+	case REC_NONE:
+		break;
+	}
+	return "none";
+}
+
+static void
+field(struct buf *b, const char *name, const char *s, size_t n)
+{
+	buf_printf(b, "  %-9s ", name);
+	report_escape(b, s, n);
+	buf_addc(b, '\n');
+}
+
+static void
+explain_one(struct engine *e, const char *line, size_t len, time_t now)
+{
+	const struct conf *c = e->conf;
+	struct verdict v;
+	struct buf b;
+	size_t i;
+
+	engine_line(e, line, len, 0, now, &v);
+	buf_init(&b, SIZE_MAX / 4);
+	field(&b, "line:", line, len);
+	buf_printf(&b, "  %-9s %s", "format:", format_name(v.rec.format));
+	if (v.prefix >= 0)
+		buf_printf(&b, " (%s:%d)", c->prefixes[v.prefix].file,
+		    c->prefixes[v.prefix].line);
+	buf_addc(&b, '\n');
+	if (v.rec.format != REC_NONE && v.rec.format != REC_LOGPREFIX) {
+		time_t t = record_time(&v.rec, now);
+
+		if (t != (time_t)-1) {
+			char d[64];
+
+			report_date(d, sizeof(d), t);
+			buf_printf(&b, "  %-9s %s\n", "time:", d);
+		}
+	}
+	if (v.host != NULL && v.kind != V_NOPREFIX)
+		field(&b, "host:", v.host, v.hostlen);
+	if (v.rec.prog != NULL) {
+		field(&b, "program:", v.rec.prog, v.rec.proglen);
+		if (v.rec.pid >= 0)
+			buf_printf(&b, "  %-9s %ld\n", "pid:", v.rec.pid);
+	}
+	if (v.rec.pri >= 0)
+		buf_printf(&b, "  %-9s facility %d, severity %d\n", "priority:",
+		    v.rec.facility, v.rec.severity);
+	if (v.text != NULL)
+		field(&b, "message:", v.text, v.textlen);
+	for (i = 0; i < v.nskipped; i++) {
+		const struct rule *r = &c->rules[v.skipped[i]];
+
+		buf_printf(&b, "  %-9s %s:%d %s %s (%s did not match)\n", "skipped:",
+		    r->file, r->line, r->kind == RULE_GROUP ? "group" : "group_host",
+		    r->re.src, r->kind == RULE_GROUP ? "message" : "host");
+	}
+	for (i = 0; i < v.nerrors; i++) {
+		const struct rule *r = &c->rules[v.errors[i]];
+
+		buf_printf(&b, "  %-9s %s:%d %s: %s; treated as not matching\n",
+		    "ERROR:", r->file, r->line, r->re.src,
+		    i == 0 && v.error_why ? v.error_why : "PCRE2 limit");
+	}
+	if (v.rule >= 0) {
+		const struct rule *r = &c->rules[v.rule];
+
+		buf_printf(&b, "  %-9s %s:%d %s %s\n", "rule:", r->file, r->line,
+		    r->qlist, r->re.src);
+	}
+	buf_printf(&b, "  %-9s %s\n", "result:", verdict_name(v.kind));
+	if (v.nqueues > 0) {
+		buf_printf(&b, "  %-9s ", "queues:");
+		for (i = 0; i < v.nqueues; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "",
+			    c->queues[v.queues[i]].name);
+		buf_addc(&b, '\n');
+	}
+	if (v.kind == V_REPEAT)
+		buf_printf(&b, "  %-9s +%llu to the previous line's entry\n",
+		    "credit:", (unsigned long long)v.credit);
+	if (v.masked != NULL)
+		field(&b, "masked:", v.masked, v.maskedlen);
+	buf_addc(&b, '\n');
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+}
+
+static int
+cmd_explain(int argc, char **argv)
+{
+	struct opts o;
+	struct conf c;
+	struct engine e;
+	int i;
+
+	if (parse_opts(argc, argv, &o) == -1)
+		return 2;
+	if (load_conf(&c, o.conf) == -1)
+		return 1;
+	engine_init(&e, &c);
+	if (o.nargs > 0) {
+		for (i = 0; i < o.nargs; i++)
+			explain_one(&e, o.args[i], strlen(o.args[i]), o.now);
+	} else {
+		struct lines l;
+		const char *line;
+		size_t len, cut;
+
+		lines_init(&l, 0, c.max_line);
+		while (lines_next(&l, &line, &len, &cut) == 1)
+			explain_one(&e, line, len, o.now);
+		lines_free(&l);
+	}
+	engine_free(&e);
+	conf_free(&c);
+	return 0;
+}
+
+/* Checks lint adds on top of the parser's own diagnostics. */
+static void
+lint_extra(struct conf *c, struct buf *out, size_t *nwarn)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nqueues; i++) {
+		bool used = strcmp(c->queues[i].name, "noprefix") == 0;
+
+		for (j = 0; j < c->nrules && !used; j++) {
+			size_t k;
+
+			for (k = 0; k < c->rules[j].ntargets; k++)
+				used = used || c->rules[j].targets[k].queue == i;
+		}
+		if (!used) {
+			buf_printf(out, "%s:%d: warning: queue '%s' is not used by "
+			    "any rule\n", c->queues[i].file, c->queues[i].line,
+			    c->queues[i].name);
+			(*nwarn)++;
+		}
+	}
+	for (j = 0; j < c->nrules; j++) {
+		const struct rule *r = &c->rules[j];
+
+		if (r->kind == RULE_REPEAT && r->re.ncap < 1) {
+			buf_printf(out, "%s:%d: warning: repeat rule without a "
+			    "capture group for the count; it credits 0\n",
+			    r->file, r->line);
+			(*nwarn)++;
+		}
+		if (r->kind == RULE_REPEAT && strstr(r->re.src, "\\\\d") != NULL) {
+			buf_printf(out, "%s:%d: warning: '\\\\d' in a repeat rule "
+			    "matches a backslash and a 'd', not a digit (Debian's "
+			    "sample tenshi.conf has this bug); write '\\d'\n",
+			    r->file, r->line);
+			(*nwarn)++;
+		}
+	}
+	for (i = 0; i < c->logfiles.n; i++) {
+		if (access(c->logfiles.v[i], R_OK) == -1) {
+			buf_printf(out, "warning: set logfile %s: %s (logward "
+			    "watches for it to appear)\n", c->logfiles.v[i],
+			    strerror(errno));
+			(*nwarn)++;
+		}
+	}
+}
+
+static int
+cmd_lint(int argc, char **argv)
+{
+	struct opts o;
+	struct conf c;
+	struct buf extra;
+	size_t i, nwarn = 0;
+	int rc;
+
+	if (parse_opts(argc, argv, &o) == -1)
+		return 2;
+	rc = conf_load(&c, o.conf);
+	conf_print_diags(&c, stdout, true);
+	for (i = 0; i < c.ndiags; i++)
+		nwarn += c.diags[i].level == DIAG_WARNING;
+	buf_init(&extra, SIZE_MAX / 4);
+	if (rc == 0)
+		lint_extra(&c, &extra, &nwarn);
+	fwrite(buf_str(&extra), 1, extra.len, stdout);
+	buf_free(&extra);
+	printf("%s: %zu error%s, %zu warning%s; %zu queue%s, %zu rule%s, %zu "
+	    "file%s\n", o.conf, c.nerrors, c.nerrors == 1 ? "" : "s", nwarn,
+	    nwarn == 1 ? "" : "s", c.nqueues, c.nqueues == 1 ? "" : "s",
+	    c.nrules, c.nrules == 1 ? "" : "s", c.files.n,
+	    c.files.n == 1 ? "" : "s");
+	conf_free(&c);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd;
+	int rc;
+
+	log_init("logward", 0);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("logward %s\n", LOGWARD_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "check") == 0)
+		rc = cmd_check(argc - 1, argv + 1);
+	else if (strcmp(cmd, "explain") == 0)
+		rc = cmd_explain(argc - 1, argv + 1);
+	else if (strcmp(cmd, "lint") == 0)
+		rc = cmd_lint(argc - 1, argv + 1);
+	else {
+		log_warnx("unknown command '%s'; run 'logward --help'", cmd);
+		rc = 2;
+	}
+	match_cleanup();
+	return rc;
+}

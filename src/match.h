@@ -1,0 +1,56 @@
+/*
+ * match — compiled regular expressions and the one place that runs them.
+ *
+ * Patterns are Perl-compatible (PCRE2, JIT when available), byte
+ * semantics: no UTF, no UCP, so \d \w \s are ASCII.  Every match runs with
+ * a match limit and a depth limit; hitting one is MATCH_ERROR, never a
+ * silent "no match".
+ */
+#ifndef LOGWARD_MATCH_H
+#define LOGWARD_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+struct regex {
+	pcre2_code	*code;		/* owned compiled pattern */
+	char		*src;		/* owned pattern text as written */
+	uint32_t	 ncap;		/* number of capture groups */
+};
+
+enum match_result {
+	MATCH_ERROR = -1,		/* a limit was hit (or another PCRE2 error) */
+	MATCH_NO = 0,
+	MATCH_YES = 1,
+};
+
+/* Limits applied to every match; see match_set_limits. */
+#define MATCH_DEFAULT_LIMIT	1000000u
+#define MATCH_DEFAULT_DEPTH	10000u
+
+/* Compiles pattern src (NUL-terminated) into re.  Returns 0, or -1 with a
+ * message like "missing closing parenthesis at offset 4" in err. */
+int	match_compile(struct regex *re, const char *src, char *err, size_t errlen);
+void	match_free(struct regex *re);
+
+/* Sets the match and depth limits for all later matches. */
+void	match_set_limits(uint32_t match_limit, uint32_t depth_limit);
+
+/* Matches subject s[0..len) against re.  On MATCH_YES the capture offsets
+ * are available through match_ovector until the next call.  On
+ * MATCH_ERROR, *why (if not NULL) says what went wrong (static text). */
+enum match_result match_exec(const struct regex *re, const char *s, size_t len,
+	    const char **why);
+
+/* Borrowed view of the last successful match: pairs of start/end offsets,
+ * group 0 first; *npairs = highest group that took part + 1.  Groups that
+ * did not take part hold PCRE2_UNSET. */
+const PCRE2_SIZE *match_ovector(uint32_t *npairs);
+
+/* Frees the shared match data and JIT stack (at exit, for leak checkers). */
+void	match_cleanup(void);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * queue — the aggregation store of one queue: (host, masked message) →
+ * count, first and last time seen, one example line.
+ *
+ * The number of distinct entries is capped; a line whose entry would pass
+ * the cap is counted in the queue's overflow counters (per queue and per
+ * host) instead, so nothing is lost silently.
+ */
+#ifndef LOGWARD_QUEUE_H
+#define LOGWARD_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "map.h"
+
+#define QUEUE_EXAMPLE_MAX	1024	/* bytes kept of an entry's example line */
+
+struct entry {
+	char		*host;		/* owned, hostlen bytes + NUL */
+	size_t		 hostlen;
+	char		*msg;		/* owned masked message + NUL */
+	size_t		 msglen;
+	uint64_t	 count;		/* lines counted under this key */
+	time_t		 first;		/* first seen (line time, else read time) */
+	time_t		 last;		/* last seen */
+	char		*example;	/* owned: first raw line, cut to QUEUE_EXAMPLE_MAX */
+	size_t		 exlen;
+};
+
+struct queue {
+	struct map	 index;		/* key → struct entry * */
+	struct entry	**entries;	/* owned array of owned entries, insertion order */
+	size_t		 nentries;
+	size_t		 cap;		/* allocated slots of entries */
+	size_t		 max_entries;	/* cap on nentries */
+	uint64_t	 lines;		/* lines counted since the last clear */
+	uint64_t	 over_entries;	/* distinct keys refused by the cap */
+	uint64_t	 over_lines;	/* lines of those keys */
+	struct map	 over_hosts;	/* host → (uint64_t *) lines refused, owned values */
+	struct buf	 key;		/* scratch key buffer (no per-line malloc) */
+};
+
+enum queue_op {
+	QUEUE_INCR,			/* count += n */
+	QUEUE_SET,			/* count = n (tenshi escalation) */
+};
+
+void	queue_init(struct queue *q, size_t max_entries);
+void	queue_free(struct queue *q);
+/* Empties the queue (after its report was handed on). */
+void	queue_clear(struct queue *q);
+
+/* Counts a line under (host, msg).  op/n say how; t is the line's time;
+ * raw/rawlen the original line, kept as the example of a new entry.
+ * Returns the entry, or NULL when the cap refused a new key (the line is
+ * then counted in the overflow counters). */
+struct entry *queue_add(struct queue *q, const char *host, size_t hostlen,
+	    const char *msg, size_t msglen, enum queue_op op, uint64_t n,
+	    time_t t, const char *raw, size_t rawlen);
+
+/* Finds the entry for (host, msg), or NULL. */
+struct entry *queue_find(struct queue *q, const char *host, size_t hostlen,
+	    const char *msg, size_t msglen);
+
+/* Removes one entry (threshold filtering).  Entries are then compacted. */
+void	queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *),
+	    void *arg);
+
+/* Lines refused by the cap for host (0 if none). */
+uint64_t queue_over_host(const struct queue *q, const char *host, size_t hostlen);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * report — text renderers and mail headers.
+ */
+#include "report.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "str.h"
+#include "xmem.h"
+
+static const struct conf *sort_conf;
+
+void
+report_escape(struct buf *out, const char *s, size_t n)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			if (run)
+				buf_add(out, s + i - run, run);
+			run = 0;
+			buf_printf(out, "\\x%02x", ch);
+		} else
+			run++;
+	}
+	if (run)
+		buf_add(out, s + n - run, run);
+}
+
+static int
+cmp_bytes(const char *a, size_t al, const char *b, size_t bl)
+{
+	int r = memcmp(a, b, al < bl ? al : bl);
+
+	if (r != 0)
+		return r;
+	return al < bl ? -1 : al > bl ? 1 : 0;
+}
+
+static int
+cmp_entry(const void *pa, const void *pb)
+{
+	const struct entry *a = *(struct entry *const *)pa;
+	const struct entry *b = *(struct entry *const *)pb;
+	int r = cmp_bytes(a->host, a->hostlen, b->host, b->hostlen);
+
+	if (r != 0)
+		return r;
+	if (a->count != b->count) {
+		bool less = a->count < b->count;
+
+		return sort_conf->sort_ascending ? (less ? -1 : 1) : (less ? 1 : -1);
+	}
+	return cmp_bytes(a->msg, a->msglen, b->msg, b->msglen);
+}
+
+static int
+cmp_entry_csv(const void *pa, const void *pb)
+{
+	const struct entry *a = *(struct entry *const *)pa;
+	const struct entry *b = *(struct entry *const *)pb;
+	int r = cmp_bytes(a->host, a->hostlen, b->host, b->hostlen);
+
+	if (r != 0)
+		return r;
+	if (a->count != b->count)
+		return a->count < b->count ? -1 : 1;
+	return cmp_bytes(a->msg, a->msglen, b->msg, b->msglen);
+}
+
+struct thr_arg {
+	const struct queue_def *qd;
+};
+
+static bool
+below_threshold(const struct entry *en, void *arg)
+{
+	const struct queue_def *qd = arg;
+	size_t i;
+
+	for (i = 0; i < qd->nthr; i++) {
+		if (en->count < qd->thr[i].count &&
+		    match_exec(&qd->thr[i].re, en->msg, en->msglen, NULL) == MATCH_YES)
+			return true;
+	}
+	return false;
+}
+
+void
+report_thresholds(struct engine *e, size_t qi)
+{
+	const struct queue_def *qd = &e->conf->queues[qi];
+
+	if (qd->nthr > 0)
+		queue_remove_if(&e->queues[qi], below_threshold, (void *)qd);
+}
+
+static struct entry **
+sorted_entries(struct queue *q, const struct conf *c, bool csv)
+{
+	struct entry **v = xreallocarray(NULL, q->nentries ? q->nentries : 1,
+	    sizeof(*v));
+
+	memcpy(v, q->entries, q->nentries * sizeof(*v));
+	sort_conf = c;
+	qsort(v, q->nentries, sizeof(*v), csv ? cmp_entry_csv : cmp_entry);
+	return v;
+}
+
+static void
+host_trailer(struct buf *out, struct queue *q, const struct entry *h,
+    unsigned limit, uint64_t cut_entries, uint64_t cut_lines)
+{
+	uint64_t over = queue_over_host(q, h->host, h->hostlen);
+
+	if (cut_entries > 0)
+		buf_printf(out, "\n  *** Too many alerts (limit: %u): %llu more "
+		    "entr%s, %llu line%s not shown ***\n", limit,
+		    (unsigned long long)cut_entries, cut_entries == 1 ? "y" : "ies",
+		    (unsigned long long)cut_lines, cut_lines == 1 ? "" : "s");
+	if (over > 0)
+		buf_printf(out, "\n  *** %llu more line%s not itemised: the queue "
+		    "reached max_entries (%zu) ***\n", (unsigned long long)over,
+		    over == 1 ? "" : "s", q->max_entries);
+}
+
+/* Hosts that only have lines over the cap still get a block. */
+static void
+over_only_hosts(struct buf *out, struct queue *q, bool pager)
+{
+	const struct map_slot *s;
+	size_t i = 0;
+
+	while (map_next(&q->over_hosts, &i, &s)) {
+		size_t j;
+		bool seen = false;
+
+		for (j = 0; j < q->nentries && !seen; j++)
+			seen = q->entries[j]->hostlen == s->klen &&
+			    memcmp(q->entries[j]->host, s->key, s->klen) == 0;
+		if (seen)
+			continue;
+		if (pager) {
+			report_escape(out, s->key, s->klen);
+			buf_printf(out, ",%llu,[lines not itemised: max_entries "
+			    "reached]\n", (unsigned long long)*(uint64_t *)s->val);
+		} else {
+			buf_addc(out, '\n');
+			report_escape(out, s->key, s->klen);
+			buf_printf(out, ": \n\n  *** %llu more lines not itemised: "
+			    "the queue reached max_entries (%zu) ***\n",
+			    (unsigned long long)*(uint64_t *)s->val, q->max_entries);
+		}
+	}
+}
+
+static void
+queue_trailer(struct buf *out, struct engine *e, size_t qi)
+{
+	uint64_t n = e->queue_errlines[qi];
+
+	if (n > 0)
+		buf_printf(out, "\n  *** %llu line%s in this report hit a PCRE2 "
+		    "limit on some rule and were filed by a later rule; run "
+		    "'logward explain' on them ***\n", (unsigned long long)n,
+		    n == 1 ? "" : "s");
+}
+
+size_t
+report_body(struct buf *out, struct engine *e, size_t qi, const char *status)
+{
+	const struct conf *c = e->conf;
+	const struct queue_def *qd = &c->queues[qi];
+	struct queue *q = &e->queues[qi];
+	struct entry **v;
+	size_t i, shown = 0;
+	unsigned limit = qd->pager ? c->pager_limit : c->limit;
+	uint64_t pager_cut_entries = 0, pager_cut_lines = 0;
+
+	if (q->nentries == 0 && q->over_lines == 0)
+		return 0;
+	v = sorted_entries(q, c, qd->csv);
+	if (status != NULL && !qd->pager && !qd->csv)
+		buf_printf(out, "*** Status: %s ***\n", status);
+
+	for (i = 0; i < q->nentries;) {
+		const struct entry *h = v[i];
+		size_t j, n = 0;
+		uint64_t cut_entries = 0, cut_lines = 0;
+
+		if (!qd->pager && !qd->csv) {
+			buf_addc(out, '\n');
+			report_escape(out, h->host, h->hostlen);
+			buf_add(out, ": \n", 3);
+		}
+		for (j = i; j < q->nentries && v[j]->hostlen == h->hostlen &&
+		    memcmp(v[j]->host, h->host, h->hostlen) == 0; j++) {
+			const struct entry *en = v[j];
+
+			if (qd->csv) {
+				size_t k, from = 0;
+
+				report_escape(out, en->host, en->hostlen);
+				buf_add(out, ",\"", 2);
+				/* RFC 4180: a quote inside is doubled */
+				for (k = 0; k < en->msglen; k++) {
+					if (en->msg[k] == '"') {
+						report_escape(out, en->msg + from,
+						    k + 1 - from);
+						buf_addc(out, '"');
+						from = k + 1;
+					}
+				}
+				report_escape(out, en->msg + from, en->msglen - from);
+				buf_printf(out, "\",%llu\n",
+				    (unsigned long long)en->count);
+				continue;
+			}
+			if (limit > 0 && n >= limit) {
+				cut_entries++;
+				cut_lines += en->count;
+				continue;
+			}
+			if (qd->pager) {
+				report_escape(out, en->host, en->hostlen);
+				buf_printf(out, ",%llu,", (unsigned long long)en->count);
+			} else
+				buf_printf(out, "    %llu: ",
+				    (unsigned long long)en->count);
+			report_escape(out, en->msg, en->msglen);
+			buf_addc(out, '\n');
+			n++;
+		}
+		if (qd->pager) {
+			pager_cut_entries += cut_entries;
+			pager_cut_lines += cut_lines;
+		} else if (!qd->csv)
+			host_trailer(out, q, h, limit, cut_entries, cut_lines);
+		engine_reset_counters(e, qi, h->host, h->hostlen);
+		shown += j - i;
+		i = j;
+	}
+	if (qd->pager && pager_cut_entries > 0)
+		buf_printf(out, "+%llu more entr%s, %llu line%s\n",
+		    (unsigned long long)pager_cut_entries,
+		    pager_cut_entries == 1 ? "y" : "ies",
+		    (unsigned long long)pager_cut_lines,
+		    pager_cut_lines == 1 ? "" : "s");
+	over_only_hosts(out, q, qd->pager || qd->csv);
+	if (!qd->pager && !qd->csv)
+		queue_trailer(out, e, qi);
+	free(v);
+	return shown + (size_t)q->over_entries;
+}
+
+void
+report_date(char *dst, size_t size, time_t t)
+{
+	struct tm tm;
+	static const char *days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *mons[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	long off;
+
+	localtime_r(&t, &tm);
+	off = tm.tm_gmtoff / 60;
+	snprintf(dst, size, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld",
+	    days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
+	    labs(off) / 60, labs(off) % 60);
+}
+
+/* tenshi's X-tenshi-report-start layout: "Sat Nov 21 12:00:00 +0000 2026" */
+static void
+start_date(char *dst, size_t size, time_t t)
+{
+	char tmp[64];
+	struct tm tm;
+
+	report_date(tmp, sizeof(tmp), t);
+	localtime_r(&t, &tm);
+	/* tmp = "Sat, 21 Nov 2026 12:00:00 +0000" */
+	snprintf(dst, size, "%.3s %.3s %.2s %.8s %.5s %04d", tmp, tmp + 8,
+	    tmp + 5, tmp + 17, tmp + 26, tm.tm_year + 1900);
+}
+
+void
+report_sanitize_host(char *dst, size_t size, const char *src)
+{
+	size_t j = 0;
+
+	if (size == 0)
+		return;
+	for (; *src != '\0' && j + 1 < size; src++) {
+		char ch = *src;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_')
+			dst[j++] = ch;
+	}
+	dst[j] = '\0';
+	if (j == 0)
+		str_lcpy(dst, "unknown", size);
+}
+
+void
+report_headers(struct buf *out, const struct conf *c, size_t qi,
+    const struct mail_meta *m)
+{
+	const struct queue_def *qd = &c->queues[qi];
+	char date[64];
+
+	buf_printf(out, "From: %s\n", qd->from);
+	buf_printf(out, "To: %s\n", qd->to);
+	report_date(date, sizeof(date), m->now);
+	buf_printf(out, "Date: %s\n", date);
+	buf_printf(out, "X-logward-version: %s\n", LOGWARD_VERSION);
+	buf_printf(out, "X-logward-hostname: %s\n", m->hostname);
+	buf_printf(out, "X-logward-queue: %s\n", qd->name);
+	if (!qd->now) {
+		start_date(date, sizeof(date), m->start);
+		buf_printf(out, "X-logward-report-start: %s\n", date);
+	}
+	buf_printf(out, "Subject: %s [%s]\n\n",
+	    qd->subject != NULL ? qd->subject : c->subject, qd->name);
+}

@@ -1,0 +1,424 @@
+/*
+ * rules — the ordered rule program.
+ *
+ * Per line: built-in prefixes (record), then the logprefix regexes; no
+ * prefix → noprefix queue or dropped.  hidepid rewrites "prog[123]: " to
+ * "prog: ".  Rules run in config order; the first that matches decides.
+ * A rule whose match hits a PCRE2 limit is counted as an error and
+ * treated as not matching (a group is skipped), so the line goes on to
+ * the following rules and is never lost without a trace: the error is
+ * reported in the verdict, the engine's counters and the report of the
+ * queue the line ends in.
+ */
+#include "rules.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mask.h"
+#include "xmem.h"
+
+enum last_kind {
+	LAST_NONE,		/* no line from this host yet */
+	LAST_QUEUED,		/* previous line was filed */
+	LAST_DROPPED,		/* previous line was trashed or unmatched */
+};
+
+struct hoststate {
+	uint32_t	*counters;	/* owned: per-rule match counts (escalation) */
+	enum last_kind	 last;		/* what happened to the previous line */
+	struct buf	 last_msg;	/* masked message of the previous filed line */
+	size_t		*last_queues;	/* owned: queues that received it */
+	size_t		 nlast_queues;
+};
+
+#define LINE_CUT_MARK	" [logward: line cut at %zu of %zu bytes]"
+
+void
+engine_init(struct engine *e, const struct conf *c)
+{
+	size_t i, n = c->nqueues ? c->nqueues : 1;
+
+	memset(e, 0, sizeof(*e));
+	e->conf = c;
+	e->queues = xcalloc(n, sizeof(*e->queues));
+	for (i = 0; i < c->nqueues; i++)
+		queue_init(&e->queues[i], c->max_entries);
+	e->queue_errlines = xcalloc(n, sizeof(*e->queue_errlines));
+	e->rule_errors = xcalloc(c->nrules ? c->nrules : 1, sizeof(*e->rule_errors));
+	e->vqueues = xcalloc(n, sizeof(*e->vqueues));
+	e->vskipped = xcalloc(c->nrules ? c->nrules : 1, sizeof(*e->vskipped));
+	e->verrors = xcalloc(c->nrules ? c->nrules : 1, sizeof(*e->verrors));
+	map_init(&e->hosts);
+	buf_init(&e->text, SIZE_MAX / 4);
+	buf_init(&e->masked, SIZE_MAX / 4);
+	e->noprefix_queue = conf_queue_find(c, "noprefix");
+}
+
+void
+engine_free(struct engine *e)
+{
+	const struct map_slot *s;
+	size_t i = 0;
+
+	while (map_next(&e->hosts, &i, &s)) {
+		struct hoststate *h = s->val;
+
+		free(h->counters);
+		buf_free(&h->last_msg);
+		free(h->last_queues);
+		free(h);
+	}
+	map_free(&e->hosts);
+	for (i = 0; i < e->conf->nqueues; i++)
+		queue_free(&e->queues[i]);
+	free(e->queues);
+	free(e->queue_errlines);
+	free(e->rule_errors);
+	free(e->vqueues);
+	free(e->vskipped);
+	free(e->verrors);
+	buf_free(&e->text);
+	buf_free(&e->masked);
+}
+
+static struct hoststate *
+host_state(struct engine *e, const char *host, size_t hostlen)
+{
+	struct hoststate **hp = (struct hoststate **)map_put(&e->hosts, host,
+	    hostlen);
+
+	if (*hp == NULL) {
+		*hp = xcalloc(1, sizeof(**hp));
+		buf_init(&(*hp)->last_msg, SIZE_MAX / 4);
+		(*hp)->last_queues = xcalloc(e->conf->nqueues ? e->conf->nqueues : 1,
+		    sizeof(size_t));
+	}
+	return *hp;
+}
+
+void
+engine_reset_counters(struct engine *e, size_t qi, const char *host,
+    size_t hostlen)
+{
+	struct hoststate *h = map_get(&e->hosts, host, hostlen);
+	size_t i;
+
+	if (h == NULL || h->counters == NULL)
+		return;
+	for (i = 0; i < e->conf->nrules; i++) {
+		const struct rule *r = &e->conf->rules[i];
+
+		if (r->ntargets > 0 && r->targets[0].queue == qi)
+			h->counters[i] = 0;
+	}
+}
+
+/* hidepid: "PROG[digits]: rest" → "PROG: rest" (PROG = the leading run of
+ * non-space bytes up to the "[", as tenshi's s/^(\S+)\[\d+\]: /$1: /). */
+static bool
+hidepid(const char *m, size_t len, size_t *keep, size_t *skip_to)
+{
+	size_t run = 0, j;
+
+	while (run < len && m[run] != ' ' && m[run] != '\t' && m[run] != '\n' &&
+	    m[run] != '\v' && m[run] != '\f' && m[run] != '\r')
+		run++;
+	/* the ": " must end the run: "...[123]:" followed by a space */
+	if (run >= len || m[run] != ' ' || run < 5 || m[run - 1] != ':' ||
+	    m[run - 2] != ']')
+		return false;
+	j = run - 3;
+	if (m[j] < '0' || m[j] > '9')
+		return false;
+	while (j > 0 && m[j] >= '0' && m[j] <= '9')
+		j--;
+	if (m[j] != '[' || j == 0)
+		return false;
+	*keep = j;			/* PROG */
+	*skip_to = run - 1;		/* from ": " on */
+	return true;
+}
+
+/* Finds the host and the message.  Returns false when no prefix matched
+ * (or a logprefix matched without its capture group). */
+static bool
+find_prefix(struct engine *e, const char *line, size_t len, struct verdict *v)
+{
+	const struct conf *c = e->conf;
+	size_t i;
+
+	v->prefix = -1;
+	if (record_parse(&v->rec, line, len) != REC_NONE && v->rec.host != NULL) {
+		v->host = v->rec.host;
+		v->hostlen = v->rec.hostlen;
+		if (v->rec.format == REC_RFC5424) {
+			/* Rules are written for "prog[pid]: message"; give
+			 * them that form for RFC 5424 records too. */
+			buf_reset(&e->text);
+			if (v->rec.prog != NULL) {
+				buf_add(&e->text, v->rec.prog, v->rec.proglen);
+				if (v->rec.pid >= 0)
+					buf_printf(&e->text, "[%ld]", v->rec.pid);
+				buf_add(&e->text, ": ", 2);
+			}
+			buf_add(&e->text, v->rec.msg, v->rec.msglen);
+			v->text = buf_str(&e->text);
+			v->textlen = e->text.len;
+		} else {
+			v->text = v->rec.msg;
+			v->textlen = v->rec.msglen;
+		}
+		return true;
+	}
+	for (i = 0; i < c->nprefixes; i++) {
+		const struct logprefix *lp = &c->prefixes[i];
+		const PCRE2_SIZE *ov;
+		uint32_t np;
+		enum match_result mr;
+
+		mr = match_exec(&lp->re, line, len, NULL);
+		if (mr != MATCH_YES)
+			continue;
+		ov = match_ovector(&np);
+		v->prefix = (long)i;
+		v->rec.format = REC_LOGPREFIX;
+		if (np < 2 || ov[2] == PCRE2_UNSET)
+			return false;
+		v->host = line + ov[2];
+		v->hostlen = ov[3] - ov[2];
+		/* the message is the line with the prefix match removed */
+		buf_reset(&e->text);
+		buf_add(&e->text, line, ov[0]);
+		buf_add(&e->text, line + ov[1], len - ov[1]);
+		v->text = buf_str(&e->text);
+		v->textlen = e->text.len;
+		v->rec.host = v->host;
+		v->rec.hostlen = v->hostlen;
+		v->rec.msg = v->text;
+		v->rec.msglen = v->textlen;
+		record_parse_tag(&v->rec);
+		return true;
+	}
+	return false;
+}
+
+/* Numeric value of capture 1 of the last match (repeat counts). */
+static uint64_t
+capture_number(const char *s)
+{
+	const PCRE2_SIZE *ov = NULL;
+	uint32_t np;
+	uint64_t n = 0;
+	size_t i;
+
+	ov = match_ovector(&np);
+	if (np < 2 || ov[2] == PCRE2_UNSET)
+		return 0;
+	for (i = ov[2]; i < ov[3] && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			break;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	return n;
+}
+
+static void
+file_line(struct engine *e, struct verdict *v, const struct rule *r,
+    size_t ri, const char *line, size_t len, time_t t)
+{
+	struct hoststate *h = host_state(e, v->host, v->hostlen);
+	uint32_t cnt;
+	size_t i;
+
+	if (h->counters == NULL)
+		h->counters = xcalloc(e->conf->nrules, sizeof(*h->counters));
+	cnt = ++h->counters[ri];
+	v->nqueues = 0;
+	for (i = 0; i < r->ntargets; i++) {
+		const struct rule_target *tg = &r->targets[i];
+		struct queue *q = &e->queues[tg->queue];
+
+		if (tg->esc) {
+			uint32_t rem = cnt % r->max_esc;
+
+			if (!(tg->esc == rem || (tg->esc == r->max_esc && rem == 0)))
+				continue;
+			queue_add(q, v->host, v->hostlen, v->masked, v->maskedlen,
+			    QUEUE_SET, cnt, t, line, len);
+		} else
+			queue_add(q, v->host, v->hostlen, v->masked, v->maskedlen,
+			    QUEUE_INCR, 1, t, line, len);
+		v->queues[v->nqueues++] = tg->queue;
+		if (v->nerrors > 0)
+			e->queue_errlines[tg->queue]++;
+	}
+	h->last = LAST_QUEUED;
+	buf_reset(&h->last_msg);
+	buf_add(&h->last_msg, v->masked, v->maskedlen);
+	memcpy(h->last_queues, v->queues, v->nqueues * sizeof(*v->queues));
+	h->nlast_queues = v->nqueues;
+}
+
+static void
+repeat_line(struct engine *e, struct verdict *v, time_t t)
+{
+	struct hoststate *h = map_get(&e->hosts, v->host, v->hostlen);
+	size_t i;
+
+	if (h == NULL || h->last != LAST_QUEUED) {
+		v->kind = V_REPEAT_NONE;
+		return;
+	}
+	v->kind = V_REPEAT;
+	v->credit = capture_number(v->text);
+	v->masked = buf_str(&h->last_msg);
+	v->maskedlen = h->last_msg.len;
+	v->nqueues = 0;
+	for (i = 0; i < h->nlast_queues; i++) {
+		struct queue *q = &e->queues[h->last_queues[i]];
+
+		queue_add(q, v->host, v->hostlen, h->last_msg.data ? h->last_msg.data : "",
+		    h->last_msg.len, QUEUE_INCR, v->credit, t, v->rec.line, v->rec.len);
+		v->queues[v->nqueues++] = h->last_queues[i];
+	}
+}
+
+static void
+mark_dropped(struct engine *e, struct verdict *v)
+{
+	struct hoststate *h = host_state(e, v->host, v->hostlen);
+
+	h->last = LAST_DROPPED;
+}
+
+void
+engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
+    time_t now, struct verdict *vout)
+{
+	const struct conf *c = e->conf;
+	struct verdict vlocal, *v = vout != NULL ? vout : &vlocal;
+	size_t i, keep, skip_to;
+	time_t t;
+
+	memset(v, 0, sizeof(*v));
+	v->rule = -1;
+	v->queues = e->vqueues;
+	v->skipped = e->vskipped;
+	v->errors = e->verrors;
+	e->stats.lines++;
+	if (cut_from)
+		e->stats.cut++;
+
+	if (!find_prefix(e, line, len, v)) {
+		v->rec.line = line;
+		v->rec.len = len;
+		if (v->prefix >= 0 || e->noprefix_queue < 0) {
+			/* no prefix, or a logprefix without its host group */
+			v->kind = V_NOPREFIX_DROPPED;
+			e->stats.unmatched++;
+			return;
+		}
+		v->kind = V_NOPREFIX;
+		v->host = NOPREFIX_HOST;
+		v->hostlen = strlen(NOPREFIX_HOST);
+		v->masked = line;
+		v->maskedlen = len;
+		if (cut_from) {
+			buf_reset(&e->masked);
+			buf_add(&e->masked, line, len);
+			buf_printf(&e->masked, LINE_CUT_MARK, len, cut_from);
+			v->masked = buf_str(&e->masked);
+			v->maskedlen = e->masked.len;
+		}
+		queue_add(&e->queues[e->noprefix_queue], v->host, v->hostlen,
+		    v->masked, v->maskedlen, QUEUE_INCR, 1, now, line, len);
+		v->queues[v->nqueues++] = (size_t)e->noprefix_queue;
+		e->stats.noprefix++;
+		return;
+	}
+	v->rec.line = line;
+	v->rec.len = len;
+	t = record_time(&v->rec, now);
+	if (t == (time_t)-1)
+		t = now;
+
+	if (c->hidepid && hidepid(v->text, v->textlen, &keep, &skip_to)) {
+		/* text may live in e->text already: build into masked first */
+		buf_reset(&e->masked);
+		buf_add(&e->masked, v->text, keep);
+		buf_add(&e->masked, v->text + skip_to, v->textlen - skip_to);
+		buf_reset(&e->text);
+		buf_add(&e->text, e->masked.data, e->masked.len);
+		v->text = buf_str(&e->text);
+		v->textlen = e->text.len;
+	}
+
+	for (i = 0; i < c->nrules;) {
+		const struct rule *r = &c->rules[i];
+		enum match_result mr;
+		const char *why = NULL;
+
+		if (r->kind == RULE_GROUP_HOST)
+			mr = match_exec(&r->re, v->host, v->hostlen, &why);
+		else
+			mr = match_exec(&r->re, v->text, v->textlen, &why);
+		if (mr == MATCH_ERROR) {
+			e->rule_errors[i]++;
+			if (v->nerrors == 0)
+				v->error_why = why;
+			v->errors[v->nerrors++] = i;
+		}
+		if (mr != MATCH_YES) {
+			if (r->kind == RULE_GROUP || r->kind == RULE_GROUP_HOST) {
+				v->skipped[v->nskipped++] = i;
+				i = r->skip > i ? r->skip : i + 1;
+			} else
+				i++;
+			continue;
+		}
+		if (r->kind == RULE_GROUP || r->kind == RULE_GROUP_HOST) {
+			i++;
+			continue;
+		}
+		v->rule = (long)i;
+		if (r->kind == RULE_TRASH) {
+			v->kind = V_TRASH;
+			e->stats.trashed++;
+			mark_dropped(e, v);
+			break;
+		}
+		if (r->kind == RULE_REPEAT) {
+			repeat_line(e, v, t);
+			e->stats.repeats++;
+			break;
+		}
+		{
+			const PCRE2_SIZE *ov;
+			uint32_t np;
+
+			ov = match_ovector(&np);
+			buf_reset(&e->masked);
+			mask_apply(&e->masked, v->text, v->textlen, ov, np, c->mask,
+			    c->masklen);
+			if (cut_from)
+				buf_printf(&e->masked, LINE_CUT_MARK, len, cut_from);
+			v->masked = buf_str(&e->masked);
+			v->maskedlen = e->masked.len;
+		}
+		v->kind = V_QUEUED;
+		e->stats.queued++;
+		file_line(e, v, r, i, line, len, t);
+		break;
+	}
+	if (i >= c->nrules && v->rule < 0) {
+		v->kind = V_NORULE;
+		e->stats.unmatched++;
+		mark_dropped(e, v);
+	}
+	if (v->nerrors > 0) {
+		e->stats.regex_errors++;
+		if (v->kind != V_QUEUED && v->kind != V_REPEAT)
+			e->stats.regex_errors_dropped++;
+	}
+}

@@ -1,0 +1,105 @@
+/*
+ * rules — the ordered rule program (tenshi semantics): find a line's
+ * prefix and host, apply hidepid, walk the rules in config order with
+ * groups as prefilters, and file the masked message into the queues of
+ * the first rule that matches (trash drops, repeat credits the host's
+ * previous line, escalation lists file by per-host match counts).
+ *
+ * The engine owns one struct queue per configured queue and the per-host
+ * state (escalation counters, the previous line for repeat).
+ */
+#ifndef LOGWARD_RULES_H
+#define LOGWARD_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "map.h"
+#include "queue.h"
+#include "record.h"
+
+#define NOPREFIX_HOST	"[unprefixed logs]"
+
+enum verdict_kind {
+	V_QUEUED,		/* filed into one or more queues */
+	V_TRASH,		/* a trash rule took it */
+	V_REPEAT,		/* a repeat rule credited the previous line */
+	V_REPEAT_NONE,		/* a repeat rule, but nothing to credit */
+	V_NORULE,		/* no rule matched: dropped */
+	V_NOPREFIX,		/* no prefix: counted in the noprefix queue */
+	V_NOPREFIX_DROPPED,	/* no prefix and no noprefix queue: dropped */
+};
+
+/* What happened to one line; filled by engine_line.  Pointers borrow the
+ * line or the engine's scratch buffers and are valid until the next call. */
+struct verdict {
+	enum verdict_kind kind;
+	struct record	 rec;		/* parsed fields */
+	long		 prefix;	/* logprefix index that matched, -1 = built-in */
+	const char	*host;
+	size_t		 hostlen;
+	const char	*text;		/* message the rules saw (hidepid applied) */
+	size_t		 textlen;
+	const char	*masked;	/* aggregation key (V_QUEUED) */
+	size_t		 maskedlen;
+	long		 rule;		/* rule that took the line, -1 if none */
+	size_t		*queues;	/* queues that received the line (engine-owned) */
+	size_t		 nqueues;
+	uint64_t	 credit;	/* V_REPEAT: count added */
+	/* for explain: rules evaluated on the way (engine-owned arrays) */
+	size_t		*skipped;	/* group rules whose test failed */
+	size_t		 nskipped;
+	size_t		*errors;	/* rules whose match hit a PCRE2 limit */
+	size_t		 nerrors;
+	const char	*error_why;	/* reason of the first error */
+};
+
+struct hoststate;
+
+struct engine_stats {
+	uint64_t	 lines;		/* lines seen */
+	uint64_t	 queued;
+	uint64_t	 trashed;
+	uint64_t	 repeats;
+	uint64_t	 unmatched;
+	uint64_t	 noprefix;
+	uint64_t	 cut;		/* lines cut at max_line */
+	uint64_t	 regex_errors;	/* lines with at least one PCRE2 limit hit */
+	uint64_t	 regex_errors_dropped; /* ... that then were trashed or unmatched */
+};
+
+struct engine {
+	const struct conf *conf;	/* borrowed */
+	struct queue	*queues;	/* owned, one per conf->queues */
+	uint64_t	*queue_errlines; /* per queue: lines filed after a regex error */
+	uint64_t	*rule_errors;	/* per rule: PCRE2 limit hits */
+	struct map	 hosts;		/* host → struct hoststate * (owned) */
+	struct buf	 text;		/* scratch: message after prefix/hidepid */
+	struct buf	 masked;	/* scratch: masked message */
+	size_t		*vqueues;	/* scratch for verdict.queues */
+	size_t		*vskipped;	/* scratch for verdict.skipped */
+	size_t		*verrors;	/* scratch for verdict.errors */
+	long		 noprefix_queue; /* index of the noprefix queue, -1 */
+	struct engine_stats stats;
+};
+
+void	engine_init(struct engine *e, const struct conf *c);
+void	engine_free(struct engine *e);
+
+/* Classifies one line (no trailing newline) and files it.  cut_from is 0,
+ * or the original length of a line that was cut to len bytes.  now is
+ * the time used when the line carries no usable stamp.  v may be NULL. */
+void	engine_line(struct engine *e, const char *line, size_t len,
+	    size_t cut_from, time_t now, struct verdict *v);
+
+/* Resets the escalation counters of host for every rule whose leftmost
+ * queue is qi (called when a report of qi is generated, for each host in
+ * it, as tenshi does). */
+void	engine_reset_counters(struct engine *e, size_t qi, const char *host,
+	    size_t hostlen);
+
+#endif
