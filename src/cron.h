@@ -39,7 +39,9 @@ bool	cron_match(const struct cron *c, const struct tm *tm);
 
 /* The first firing strictly after 'after' (seconds since the epoch), in
  * local time (TZ applies).  A wall-clock minute that occurs twice on a
- * day when clocks go back fires once (its first occurrence); a firing
+ * day when clocks go back fires once (its first occurrence) for a job
+ * with fixed hours, and in both occurrences for a job that runs every
+ * hour (all 24 hour bits set), as Vixie cron does; a firing
  * whose wall-clock minute is skipped when clocks go forward fires once,
  * at the first instant after the gap (so a 02:30 job on a spring-forward
  * day runs once, at 03:00).  Returns (time_t)-1 if nothing fires within 5 years
