@@ -3,7 +3,9 @@
  */
 #include "report.h"
 
+#include <netdb.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,33 @@ report_escape(struct buf *out, const char *s, size_t n)
 	}
 	if (run)
 		buf_add(out, s + n - run, run);
+}
+
+/* tenshi's "set resolve on": "HOST (NAME): " when the host (an address,
+ * or a name that resolves to one) has a reverse DNS name.  Only the
+ * resolver's answer is written, escaped like any other text. */
+static void
+resolve_host(struct buf *out, const char *host, size_t hostlen)
+{
+	struct addrinfo hints, *res = NULL;
+	char name[NI_MAXHOST], *h;
+
+	if (hostlen == 0 || memchr(host, '\0', hostlen) != NULL)
+		return;
+	h = xmemdup0(host, hostlen);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	if (getaddrinfo(h, NULL, &hints, &res) == 0 && res != NULL &&
+	    getnameinfo(res->ai_addr, res->ai_addrlen, name, sizeof(name), NULL,
+	    0, NI_NAMEREQD) == 0) {
+		buf_add(out, " (", 2);
+		report_escape(out, name, strlen(name));
+		buf_addc(out, ')');
+	}
+	if (res != NULL)
+		freeaddrinfo(res);
+	free(h);
 }
 
 static int
@@ -197,6 +226,8 @@ report_body(struct buf *out, struct engine *e, size_t qi, const char *status)
 		if (!qd->pager && !qd->csv) {
 			buf_addc(out, '\n');
 			report_escape(out, h->host, h->hostlen);
+			if (c->resolve)
+				resolve_host(out, h->host, h->hostlen);
 			buf_add(out, ": \n", 3);
 		}
 		for (j = i; j < q->nentries && v[j]->hostlen == h->hostlen &&
