@@ -33,6 +33,7 @@ struct parser {
 	size_t		*groups;	/* stack of open group rule indexes */
 	size_t		 ngroups;
 	int		 depth;		/* include depth */
+	bool		 trailing_blank; /* the current line ended in blanks */
 };
 
 static void parse_file(struct parser *p, const char *path, const char *from_file,
@@ -129,6 +130,14 @@ is_builtin(const char *name)
 {
 	return strcmp(name, "trash") == 0 || strcmp(name, "repeat") == 0 ||
 	    strcmp(name, "group") == 0 || strcmp(name, "group_host") == 0;
+}
+
+static void
+warn_trailing(struct parser *p, const char *file, int line)
+{
+	WARN(p, file, line, "the regex ended in blanks, which logward strips "
+	    "(tenshi keeps them as part of the regex); write '[ ]' or '\\s' "
+	    "if a trailing blank must match");
 }
 
 /* Parses a whole unsigned decimal; tenshi's \d+ forms. */
@@ -272,18 +281,28 @@ set_queue(struct parser *p, const char *file, int line, char *rest)
 	memset(&tmp, 0, sizeof(tmp));
 	after = parse_sched(p, file, line, "set queue", rest, &tmp);
 	if (after == NULL) {
+		/* the error is reported; define the queue anyway so the rules
+		 * that use it do not each report it as undefined */
 		free(tmp.sched);
+		if (conf_queue_find(c, name) < 0) {
+			q = new_queue(c, name, file, line);
+			q->from = xstrdup(from);
+			q->to = xstrdup(to);
+			q->sched = xstrdup("invalid");
+		}
 		return;
 	}
-	/* "pager:" marks a pager queue; strip it from every recipient
-	 * (tenshi strips it from the first one only). */
+	/* A leading "pager:" marks a pager queue; it is stripped from every
+	 * recipient (tenshi strips it from the first one only). */
 	out = xmalloc(strlen(to) + 1);
 	out[0] = '\0';
 	for (r = to; *r != '\0';) {
 		size_t n = strcspn(r, ",");
 
 		if (n >= 6 && strncmp(r, "pager:", 6) == 0) {
-			pager = true;
+			/* as in tenshi, a leading "pager:" makes it a pager queue */
+			if (r == to)
+				pager = true;
 			r += 6;
 			n -= 6;
 		}
@@ -410,6 +429,8 @@ set_threshold(struct parser *p, const char *file, int line, char *rest)
 	}
 	t->count = (unsigned long)n;
 	q->nthr++;
+	if (p->trailing_blank)
+		warn_trailing(p, file, line);
 }
 
 static void
@@ -547,13 +568,15 @@ set_directive(struct parser *p, const char *file, int line, char *rest)
 		if (lp->re.ncap < 1) {
 			ERR(p, file, line, "set logprefix: the regex '%s' has no "
 			    "capture group; put the host name in parentheses, "
-			    "e.g. '^\\S+ (\\S+) '", whole);
+			    "e.g. '^\\S+ (\\S+)\\s'", whole);
 			match_free(&lp->re);
 			return;
 		}
 		lp->file = file;
 		lp->line = line;
 		c->nprefixes++;
+		if (p->trailing_blank)
+			warn_trailing(p, file, line);
 	} else if (strcmp(key, "queue") == 0) {
 		set_queue(p, file, line, rest);
 	} else if (strcmp(key, "csv") == 0) {
@@ -717,9 +740,7 @@ add_rule(struct parser *p, const char *file, int line, char *qlist,
 	}
 	r.qlist = xstrdup(qlist);
 	if (trailing_blank)
-		WARN(p, file, line, "the regex ended in blanks, which logward "
-		    "strips (tenshi keeps them as part of the regex); write "
-		    "'[ ]' or '\\s' if a trailing blank must match");
+		warn_trailing(p, file, line);
 	c->rules = xreallocarray(c->rules, c->nrules + 1, sizeof(*c->rules));
 	c->rules[c->nrules] = r;
 	if (r.kind == RULE_GROUP || r.kind == RULE_GROUP_HOST) {
@@ -803,8 +824,12 @@ parse_line(struct parser *p, const char *file, int line, char *s)
 	if (*s == '\0' || *s == '#')
 		return;
 	len = strlen(s);
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	trailing_blank = len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t');
 	trimmed = str_rtrim(s);
-	trailing_blank = trimmed < len && (s[trimmed] == ' ' || s[trimmed] == '\t');
+	(void)trimmed;
+	p->trailing_blank = trailing_blank;
 
 	rest = s;
 	word = str_token(&rest);

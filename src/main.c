@@ -326,14 +326,6 @@ cmd_check(int argc, char **argv)
 			}
 		}
 		report_headers(&head, &c, qi, &meta);
-		if (qd->csv) {
-			size_t k;
-
-			buf_printf(&head, "X-logward-program:");
-			for (k = 0; qd->program[k] != NULL; k++)
-				buf_printf(&head, " %s", qd->program[k]);
-			buf_addc(&head, '\n');
-		}
 		printf("From logward %s\n", mboxdate);
 		fwrite(head.data, 1, head.len, stdout);
 		if (out != NULL)
@@ -353,9 +345,9 @@ cmd_check(int argc, char **argv)
 		    e.stats.regex_errors == 1 ? "" : "s",
 		    (unsigned long long)e.stats.regex_errors_dropped);
 	if (e.stats.cut > 0)
-		log_warnx("%llu line%s longer than max_line (%zu bytes) were cut",
+		log_warnx("%llu line%s longer than max_line (%zu bytes) %s cut",
 		    (unsigned long long)e.stats.cut, e.stats.cut == 1 ? "" : "s",
-		    c.max_line);
+		    c.max_line, e.stats.cut == 1 ? "was" : "were");
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_warn("stdout");
 		rc = 1;

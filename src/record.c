@@ -377,6 +377,8 @@ rfc5424(struct record *r, const char *p, const char *e)
 	r->msg = p;
 	r->msglen = e - p;
 	r->pid = procid != NULL ? number(procid, procidlen) : -1;
+	r->procid = procid;
+	r->procidlen = procid != NULL ? procidlen : 0;
 	return true;
 }
 

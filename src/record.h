@@ -51,6 +51,8 @@ struct record {
 	bool		 has_tz;	/* a zone offset was written */
 	int		 tzoff;		/* zone offset in seconds east of UTC */
 	/* RFC 5424 only */
+	const char	*procid;	/* PROCID as written, NULL when "-" */
+	size_t		 procidlen;
 	const char	*msgid;		/* MSGID, NULL when "-" */
 	size_t		 msgidlen;
 	const char	*sd;		/* STRUCTURED-DATA text, NULL when "-" */

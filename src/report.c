@@ -347,8 +347,10 @@ report_headers(struct buf *out, const struct conf *c, size_t qi,
 	const struct queue_def *qd = &c->queues[qi];
 	char date[64];
 
-	buf_printf(out, "From: %s\n", qd->from);
-	buf_printf(out, "To: %s\n", qd->to);
+	if (qd->from[0] != '\0')
+		buf_printf(out, "From: %s\n", qd->from);
+	if (qd->to[0] != '\0')
+		buf_printf(out, "To: %s\n", qd->to);
 	report_date(date, sizeof(date), m->now);
 	buf_printf(out, "Date: %s\n", date);
 	buf_printf(out, "X-logward-version: %s\n", LOGWARD_VERSION);
@@ -357,6 +359,14 @@ report_headers(struct buf *out, const struct conf *c, size_t qi,
 	if (!qd->now) {
 		start_date(date, sizeof(date), m->start);
 		buf_printf(out, "X-logward-report-start: %s\n", date);
+	}
+	if (qd->csv) {
+		size_t k;
+
+		buf_printf(out, "X-logward-program:");
+		for (k = 0; qd->program[k] != NULL; k++)
+			buf_printf(out, " %s", qd->program[k]);
+		buf_addc(out, '\n');
 	}
 	buf_printf(out, "Subject: %s [%s]\n\n",
 	    qd->subject != NULL ? qd->subject : c->subject, qd->name);

@@ -158,8 +158,12 @@ find_prefix(struct engine *e, const char *line, size_t len, struct verdict *v)
 			buf_reset(&e->text);
 			if (v->rec.prog != NULL) {
 				buf_add(&e->text, v->rec.prog, v->rec.proglen);
-				if (v->rec.pid >= 0)
-					buf_printf(&e->text, "[%ld]", v->rec.pid);
+				if (v->rec.procid != NULL) {
+					buf_addc(&e->text, '[');
+					buf_add(&e->text, v->rec.procid,
+					    v->rec.procidlen);
+					buf_addc(&e->text, ']');
+				}
 				buf_add(&e->text, ": ", 2);
 			}
 			buf_add(&e->text, v->rec.msg, v->rec.msglen);
