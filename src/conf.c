@@ -33,6 +33,8 @@ struct parser {
 	size_t		*groups;	/* stack of open group rule indexes */
 	size_t		 ngroups;
 	int		 depth;		/* include depth */
+	dev_t		 stack_dev[MAX_INCLUDE_DEPTH]; /* files being read, */
+	ino_t		 stack_ino[MAX_INCLUDE_DEPTH]; /* outermost first */
 	bool		 trailing_blank; /* the current line ended in blanks */
 };
 
@@ -898,6 +900,25 @@ parse_file(struct parser *p, const char *path, const char *from_file,
 			ERR(p, NULL, 0, "cannot open configuration file %s: %s",
 			    path, strerror(errno));
 		return;
+	}
+	{
+		struct stat st;
+		int i;
+
+		if (fstat(fileno(fp), &st) == 0) {
+			for (i = 0; i < p->depth; i++) {
+				if (p->stack_dev[i] == st.st_dev &&
+				    p->stack_ino[i] == st.st_ino) {
+					ERR(p, from_file, from_line, "include loop: %s "
+					    "is already being read; remove this "
+					    "include", path);
+					fclose(fp);
+					return;
+				}
+			}
+			p->stack_dev[p->depth] = st.st_dev;
+			p->stack_ino[p->depth] = st.st_ino;
+		}
 	}
 	file = intern_file(p->c, path);
 	p->depth++;

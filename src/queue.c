@@ -39,7 +39,7 @@ clear_over(struct queue *q)
 	while (map_next(&q->over_hosts, &i, &s))
 		free(s->val);
 	map_clear(&q->over_hosts);
-	q->over_entries = q->over_lines = 0;
+	q->over_nhosts = q->over_lines = 0;
 }
 
 void
@@ -106,7 +106,7 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 
 			if (*hv == NULL) {
 				*hv = xcalloc(1, sizeof(**hv));
-				q->over_entries++;
+				q->over_nhosts++;
 			}
 			**hv += n;
 			q->over_lines += n;

@@ -38,7 +38,7 @@ struct queue {
 	size_t		 cap;		/* allocated slots of entries */
 	size_t		 max_entries;	/* cap on nentries */
 	uint64_t	 lines;		/* lines counted since the last clear */
-	uint64_t	 over_entries;	/* distinct keys refused by the cap */
+	uint64_t	 over_nhosts;	/* hosts with lines refused by the cap */
 	uint64_t	 over_lines;	/* lines of those keys */
 	struct map	 over_hosts;	/* host → (uint64_t *) lines refused, owned values */
 	struct buf	 key;		/* scratch key buffer (no per-line malloc) */

@@ -287,7 +287,7 @@ report_body(struct buf *out, struct engine *e, size_t qi, const char *status)
 	if (!qd->pager && !qd->csv)
 		queue_trailer(out, e, qi);
 	free(v);
-	return shown + (size_t)q->over_entries;
+	return shown + (size_t)q->over_nhosts;
 }
 
 void
