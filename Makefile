@@ -35,7 +35,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit golden compat demo deps clean bench lint-src
+.PHONY: all check unit golden compat demo deps clean bench lint-src valgrind
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -72,6 +72,12 @@ golden: $(BUILD)/logward
 	@rm -f $(BUILD)/results; tests/golden/run $(BUILD); tests/lib/summary $(BUILD)/results
 compat: $(BUILD)/logward
 	@rm -f $(BUILD)/results; tests/compat/run $(BUILD); tests/lib/summary $(BUILD)/results
+
+# The golden tests under valgrind (memcheck, leaks): any error fails the case.
+valgrind: $(BUILD)/logward
+	@rm -f $(BUILD)/results
+	@LOGWARD_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	    tests/golden/run $(BUILD); tests/lib/summary $(BUILD)/results
 
 deps:
 	scripts/deps build

@@ -50,6 +50,9 @@ buf_add(struct buf *b, const void *p, size_t n)
 		while (cap < need)
 			cap *= 2;
 		b->data = xreallocarray(b->data, cap, 1);
+		/* zero the new tail: PCRE2's JIT may read a few bytes past
+		 * the end of a subject, and valgrind should not see that */
+		memset(b->data + b->cap, 0, cap - b->cap);
 		b->cap = cap;
 	}
 	if (n)

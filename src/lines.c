@@ -19,7 +19,8 @@ lines_init(struct lines *l, int fd, size_t max_line)
 	l->fd = fd;
 	l->max_line = max_line;
 	l->size = max_line + BLOCK;
-	l->buf = xmalloc(l->size);
+	/* zeroed: PCRE2's JIT may read a few bytes past a subject's end */
+	l->buf = xcalloc(1, l->size);
 }
 
 void
