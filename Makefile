@@ -47,7 +47,7 @@ $(BUILD)/%.o: src/%.c | $(BUILD)
 $(BUILD)/liblogward.a: $(LIBOBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogward.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BUILD)/liblogward.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Isrc $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
 	    $(LDFLAGS) $(BUILD)/liblogward.a $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 

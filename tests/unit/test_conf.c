@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,20 +34,10 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/logward-test-conf.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tu_mkdtemp(dir, sizeof(dir), "conf") == -1)
 		return -1;
 	snprintf(mainpath, sizeof(mainpath), "%s/main.conf", dir);
 	return 0;
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 /* conf_load into cf, remembering to free it even if the test fails. */
@@ -71,15 +63,7 @@ teardown(void **state)
 {
 	(void)state;
 	done();
-	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int
-teardown_all(void **state)
-{
-	(void)state;
-	match_cleanup();
-	return 0;
+	return tu_rmtree(dir);
 }
 
 /* Writes content to dir/rel (creating dir/rel's parent if needed) and
@@ -946,5 +930,5 @@ main(void)
 		T(test_tail_directives_warned_not_errors),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, teardown_all);
+	return cmocka_run_group_tests(tests, NULL, tu_teardown_match);
 }

@@ -14,6 +14,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -35,8 +37,7 @@ static int
 setup_all(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/logward-test-lines.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (tu_mkdtemp(tmpdir, sizeof(tmpdir), "lines") == -1)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
@@ -45,13 +46,8 @@ setup_all(void **state)
 static int
 teardown_all(void **state)
 {
-	char path[128];
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/input", tmpdir);
-	unlink(path);
-	rmdir(tmpdir);
-	return 0;
+	return tu_rmtree(tmpdir);
 }
 
 /* A growable byte string for building inputs. */

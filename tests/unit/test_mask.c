@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,14 +83,6 @@ check(const char *pattern, const char *subj, size_t len, const char *mask,
 	check((pat), (subj), sizeof(subj) - 1, M6, (want), sizeof(want) - 1)
 #define CHECK_MASK(pat, subj, mask, want) \
 	check((pat), (subj), sizeof(subj) - 1, (mask), (want), sizeof(want) - 1)
-
-static int
-teardown_all(void **state)
-{
-	(void)state;
-	match_cleanup();
-	return 0;
-}
 
 /* ---- tenshi-identical cases: disjoint groups left to right ---- */
 
@@ -493,5 +487,5 @@ main(void)
 		T(test_unset_pairs_in_handmade_ovector),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, teardown_all);
+	return cmocka_run_group_tests(tests, NULL, tu_teardown_match);
 }

@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,20 +40,10 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/logward-test-rules.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tu_mkdtemp(dir, sizeof(dir), "rules") == -1)
 		return -1;
 	loaded = 0;
 	return 0;
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int
@@ -66,15 +58,7 @@ teardown(void **state)
 	free(linebuf);
 	linebuf = NULL;
 	match_set_limits(MATCH_DEFAULT_LIMIT, MATCH_DEFAULT_DEPTH);
-	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int
-teardown_all(void **state)
-{
-	(void)state;
-	match_cleanup();
-	return 0;
+	return tu_rmtree(dir);
 }
 
 /* Loads config text (which must be free of errors) into C and E. */
@@ -1011,5 +995,5 @@ main(void)
 		T(test_null_verdict_allowed),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, teardown_all);
+	return cmocka_run_group_tests(tests, NULL, tu_teardown_match);
 }
