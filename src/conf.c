@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lcdb.h"
 #include "str.h"
 #include "xmem.h"
 
@@ -753,6 +754,78 @@ add_rule(struct parser *p, const char *file, int line, char *qlist,
 	c->nrules++;
 }
 
+static char *resolve_path(const char *from, const char *path);
+
+/* logcheck DIR LEVEL [alerts=Q] [events=Q] [system=Q] [cracking_ignore] */
+static void
+add_logcheck(struct parser *p, const char *file, int line, char *rest)
+{
+	struct conf *c = p->c;
+	struct rule r;
+	char *dir, *lvl, *opt, *path;
+	enum lc_level level;
+	size_t i;
+	bool cign = false, bad = false;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = RULE_LOGCHECK;
+	r.file = file;
+	r.line = line;
+	r.lc_queue[0] = r.lc_queue[1] = r.lc_queue[2] = -1;
+	dir = str_token(&rest);
+	lvl = str_token(&rest);
+	if (dir == NULL || lvl == NULL || lcdb_level(lvl, &level) == -1) {
+		ERR(p, file, line, "expected 'logcheck DIR paranoid|server|"
+		    "workstation [alerts=QUEUE] [events=QUEUE] [system=QUEUE] "
+		    "[cracking_ignore]'");
+		return;
+	}
+	while ((opt = str_token(&rest)) != NULL) {
+		static const char *keys[] = { "alerts=", "events=", "system=" };
+		bool known = false;
+
+		if (strcmp(opt, "cracking_ignore") == 0) {
+			cign = true;
+			continue;
+		}
+		for (i = 0; i < 3; i++) {
+			if (str_startswith(opt, keys[i])) {
+				long q = conf_queue_find(c, opt + 7);
+
+				known = true;
+				if (q < 0) {
+					ERR(p, file, line, "logcheck: queue '%s' is not "
+					    "defined; define it with 'set queue' above "
+					    "this line", opt + 7);
+					bad = true;
+				}
+				r.lc_queue[i] = q;
+			}
+		}
+		if (!known) {
+			ERR(p, file, line, "logcheck: unknown option '%s' (alerts=, "
+			    "events=, system=, cracking_ignore)", opt);
+			bad = true;
+		}
+	}
+	if (bad)
+		return;
+	path = resolve_path(file, dir);
+	r.lc = xcalloc(1, sizeof(*r.lc));
+	if (lcdb_load(r.lc, path, level, cign) == -1) {
+		for (i = 0; i < r.lc->nerrors; i++)
+			ERR(p, file, line, "logcheck %s: %s", path, r.lc->errors[i]);
+		lcdb_free(r.lc);
+		free(r.lc);
+		free(path);
+		return;
+	}
+	free(path);
+	r.qlist = xstrdup("logcheck");
+	c->rules = xreallocarray(c->rules, c->nrules + 1, sizeof(*c->rules));
+	c->rules[c->nrules++] = r;
+}
+
 static const char *
 intern_file(struct conf *c, const char *path)
 {
@@ -855,6 +928,12 @@ parse_line(struct parser *p, const char *file, int line, char *s)
 	}
 	if (strcmp(word, "set") == 0) {
 		set_directive(p, file, line, rest);
+		return;
+	}
+	/* a queue named "logcheck" keeps the word for rules, as in tenshi */
+	if (strcmp(word, "logcheck") == 0 && conf_queue_find(p->c,
+	    "logcheck") < 0) {
+		add_logcheck(p, file, line, rest);
 		return;
 	}
 	if (*rest != '\0') {
@@ -1004,6 +1083,10 @@ conf_free(struct conf *c)
 		free_queue(&c->queues[i]);
 	free(c->queues);
 	for (i = 0; i < c->nrules; i++) {
+		if (c->rules[i].lc != NULL) {
+			lcdb_free(c->rules[i].lc);
+			free(c->rules[i].lc);
+		}
 		match_free(&c->rules[i].re);
 		free(c->rules[i].targets);
 		free(c->rules[i].qlist);

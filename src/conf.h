@@ -22,7 +22,10 @@ enum rule_kind {
 	RULE_REPEAT,		/* builtin: credit the host's previous line */
 	RULE_GROUP,		/* builtin: message prefilter until group_end */
 	RULE_GROUP_HOST,	/* builtin: host prefilter until group_end */
+	RULE_LOGCHECK,		/* a logcheck rule tree (the "logcheck" directive) */
 };
+
+struct lcdb;
 
 struct rule_target {
 	size_t		 queue;		/* index into conf->queues */
@@ -40,6 +43,8 @@ struct rule {
 	const char	*file;		/* borrowed from conf->files */
 	int		 line;		/* line in file */
 	bool		 trailing_blank; /* the regex ended in blanks that were stripped */
+	struct lcdb	*lc;		/* RULE_LOGCHECK: owned rule tree */
+	long		 lc_queue[3];	/* RULE_LOGCHECK: alerts, events, system queue or -1 */
 };
 
 struct threshold {

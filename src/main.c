@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "lcdb.h"
 #include "lines.h"
 #include "log.h"
 #include "match.h"
@@ -36,10 +38,15 @@ usage(FILE *fp)
 	    "          read the files (default: the config's logfiles) from the\n"
 	    "          beginning once and print every non-empty queue's mail to\n"
 	    "          stdout, as an mbox stream, in queue definition order\n"
+	    "  check   --logcheck DIR [--level LEVEL] [--cracking-ignore]\n"
+	    "          [--sortuniq] [--no-intro] [--mail-preview [--tag] [--reboot]]\n"
+	    "          FILE...\n"
+	    "          classify the lines with a logcheck rule tree and print the\n"
+	    "          report exactly as 'logcheck -o -t' does (C locale)\n"
 	    "  explain [-c CONF] [LINE...]\n"
 	    "          show how each line (or each line of stdin) is parsed,\n"
 	    "          which rule takes it, its queues and masked text\n"
-	    "  lint    [-c CONF]\n"
+	    "  lint    [-c CONF] [--logcheck DIR [--level LEVEL]]\n"
 	    "          report every error and warning of the configuration;\n"
 	    "          exit 1 if there are errors\n"
 	    "\n"
@@ -47,7 +54,15 @@ usage(FILE *fp)
 	    "  -c, --config FILE   configuration (default " DEFAULT_CONF ")\n"
 	    "  --now TIME          the report time, 'YYYY-MM-DD HH:MM:SS' local\n"
 	    "                      time or @EPOCH (reproducible output)\n"
-	    "  --hostname NAME     the name in X-logward-hostname\n"
+	    "  --hostname NAME     the name in X-logward-hostname (and in the\n"
+	    "                      logcheck subject)\n"
+	    "  --logcheck DIR      a logcheck rule tree, e.g. /etc/logcheck\n"
+	    "  --level LEVEL       paranoid, server (default) or workstation\n"
+	    "  --cracking-ignore   use cracking.ignore.d (SUPPORT_CRACKING_IGNORE=1)\n"
+	    "  --sortuniq          drop duplicate lines (SORTUNIQ=1)\n"
+	    "  --no-intro          no header.txt / footer.txt (INTRO=0)\n"
+	    "  --mail-preview      print the mail subject before the report;\n"
+	    "                      --tag adds '[logcheck] ', --reboot 'Reboot: '\n"
 	    "  -h, --help          this text\n"
 	    "  -V, --version       print the version\n"
 	    "\n"
@@ -56,8 +71,17 @@ usage(FILE *fp)
 
 struct opts {
 	const char	*conf;
+	bool		 conf_given;	/* -c was used */
 	time_t		 now;
 	const char	*hostname;
+	const char	*logcheck;	/* --logcheck DIR */
+	enum lc_level	 level;		/* --level */
+	bool		 cracking_ignore;
+	bool		 sortuniq;
+	bool		 no_intro;
+	bool		 mail_preview;
+	bool		 tag;
+	bool		 reboot;
 	char		**args;
 	int		 nargs;
 };
@@ -93,6 +117,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "now", required_argument, NULL, 'n' },
 		{ "hostname", required_argument, NULL, 'H' },
+		{ "logcheck", required_argument, NULL, 'L' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "cracking-ignore", no_argument, NULL, 'C' },
+		{ "sortuniq", no_argument, NULL, 'u' },
+		{ "no-intro", no_argument, NULL, 'I' },
+		{ "mail-preview", no_argument, NULL, 'M' },
+		{ "tag", no_argument, NULL, 'T' },
+		{ "reboot", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -101,11 +133,41 @@ parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->conf = DEFAULT_CONF;
 	o->now = time(NULL);
+	o->level = LC_SERVER;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf = optarg;
+			o->conf_given = true;
+			break;
+		case 'L':
+			o->logcheck = optarg;
+			break;
+		case 'l':
+			if (lcdb_level(optarg, &o->level) == -1) {
+				log_warnx("--level: '%s' is not paranoid, server "
+				    "or workstation", optarg);
+				return -1;
+			}
+			break;
+		case 'C':
+			o->cracking_ignore = true;
+			break;
+		case 'u':
+			o->sortuniq = true;
+			break;
+		case 'I':
+			o->no_intro = true;
+			break;
+		case 'M':
+			o->mail_preview = true;
+			break;
+		case 'T':
+			o->tag = true;
+			break;
+		case 'R':
+			o->reboot = true;
 			break;
 		case 'n':
 			if (parse_time(optarg, &o->now) == -1) {
@@ -249,6 +311,117 @@ write_mbox_body(FILE *fp, const char *s, size_t n)
 		fputc('\n', fp);
 }
 
+/* Reads every line of fd (newline removed) into an array of owned lines. */
+static int
+slurp_lines(int fd, const char *name, char ***lines, size_t **lens, size_t *n,
+    size_t *cap)
+{
+	struct lines l;
+	const char *line;
+	size_t len, cut;
+	int rc;
+
+	/* logcheck keeps long lines whole: use the largest cap */
+	lines_init(&l, fd, 16 * 1024 * 1024);
+	while ((rc = lines_next(&l, &line, &len, &cut)) == 1) {
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 1024;
+			*lines = xreallocarray(*lines, *cap, sizeof(**lines));
+			*lens = xreallocarray(*lens, *cap, sizeof(**lens));
+		}
+		(*lines)[*n] = xmemdup0(line, len);
+		(*lens)[*n] = len;
+		(*n)++;
+	}
+	if (rc == -1)
+		log_warn("%s: read error", name);
+	lines_free(&l);
+	return rc;
+}
+
+/* logward check --logcheck DIR: logcheck -o -t, byte for byte. */
+static int
+cmd_logcheck(struct opts *o)
+{
+	struct lcdb db;
+	char **lines = NULL;
+	size_t *lens = NULL, n = 0, cap = 0, i;
+	struct buf out;
+	enum lc_section_kind kind;
+	int k, rc = 0;
+
+	if (lcdb_load(&db, o->logcheck, o->level, o->cracking_ignore) == -1) {
+		for (i = 0; i < db.nerrors; i++)
+			fprintf(stderr, "%s\n", db.errors[i]);
+		fprintf(stderr, "logward: %s: %zu error%s in the rule tree; "
+		    "nothing was done\n", o->logcheck, db.nerrors,
+		    db.nerrors == 1 ? "" : "s");
+		lcdb_free(&db);
+		return 1;
+	}
+	if (o->nargs == 0) {
+		log_warnx("check --logcheck: name the log files to read ('-' "
+		    "for stdin)");
+		lcdb_free(&db);
+		return 2;
+	}
+	for (k = 0; k < o->nargs; k++) {
+		int fd;
+
+		if (strcmp(o->args[k], "-") == 0) {
+			slurp_lines(0, "stdin", &lines, &lens, &n, &cap);
+			continue;
+		}
+		fd = open(o->args[k], O_RDONLY | O_CLOEXEC);
+		if (fd == -1) {
+			log_warn("%s", o->args[k]);
+			rc = 1;
+			continue;
+		}
+		if (slurp_lines(fd, o->args[k], &lines, &lens, &n, &cap) == -1)
+			rc = 1;
+		close(fd);
+	}
+	n = lcdb_sort(lines, lens, n, o->sortuniq);
+	for (i = 0; i < n; i++)
+		lens[i] = lcdb_rstrip(lines[i], lens[i]);
+	buf_init(&out, SIZE_MAX / 4);
+	kind = lcdb_report(&db, &out, lines, lens, n, !o->no_intro);
+	if (kind != LC_NONE && o->mail_preview) {
+		char date[64], host[256];
+		struct tm tm;
+
+		localtime_r(&o->now, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M %z", &tm);
+		if (o->hostname != NULL)
+			str_lcpy(host, o->hostname, sizeof(host));
+		else if (gethostname(host, sizeof(host)) == -1)
+			str_lcpy(host, "localhost", sizeof(host));
+		host[sizeof(host) - 1] = '\0';
+		printf("Subject: %s%s%s %s %s\n\n", o->tag ? "[logcheck] " : "",
+		    o->reboot ? "Reboot: " : "", host, date,
+		    kind == LC_ALERT ? "Security Alerts" : kind == LC_EVENT ?
+		    "Security Events" : "System Events");
+	}
+	fwrite(buf_str(&out), 1, out.len, stdout);
+	if (db.limit_errors > 0)
+		log_warnx("%llu rule test%s could not be decided (PCRE2 limits, "
+		    "even with the DFA matcher); those rules were taken as "
+		    "matching", (unsigned long long)db.limit_errors,
+		    db.limit_errors == 1 ? "" : "s");
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_warn("stdout");
+		rc = 1;
+	}
+	buf_free(&out);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	free(lens);
+	lcdb_free(&db);
+	return rc;
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -263,6 +436,15 @@ cmd_check(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) == -1)
 		return 2;
+	if (o.logcheck != NULL) {
+		if (o.conf_given) {
+			log_warnx("check: use either -c CONF or --logcheck DIR; a "
+			    "configuration loads a rule tree with its 'logcheck' "
+			    "directive");
+			return 2;
+		}
+		return cmd_logcheck(&o);
+	}
 	if (load_conf(&c, o.conf) == -1)
 		return 1;
 	engine_init(&e, &c);
@@ -406,6 +588,9 @@ field(struct buf *b, const char *name, const char *s, size_t n)
 	buf_addc(b, '\n');
 }
 
+static void explain_lc(struct buf *b, struct lcdb *db, const char *line,
+    size_t len);
+
 static void
 explain_one(struct engine *e, const char *line, size_t len, time_t now)
 {
@@ -458,11 +643,18 @@ explain_one(struct engine *e, const char *line, size_t len, time_t now)
 		    "ERROR:", r->file, r->line, r->re.src,
 		    i == 0 && v.error_why ? v.error_why : "PCRE2 limit");
 	}
+	for (i = 0; i < c->nrules; i++) {
+		/* logcheck trees the line went through */
+		if (c->rules[i].kind == RULE_LOGCHECK &&
+		    (v.rule < 0 || i <= (size_t)v.rule) && v.host != NULL &&
+		    v.kind != V_NOPREFIX)
+			explain_lc(&b, c->rules[i].lc, line, len);
+	}
 	if (v.rule >= 0) {
 		const struct rule *r = &c->rules[v.rule];
 
 		buf_printf(&b, "  %-9s %s:%d %s %s\n", "rule:", r->file, r->line,
-		    r->qlist, r->re.src);
+		    r->qlist, r->kind == RULE_LOGCHECK ? r->lc->dir : r->re.src);
 	}
 	buf_printf(&b, "  %-9s %s\n", "result:", verdict_name(v.kind));
 	if (v.nqueues > 0) {
@@ -482,6 +674,104 @@ explain_one(struct engine *e, const char *line, size_t len, time_t now)
 	buf_free(&b);
 }
 
+static void
+print_rule_hit(const struct lc_rule *r, void *arg)
+{
+	buf_printf(arg, "  %-9s %s:%d\n", "matched:", r->path, r->line);
+}
+
+/* Every rule file line of the tree that matches, and the section. */
+static void
+explain_lc(struct buf *b, struct lcdb *db, const char *line, size_t len)
+{
+	const struct lc_layer *layers[5] = { &db->cracking, &db->cign,
+	    &db->violations, &db->vign, &db->ignore };
+	struct lc_line *l = db->scratch;
+	enum lc_section_kind k;
+	size_t i;
+	int j;
+
+	len = lcdb_rstrip(line, len);
+	for (j = 0; j < 5; j++) {
+		for (i = 0; i < layers[j]->nfiles; i++)
+			lcdb_file_rules(db, &layers[j]->files[i], line, len,
+			    print_rule_hit, b);
+	}
+	lcdb_classify(db, line, len, l);
+	k = lcdb_section(l, l->has_alert);
+	buf_printf(b, "  %-9s ", "logcheck:");
+	if (k == LC_ALERT || k == LC_EVENT) {
+		const struct lc_layer *lay = k == LC_ALERT ? &db->cracking :
+		    &db->violations;
+		const uint8_t *mark = k == LC_ALERT ? l->alert : l->event;
+		bool first = true;
+
+		for (i = 0; i < lay->nfiles; i++) {
+			if (!mark[i])
+				continue;
+			buf_printf(b, "%sSecurity %s", first ? "" : "; ",
+			    k == LC_ALERT ? "Alerts" : "Events");
+			if (strcmp(lay->files[i].name, "logcheck") != 0)
+				buf_printf(b, " for %s", lay->files[i].name);
+			first = false;
+		}
+		buf_addc(b, '\n');
+	} else if (k == LC_SYSTEM)
+		buf_printf(b, "System Events\n");
+	else if (l->any_violation)
+		buf_printf(b, "not reported (violation cancelled by "
+		    "violations.ignore.d)\n");
+	else if (l->any_cracking)
+		buf_printf(b, "not reported (alert cancelled by "
+		    "cracking.ignore.d)\n");
+	else
+		buf_printf(b, "ignored (ignore.d.%s)\n",
+		    lcdb_level_name(db->level));
+}
+
+static int
+explain_logcheck(struct opts *o)
+{
+	struct lcdb db;
+	struct buf b;
+	size_t i;
+	int k;
+
+	if (lcdb_load(&db, o->logcheck, o->level, o->cracking_ignore) == -1) {
+		for (i = 0; i < db.nerrors; i++)
+			fprintf(stderr, "%s\n", db.errors[i]);
+		lcdb_free(&db);
+		return 1;
+	}
+	buf_init(&b, SIZE_MAX / 4);
+	if (o->nargs > 0) {
+		for (k = 0; k < o->nargs; k++) {
+			buf_reset(&b);
+			field(&b, "line:", o->args[k], strlen(o->args[k]));
+			explain_lc(&b, &db, o->args[k], strlen(o->args[k]));
+			buf_addc(&b, '\n');
+			fwrite(b.data, 1, b.len, stdout);
+		}
+	} else {
+		struct lines l;
+		const char *line;
+		size_t len, cut;
+
+		lines_init(&l, 0, 16 * 1024 * 1024);
+		while (lines_next(&l, &line, &len, &cut) == 1) {
+			buf_reset(&b);
+			field(&b, "line:", line, len);
+			explain_lc(&b, &db, line, len);
+			buf_addc(&b, '\n');
+			fwrite(b.data, 1, b.len, stdout);
+		}
+		lines_free(&l);
+	}
+	buf_free(&b);
+	lcdb_free(&db);
+	return 0;
+}
+
 static int
 cmd_explain(int argc, char **argv)
 {
@@ -492,6 +782,8 @@ cmd_explain(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) == -1)
 		return 2;
+	if (o.logcheck != NULL && !o.conf_given)
+		return explain_logcheck(&o);
 	if (load_conf(&c, o.conf) == -1)
 		return 1;
 	engine_init(&e, &c);
@@ -562,6 +854,35 @@ lint_extra(struct conf *c, struct buf *out, size_t *nwarn)
 	}
 }
 
+/* lint --logcheck DIR: every file of every directory and level. */
+static int
+lint_logcheck(struct opts *o)
+{
+	struct lcdb db;
+	size_t i, nfiles, nrules = 0;
+	const struct lc_layer *layers[5];
+	int rc, k;
+
+	rc = lcdb_load(&db, o->logcheck, LC_WORKSTATION, true);
+	for (i = 0; i < db.nerrors; i++)
+		printf("%s\n", db.errors[i]);
+	layers[0] = &db.cracking;
+	layers[1] = &db.cign;
+	layers[2] = &db.violations;
+	layers[3] = &db.vign;
+	layers[4] = &db.ignore;
+	nfiles = db.npaths;
+	for (k = 0; k < 5; k++) {
+		for (i = 0; i < layers[k]->nfiles; i++)
+			nrules += layers[k]->files[i].nrules;
+	}
+	printf("%s: %zu error%s; %zu rule file%s, %zu rule%s\n", o->logcheck,
+	    db.nerrors, db.nerrors == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s",
+	    nrules, nrules == 1 ? "" : "s");
+	lcdb_free(&db);
+	return rc == 0 ? 0 : 1;
+}
+
 static int
 cmd_lint(int argc, char **argv)
 {
@@ -573,6 +894,8 @@ cmd_lint(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) == -1)
 		return 2;
+	if (o.logcheck != NULL && !o.conf_given)
+		return lint_logcheck(&o);
 	rc = conf_load(&c, o.conf);
 	conf_print_diags(&c, stdout, true);
 	for (i = 0; i < c.ndiags; i++)

@@ -11,6 +11,8 @@
 
 #include "xmem.h"
 
+#define DFA_WORKSPACE	65536	/* ints; big alternations need room */
+
 static pcre2_match_data		*mdata;
 static pcre2_match_context	*mctx;
 static pcre2_jit_stack		*jstack;
@@ -55,13 +57,20 @@ match_set_limits(uint32_t match_limit, uint32_t depth_limit)
 int
 match_compile(struct regex *re, const char *src, char *err, size_t errlen)
 {
+	return match_compile_opts(re, src, 0, err, errlen);
+}
+
+int
+match_compile_opts(struct regex *re, const char *src, uint32_t opts, char *err,
+    size_t errlen)
+{
 	int ec;
 	PCRE2_SIZE eoff;
 	uint32_t ncap = 0;
 
 	memset(re, 0, sizeof(*re));
 	re->code = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
-	    PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C,
+	    PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C | opts,
 	    &ec, &eoff, NULL);
 	if (re->code == NULL) {
 		PCRE2_UCHAR msg[256];
@@ -122,6 +131,28 @@ match_exec(const struct regex *re, const char *s, size_t len, const char **why)
 			break;
 		}
 	}
+	return MATCH_ERROR;
+}
+
+enum match_result
+match_test(const struct regex *re, const char *s, size_t len, const char **why)
+{
+	enum match_result r = match_exec(re, s, len, why);
+	static int ws[DFA_WORKSPACE];
+	int rc;
+
+	if (r != MATCH_ERROR)
+		return r;
+	rc = pcre2_dfa_match(re->code, (PCRE2_SPTR)(s != NULL ? s : ""), len, 0,
+	    PCRE2_DFA_SHORTEST, mdata, mctx, ws, DFA_WORKSPACE);
+	last_pairs = 0;
+	if (rc >= 0)
+		return MATCH_YES;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return MATCH_NO;
+	if (why != NULL && rc == PCRE2_ERROR_DFA_UITEM)
+		*why = "PCRE2 match limit exceeded and the DFA matcher cannot "
+		    "take this pattern (backreference)";
 	return MATCH_ERROR;
 }
 

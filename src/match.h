@@ -34,6 +34,9 @@ enum match_result {
 /* Compiles pattern src (NUL-terminated) into re.  Returns 0, or -1 with a
  * message like "missing closing parenthesis at offset 4" in err. */
 int	match_compile(struct regex *re, const char *src, char *err, size_t errlen);
+/* The same with extra PCRE2 compile options (e.g. PCRE2_DOTALL). */
+int	match_compile_opts(struct regex *re, const char *src, uint32_t opts,
+	    char *err, size_t errlen);
 void	match_free(struct regex *re);
 
 /* Sets the match and depth limits for all later matches. */
@@ -43,6 +46,13 @@ void	match_set_limits(uint32_t match_limit, uint32_t depth_limit);
  * are available through match_ovector until the next call.  On
  * MATCH_ERROR, *why (if not NULL) says what went wrong (static text). */
 enum match_result match_exec(const struct regex *re, const char *s, size_t len,
+	    const char **why);
+
+/* Answers only "does re match s anywhere".  When the backtracking
+ * matcher hits a limit, the question is asked again of PCRE2's DFA
+ * matcher, which has no backtracking; MATCH_ERROR only when that fails
+ * too (a pattern with backreferences).  Captures are not available. */
+enum match_result match_test(const struct regex *re, const char *s, size_t len,
 	    const char **why);
 
 /* Borrowed view of the last successful match: pairs of start/end offsets,

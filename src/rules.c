@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lcdb.h"
 #include "mask.h"
 #include "xmem.h"
 
@@ -296,6 +297,49 @@ mark_dropped(struct engine *e, struct verdict *v)
 	h->last = LAST_DROPPED;
 }
 
+/* The logcheck directive: classify the whole line (logcheck rules match
+ * the stamp and host too) with the rule tree.  Alerts, events and system
+ * events go to their queues, unmasked; a line logcheck ignores, or whose
+ * class has no queue, goes on to the following rules.  The run-wide
+ * "an alert fired" effect is taken per line: a violation that also
+ * matches a cracking rule is reported once, as the alert. */
+static bool
+logcheck_rule(struct engine *e, struct verdict *v, const struct rule *r,
+    size_t ri, const char *line, size_t len, time_t t)
+{
+	struct lc_line *l = r->lc->scratch;
+	enum lc_section_kind k;
+	long qi;
+
+	lcdb_classify(r->lc, line, lcdb_rstrip(line, len), l);
+	k = lcdb_section(l, l->has_alert);
+	v->lc_section = (int)k;
+	if (k == LC_NONE)
+		return false;
+	qi = r->lc_queue[k == LC_ALERT ? 0 : k == LC_EVENT ? 1 : 2];
+	if (qi < 0)
+		return false;
+	v->rule = (long)ri;
+	v->kind = V_QUEUED;
+	v->masked = v->text;
+	v->maskedlen = v->textlen;
+	queue_add(&e->queues[qi], v->host, v->hostlen, v->masked, v->maskedlen,
+	    QUEUE_INCR, 1, t, line, len);
+	v->queues[0] = (size_t)qi;
+	v->nqueues = 1;
+	e->stats.queued++;
+	{
+		struct hoststate *h = host_state(e, v->host, v->hostlen);
+
+		h->last = LAST_QUEUED;
+		buf_reset(&h->last_msg);
+		buf_add(&h->last_msg, v->masked, v->maskedlen);
+		h->last_queues[0] = (size_t)qi;
+		h->nlast_queues = 1;
+	}
+	return true;
+}
+
 void
 engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
     time_t now, struct verdict *vout)
@@ -363,6 +407,12 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 		enum match_result mr;
 		const char *why = NULL;
 
+		if (r->kind == RULE_LOGCHECK) {
+			if (logcheck_rule(e, v, r, i, line, len, t))
+				break;
+			i++;
+			continue;
+		}
 		if (r->kind == RULE_GROUP_HOST)
 			mr = match_exec(&r->re, v->host, v->hostlen, &why);
 		else

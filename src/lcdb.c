@@ -1,0 +1,870 @@
+/*
+ * lcdb — logcheck rule trees: loading, matching, classification, report.
+ *
+ * The classification follows logcheck 1.4.2's greplogoutput exactly; the
+ * comments name the step of the shell script each test stands for.
+ */
+#include "lcdb.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ere.h"
+#include "xmem.h"
+
+#define MAX_RULE_FILE	(16 * 1024 * 1024)
+#define RULE_OPTS	(PCRE2_DOTALL | PCRE2_DOLLAR_ENDONLY)
+
+static const char *level_names[] = { "paranoid", "server", "workstation" };
+
+int
+lcdb_level(const char *s, enum lc_level *out)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (strcmp(s, level_names[i]) == 0) {
+			*out = (enum lc_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+lcdb_level_name(enum lc_level level)
+{
+	return level_names[level];
+}
+
+static void __attribute__((format(printf, 2, 3)))
+error(struct lcdb *db, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	db->errors = xreallocarray(db->errors, db->nerrors + 1, sizeof(*db->errors));
+	db->errors[db->nerrors++] = msg;
+}
+
+/* run-parts' default name rule */
+static bool
+runparts_name(const char *name)
+{
+	const char *p;
+
+	if (*name == '\0')
+		return false;
+	for (p = name; *p; p++) {
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static struct lc_file *
+layer_file(struct lc_layer *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->nfiles; i++) {
+		if (strcmp(l->files[i].name, name) == 0)
+			return &l->files[i];
+	}
+	l->files = xreallocarray(l->files, l->nfiles + 1, sizeof(*l->files));
+	memset(&l->files[l->nfiles], 0, sizeof(*l->files));
+	l->files[l->nfiles].name = xstrdup(name);
+	return &l->files[l->nfiles++];
+}
+
+static const char *
+intern_path(struct lcdb *db, const char *path)
+{
+	db->paths = xreallocarray(db->paths, db->npaths + 1, sizeof(*db->paths));
+	db->paths[db->npaths] = xstrdup(path);
+	return db->paths[db->npaths++];
+}
+
+static char *
+read_all(const char *path, size_t *len)
+{
+	struct buf b;
+	char tmp[65536];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return NULL;
+	buf_init(&b, MAX_RULE_FILE);
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0 ||
+	    (n == -1 && errno == EINTR)) {
+		if (n > 0 && buf_add(&b, tmp, (size_t)n) == -1) {
+			errno = EFBIG;
+			close(fd);
+			return NULL;
+		}
+	}
+	close(fd);
+	if (n == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+/* grep -E -v '^[[:space:]]*$|^#' */
+static bool
+keep_rule_line(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n > 0 && s[0] == '#')
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!(s[i] == ' ' || s[i] == '\t' || s[i] == '\v' || s[i] == '\f' ||
+		    s[i] == '\r'))
+			return true;
+	}
+	return false;
+}
+
+/* Appends the cleaned rules of path to f. */
+static void
+read_rules(struct lcdb *db, struct lc_file *f, const char *path)
+{
+	const char *ipath = intern_path(db, path);
+	char *data, *p, *end;
+	size_t len;
+	int line = 0;
+
+	data = read_all(path, &len);
+	if (data == NULL) {
+		error(db, "%s: cannot read: %s", path, strerror(errno));
+		return;
+	}
+	for (p = data, end = data + len; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+
+		line++;
+		if (keep_rule_line(p, n)) {
+			struct lc_rule *r;
+
+			f->rules = xreallocarray(f->rules, f->nrules + 1,
+			    sizeof(*f->rules));
+			r = &f->rules[f->nrules++];
+			r->path = ipath;
+			r->line = line;
+			r->src = xmemdup0(p, n);
+			r->backref = ere_has_backref(p, n) != 0;
+		}
+		p += n + 1;
+	}
+	free(data);
+}
+
+/* Reads the rule files of dir into layer (merging files of the same
+ * name).  A missing directory leaves the layer absent. */
+static void
+load_dir(struct lcdb *db, struct lc_layer *l, const char *dir)
+{
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+
+	d = opendir(dir);
+	if (d == NULL) {
+		if (errno != ENOENT)
+			error(db, "%s: cannot open: %s", dir, strerror(errno));
+		return;
+	}
+	l->present = true;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		char *path;
+		struct stat st;
+
+		if (asprintf(&path, "%s/%s", dir, names[i]) == -1)
+			abort();
+		/* logcheck: an unreadable file is fatal, whatever its name */
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(path, R_OK) == -1)
+			error(db, "%s: cannot read: %s", path, strerror(errno));
+		else if (runparts_name(names[i]) && stat(path, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			read_rules(db, layer_file(l, names[i]), path);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static int
+cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const struct lc_file *)a)->name,
+	    ((const struct lc_file *)b)->name);
+}
+
+/* Compiles the alternation of pats[0..n) into f's chunks, halving the
+ * set while PCRE2 finds the compiled pattern too large. */
+static int
+compile_chunk(struct lc_file *f, char **pats, size_t *lens, size_t n,
+    char *err, size_t errlen)
+{
+	struct buf all;
+	struct regex re;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	buf_init(&all, SIZE_MAX / 4);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addc(&all, '|');
+		buf_add(&all, "(?:", 3);
+		buf_add(&all, pats[i], lens[i]);
+		buf_addc(&all, ')');
+	}
+	rc = match_compile_opts(&re, buf_str(&all), RULE_OPTS, err, errlen);
+	buf_free(&all);
+	if (rc == 0) {
+		f->chunks = xreallocarray(f->chunks, f->nchunks + 1,
+		    sizeof(*f->chunks));
+		f->chunks[f->nchunks++] = re;
+		return 0;
+	}
+	if (n == 1)
+		return -1;
+	if (compile_chunk(f, pats, lens, n / 2, err, errlen) == -1)
+		return -1;
+	return compile_chunk(f, pats + n / 2, lens + n / 2, n - n / 2, err,
+	    errlen);
+}
+
+/* Translates and compiles the rules of every file of the layer. */
+static void
+compile_layer(struct lcdb *db, struct lc_layer *l)
+{
+	size_t i, j;
+	char err[256];
+
+	qsort(l->files, l->nfiles, sizeof(*l->files), cmp_file);
+	for (i = 0; i < l->nfiles; i++) {
+		struct lc_file *f = &l->files[i];
+		char **pats = xcalloc(f->nrules ? f->nrules : 1, sizeof(*pats));
+		size_t *lens = xcalloc(f->nrules ? f->nrules : 1, sizeof(*lens));
+		size_t npats = 0;
+		struct buf one;
+
+		buf_init(&one, SIZE_MAX / 4);
+		for (j = 0; j < f->nrules; j++) {
+			struct lc_rule *r = &f->rules[j];
+			struct regex re;
+
+			buf_reset(&one);
+			if (ere_translate(&one, r->src, strlen(r->src), ERE_PCRE2,
+			    err, sizeof(err)) == -1) {
+				error(db, "%s:%d: error: bad regex: %s (where grep "
+				    "-E rejects a rule, logcheck would silently "
+				    "%s)", r->path, r->line, err,
+				    l == &db->cracking || l == &db->violations ?
+				    "never match this file" : "drop every line");
+				f->broken = true;
+				continue;
+			}
+			/* each rule is compiled alone once, to name a bad one */
+			if (match_compile_opts(&re, buf_str(&one), RULE_OPTS, err,
+			    sizeof(err)) == -1) {
+				error(db, "%s:%d: error: regex does not compile: "
+				    "%s", r->path, r->line, err);
+				f->broken = true;
+				continue;
+			}
+			if (r->backref) {
+				f->alone = xreallocarray(f->alone, f->nalone + 1,
+				    sizeof(*f->alone));
+				f->alone[f->nalone++] = re;
+				continue;
+			}
+			match_free(&re);
+			lens[npats] = one.len;
+			pats[npats++] = buf_steal(&one);
+		}
+		if (compile_chunk(f, pats, lens, npats, err, sizeof(err)) == -1) {
+			error(db, "%s: error: the rules of '%s' do not compile "
+			    "together: %s", db->dir, f->name, err);
+			f->broken = true;
+		}
+		for (j = 0; j < npats; j++)
+			free(pats[j]);
+		free(pats);
+		free(lens);
+		buf_free(&one);
+	}
+}
+
+static char *
+read_optional(const char *dir, const char *name, size_t *len)
+{
+	char *path, *data;
+
+	if (asprintf(&path, "%s/%s", dir, name) == -1)
+		abort();
+	data = access(path, R_OK) == 0 ? read_all(path, len) : NULL;
+	free(path);
+	return data;
+}
+
+int
+lcdb_load(struct lcdb *db, const char *dir, enum lc_level level,
+    bool cracking_ignore)
+{
+	static const char *levels[] = { "paranoid", "server", "workstation" };
+	struct stat st;
+	char *p;
+	int i;
+
+	memset(db, 0, sizeof(*db));
+	db->dir = xstrdup(dir);
+	db->level = level;
+	db->cracking_ignore = cracking_ignore;
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		error(db, "%s: not a logcheck rule directory: %s", dir,
+		    stat(dir, &st) == -1 ? strerror(errno) : "not a directory");
+		return -1;
+	}
+#define SUB(name) (asprintf(&p, "%s/%s", dir, name) == -1 ? abort(), p : p)
+	load_dir(db, &db->cracking, SUB("cracking.d"));
+	free(p);
+	load_dir(db, &db->violations, SUB("violations.d"));
+	free(p);
+	load_dir(db, &db->vign, SUB("violations.ignore.d"));
+	free(p);
+	/* logcheck concatenates workstation, server, paranoid in that order */
+	for (i = (int)level; i >= 0; i--) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "ignore.d.%s", levels[i]);
+		load_dir(db, &db->ignore, SUB(name));
+		free(p);
+	}
+	if (cracking_ignore) {
+		load_dir(db, &db->cign, SUB("cracking.ignore.d"));
+		free(p);
+	}
+#undef SUB
+	compile_layer(db, &db->cracking);
+	compile_layer(db, &db->violations);
+	compile_layer(db, &db->vign);
+	compile_layer(db, &db->ignore);
+	compile_layer(db, &db->cign);
+	db->scratch = xcalloc(1, sizeof(*db->scratch));
+	lcdb_line_init(db, db->scratch);
+	db->header = read_optional(dir, "header.txt", &db->headerlen);
+	db->footer = read_optional(dir, "footer.txt", &db->footerlen);
+	return db->nerrors ? -1 : 0;
+}
+
+static void
+free_layer(struct lc_layer *l)
+{
+	size_t i, j;
+
+	for (i = 0; i < l->nfiles; i++) {
+		struct lc_file *f = &l->files[i];
+
+		for (j = 0; j < f->nrules; j++)
+			free(f->rules[j].src);
+		free(f->rules);
+		for (j = 0; j < f->nchunks; j++)
+			match_free(&f->chunks[j]);
+		free(f->chunks);
+		for (j = 0; j < f->nalone; j++)
+			match_free(&f->alone[j]);
+		free(f->alone);
+		free(f->name);
+	}
+	free(l->files);
+	memset(l, 0, sizeof(*l));
+}
+
+void
+lcdb_free(struct lcdb *db)
+{
+	size_t i;
+
+	if (db->scratch != NULL) {
+		lcdb_line_free(db->scratch);
+		free(db->scratch);
+	}
+	free_layer(&db->cracking);
+	free_layer(&db->cign);
+	free_layer(&db->violations);
+	free_layer(&db->vign);
+	free_layer(&db->ignore);
+	for (i = 0; i < db->npaths; i++)
+		free(db->paths[i]);
+	free(db->paths);
+	for (i = 0; i < db->nerrors; i++)
+		free(db->errors[i]);
+	free(db->errors);
+	free(db->header);
+	free(db->footer);
+	free(db->dir);
+	memset(db, 0, sizeof(*db));
+}
+
+static bool
+test(struct lcdb *db, const struct regex *re, const char *s, size_t len)
+{
+	enum match_result r = match_test(re, s, len, NULL);
+
+	if (r == MATCH_ERROR) {
+		/* neither matcher could decide: count it, and treat the rule
+		 * as matching, so a finding is never lost silently */
+		db->limit_errors++;
+		return true;
+	}
+	return r == MATCH_YES;
+}
+
+bool
+lcdb_file_match(struct lcdb *db, const struct lc_file *f, const char *s,
+    size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < f->nchunks; i++) {
+		if (test(db, &f->chunks[i], s, len))
+			return true;
+	}
+	for (i = 0; i < f->nalone; i++) {
+		if (test(db, &f->alone[i], s, len))
+			return true;
+	}
+	return false;
+}
+
+void
+lcdb_file_rules(struct lcdb *db, const struct lc_file *f, const char *s,
+    size_t len, void (*fn)(const struct lc_rule *, void *), void *arg)
+{
+	size_t j;
+	struct buf one;
+	char err[256];
+
+	buf_init(&one, SIZE_MAX / 4);
+	for (j = 0; j < f->nrules; j++) {
+		const struct lc_rule *r = &f->rules[j];
+		struct regex re;
+
+		buf_reset(&one);
+		if (ere_translate(&one, r->src, strlen(r->src), ERE_PCRE2, err,
+		    sizeof(err)) == -1 || match_compile_opts(&re, buf_str(&one),
+		    RULE_OPTS, err, sizeof(err)) == -1)
+			continue;
+		if (test(db, &re, s, len))
+			fn(r, arg);
+		match_free(&re);
+	}
+	buf_free(&one);
+}
+
+static const struct lc_file *
+find_file(const struct lc_layer *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->nfiles; i++) {
+		if (strcmp(l->files[i].name, name) == 0)
+			return &l->files[i];
+	}
+	return NULL;
+}
+
+static bool
+match_named(struct lcdb *db, const struct lc_layer *l, const char *name,
+    const char *s, size_t len)
+{
+	const struct lc_file *f = find_file(l, name);
+
+	return f != NULL && lcdb_file_match(db, f, s, len);
+}
+
+static bool
+match_any(struct lcdb *db, const struct lc_layer *l, const char *s, size_t len,
+    bool (*pick)(const char *))
+{
+	size_t i;
+
+	for (i = 0; i < l->nfiles; i++) {
+		if ((pick == NULL || pick(l->files[i].name)) &&
+		    lcdb_file_match(db, &l->files[i], s, len))
+			return true;
+	}
+	return false;
+}
+
+/* bash [[ name =~ ^logcheck* ]]: starts with "logchec" */
+static bool
+not_logcheck_named(const char *name)
+{
+	return strncmp(name, "logchec", 7) != 0;
+}
+
+static bool
+local_named(const char *name)
+{
+	return strcmp(name, "local") == 0 || strncmp(name, "local-", 6) == 0;
+}
+
+/* greplogoutput's filters for a line that matched raise file f of layer
+ * raise, with ignore layer ign (NULL when not set).  true = cancelled.
+ * The "ignore higher" filter (cracking, for violations once an alert
+ * fired) is applied by lcdb_section. */
+static bool
+cancelled(struct lcdb *db, const struct lc_layer *raise, const struct lc_file *f,
+    const struct lc_layer *ign, const char *s, size_t len)
+{
+	char name[512];
+
+	if (ign != NULL) {
+		/* $ignore/F and $ignore/logcheck-F */
+		if (match_named(db, ign, f->name, s, len))
+			return true;
+		snprintf(name, sizeof(name), "logcheck-%s", f->name);
+		if (match_named(db, ign, name, s, len))
+			return true;
+	}
+	if (strcmp(f->name, "logcheck") == 0) {
+		/* every ignore file, and every raise file not named logchec* */
+		if (ign != NULL && match_any(db, ign, s, len, NULL))
+			return true;
+		if (match_any(db, raise, s, len, not_logcheck_named))
+			return true;
+	}
+	/* $ignore/local and $ignore/local-* apply to every section */
+	if (ign != NULL && match_any(db, ign, s, len, local_named))
+		return true;
+	return false;
+}
+
+void
+lcdb_line_init(const struct lcdb *db, struct lc_line *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->alert = xcalloc(db->cracking.nfiles ? db->cracking.nfiles : 1, 1);
+	l->event = xcalloc(db->violations.nfiles ? db->violations.nfiles : 1, 1);
+}
+
+void
+lcdb_line_free(struct lc_line *l)
+{
+	free(l->alert);
+	free(l->event);
+	memset(l, 0, sizeof(*l));
+}
+
+void
+lcdb_classify(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
+{
+	const struct lc_layer *cign;
+	size_t i;
+
+	memset(l->alert, 0, db->cracking.nfiles);
+	memset(l->event, 0, db->violations.nfiles);
+	l->any_cracking = l->any_violation = l->ignored = l->has_alert = false;
+
+	/* With SUPPORT_CRACKING_IGNORE=1 and no cracking.ignore.d, logcheck
+	 * skips the whole alert layer. */
+	cign = db->cracking_ignore ? &db->cign : NULL;
+	for (i = 0; i < db->cracking.nfiles; i++) {
+		const struct lc_file *f = &db->cracking.files[i];
+
+		if (!lcdb_file_match(db, f, s, len))
+			continue;
+		l->any_cracking = true;
+		if (cign != NULL && !cign->present)
+			continue;
+		if (!cancelled(db, &db->cracking, f, cign, s, len)) {
+			l->alert[i] = 1;
+			l->has_alert = true;
+		}
+	}
+	for (i = 0; i < db->violations.nfiles; i++) {
+		const struct lc_file *f = &db->violations.files[i];
+
+		if (!lcdb_file_match(db, f, s, len))
+			continue;
+		l->any_violation = true;
+		if (!cancelled(db, &db->violations, f, &db->vign, s, len))
+			l->event[i] = 1;
+	}
+	/* System Events: only lines that match no cracking and no violations
+	 * file can end up there, so the ignore test is only needed then. */
+	if (!l->any_cracking && !l->any_violation)
+		l->ignored = match_any(db, &db->ignore, s, len, NULL);
+}
+
+enum lc_section_kind
+lcdb_section(const struct lc_line *l, bool attack)
+{
+	if (l->has_alert)
+		return LC_ALERT;
+	if (l->any_violation) {
+		size_t i;
+		bool any = false;
+
+		/* once an alert fired, lines matching a cracking file are
+		 * removed from every events section */
+		if (attack && l->any_cracking)
+			return LC_NONE;
+		for (i = 0; l->event != NULL && !any; i++)
+			any = l->event[i] != 0;
+		return any ? LC_EVENT : LC_NONE;
+	}
+	if (l->any_cracking || l->ignored)
+		return LC_NONE;
+	return LC_SYSTEM;
+}
+
+size_t
+lcdb_rstrip(const char *s, size_t len)
+{
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+	    s[len - 1] == '\n' || s[len - 1] == '\v' || s[len - 1] == '\f' ||
+	    s[len - 1] == '\r'))
+		len--;
+	return len;
+}
+
+/* ---- sort -k 1,3 -s / sort -u, C locale ---- */
+
+struct sortent {
+	const char	*s;
+	size_t		 len;		/* whole line */
+	size_t		 klen;		/* key: up to the end of field 3 */
+	size_t		 idx;		/* input position (stability) */
+};
+
+static size_t
+key3(const char *s, size_t len)
+{
+	size_t i = 0;
+	int field;
+
+	for (field = 0; field < 3 && i < len; field++) {
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		while (i < len && s[i] != ' ' && s[i] != '\t')
+			i++;
+	}
+	return i;
+}
+
+static int
+cmp_mem(const char *a, size_t al, const char *b, size_t bl)
+{
+	int r = memcmp(a, b, al < bl ? al : bl);
+
+	if (r != 0)
+		return r;
+	return al < bl ? -1 : al > bl ? 1 : 0;
+}
+
+static int
+cmp_key(const void *pa, const void *pb)
+{
+	const struct sortent *a = pa, *b = pb;
+	int r = cmp_mem(a->s, a->klen, b->s, b->klen);
+
+	if (r != 0)
+		return r;
+	return a->idx < b->idx ? -1 : a->idx > b->idx ? 1 : 0;
+}
+
+static int
+cmp_line(const void *pa, const void *pb)
+{
+	const struct sortent *a = pa, *b = pb;
+	int r = cmp_mem(a->s, a->len, b->s, b->len);
+
+	if (r != 0)
+		return r;
+	return a->idx < b->idx ? -1 : a->idx > b->idx ? 1 : 0;
+}
+
+size_t
+lcdb_sort(char **lines, size_t *lens, size_t n, bool uniq)
+{
+	struct sortent *v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+	size_t i, out = 0;
+
+	for (i = 0; i < n; i++) {
+		v[i].s = lines[i];
+		v[i].len = lens[i];
+		v[i].klen = key3(lines[i], lens[i]);
+		v[i].idx = i;
+	}
+	qsort(v, n, sizeof(*v), uniq ? cmp_line : cmp_key);
+	{
+		char **ls = xreallocarray(NULL, n ? n : 1, sizeof(*ls));
+
+		for (i = 0; i < n; i++) {
+			if (uniq && out > 0 && v[i].len == lens[out - 1] &&
+			    memcmp(v[i].s, ls[out - 1], v[i].len) == 0) {
+				free((char *)v[i].s);
+				continue;
+			}
+			ls[out] = (char *)v[i].s;
+			lens[out] = v[i].len;
+			out++;
+		}
+		memcpy(lines, ls, out * sizeof(*lines));
+		free(ls);
+	}
+	free(v);
+	return out;
+}
+
+/* ---- report ---- */
+
+static void
+section(struct buf *out, const char *title, char *const *lines,
+    const size_t *lens, const enum lc_section_kind *kind, const uint8_t *mark,
+    size_t n)
+{
+	size_t i, tl = strlen(title);
+
+	buf_add(out, title, tl);
+	buf_addc(out, '\n');
+	for (i = 0; i < tl; i++)
+		buf_addc(out, i % 2 == 0 ? '=' : '-');
+	buf_addc(out, '\n');
+	for (i = 0; i < n; i++) {
+		if ((kind != NULL && kind[i] != LC_SYSTEM) ||
+		    (mark != NULL && !mark[i]))
+			continue;
+		buf_add(out, lines[i], lens[i]);
+		buf_addc(out, '\n');
+	}
+	buf_addc(out, '\n');
+}
+
+enum lc_section_kind
+lcdb_report(struct lcdb *db, struct buf *out, char *const *lines,
+    const size_t *lens, size_t n, bool intro)
+{
+	struct lc_line l;
+	uint8_t *alerts, *events, *mark;
+	enum lc_section_kind *kind, worst = LC_NONE;
+	size_t i, f, nc = db->cracking.nfiles, nv = db->violations.nfiles;
+	bool attack = false, any_system = false;
+	struct buf body;
+
+	alerts = xcalloc(n ? n : 1, nc ? nc : 1);
+	events = xcalloc(n ? n : 1, nv ? nv : 1);
+	kind = xcalloc(n ? n : 1, sizeof(*kind));
+	mark = xcalloc(n ? n : 1, 1);
+	lcdb_line_init(db, &l);
+	for (i = 0; i < n; i++) {
+		lcdb_classify(db, lines[i], lens[i], &l);
+		memcpy(alerts + i * nc, l.alert, nc);
+		memcpy(events + i * nv, l.event, nv);
+		attack = attack || l.has_alert;
+		kind[i] = lcdb_section(&l, false);
+		mark[i] = l.any_cracking;	/* out of events if an alert fired */
+	}
+	lcdb_line_free(&l);
+
+	buf_init(&body, SIZE_MAX / 4);
+	for (f = 0; f < nc; f++) {
+		char title[600];
+		uint8_t *m = xcalloc(n ? n : 1, 1);
+		bool any = false;
+
+		for (i = 0; i < n; i++)
+			any = (m[i] = alerts[i * nc + f]) != 0 || any;
+		if (any) {
+			if (strcmp(db->cracking.files[f].name, "logcheck") == 0)
+				snprintf(title, sizeof(title), "Security Alerts");
+			else
+				snprintf(title, sizeof(title), "Security Alerts for %s",
+				    db->cracking.files[f].name);
+			section(&body, title, lines, lens, NULL, m, n);
+			worst = LC_ALERT;
+		}
+		free(m);
+	}
+	for (f = 0; f < nv; f++) {
+		char title[600];
+		uint8_t *m = xcalloc(n ? n : 1, 1);
+		bool any = false;
+
+		for (i = 0; i < n; i++) {
+			m[i] = events[i * nv + f] && !(attack && mark[i]);
+			any = any || m[i];
+		}
+		if (any) {
+			if (strcmp(db->violations.files[f].name, "logcheck") == 0)
+				snprintf(title, sizeof(title), "Security Events");
+			else
+				snprintf(title, sizeof(title), "Security Events for %s",
+				    db->violations.files[f].name);
+			section(&body, title, lines, lens, NULL, m, n);
+			if (worst == LC_NONE)
+				worst = LC_EVENT;
+		}
+		free(m);
+	}
+	for (i = 0; i < n && !any_system; i++)
+		any_system = kind[i] == LC_SYSTEM;
+	if (any_system) {
+		section(&body, "System Events", lines, lens, kind, NULL, n);
+		if (worst == LC_NONE)
+			worst = LC_SYSTEM;
+	}
+	if (worst != LC_NONE) {
+		if (intro && db->header != NULL)
+			buf_add(out, db->header, db->headerlen);
+		buf_add(out, body.data, body.len);
+		if (intro && db->footer != NULL)
+			buf_add(out, db->footer, db->footerlen);
+	}
+	buf_free(&body);
+	free(alerts);
+	free(events);
+	free(kind);
+	free(mark);
+	return worst;
+}

@@ -1,0 +1,144 @@
+/*
+ * lcdb — a logcheck rule tree (logcheck-database layout), loaded as
+ * logcheck 1.4.2 loads it, and its classification of lines.
+ *
+ * Loading: the files of each directory whose names match
+ * ^[A-Za-z0-9_-]+$ (run-parts), symbolic links to files included, in byte
+ * order; lines that are empty or blank, or whose first byte is '#', are
+ * dropped; every other line is a POSIX ERE (GNU grep, C locale),
+ * translated by ere.  Ignore levels: paranoid = ignore.d.paranoid; server
+ * = + ignore.d.server; workstation = + ignore.d.workstation; files of the
+ * same name in several levels form one rule file.  An invalid regex is an
+ * error with its file and line (logcheck hides it).
+ *
+ * Classification (logcheck's greplogoutput, on a set of lines): see
+ * lcdb_classify and lcdb_finish.
+ */
+#ifndef LOGWARD_LCDB_H
+#define LOGWARD_LCDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "match.h"
+
+enum lc_level {
+	LC_PARANOID,
+	LC_SERVER,
+	LC_WORKSTATION,
+};
+
+struct lc_line;
+
+struct lc_rule {
+	const char	*path;		/* borrowed from lcdb.paths */
+	int		 line;		/* physical line in path */
+	char		*src;		/* owned ERE as written */
+	bool		 backref;	/* uses \1..\9: compiled alone */
+};
+
+struct lc_file {
+	char		*name;		/* owned basename */
+	struct lc_rule	*rules;		/* owned array */
+	size_t		 nrules;
+	struct regex	*chunks;	/* owned: alternations of the rules without
+					   backrefs (split to fit PCRE2's size limit) */
+	size_t		 nchunks;
+	struct regex	*alone;		/* owned: one per backref rule */
+	size_t		 nalone;
+	bool		 broken;	/* a rule failed to translate or compile */
+};
+
+struct lc_layer {
+	bool		 present;	/* the directory exists (logcheck's -d tests) */
+	struct lc_file	*files;		/* owned, sorted by name */
+	size_t		 nfiles;
+};
+
+struct lcdb {
+	char		*dir;		/* owned rule tree root */
+	enum lc_level	 level;
+	bool		 cracking_ignore; /* SUPPORT_CRACKING_IGNORE=1 */
+	struct lc_layer	 cracking;	/* cracking.d */
+	struct lc_layer	 cign;		/* cracking.ignore.d (only if cracking_ignore) */
+	struct lc_layer	 violations;	/* violations.d */
+	struct lc_layer	 vign;		/* violations.ignore.d */
+	struct lc_layer	 ignore;	/* ignore.d.<levels>, merged */
+	char		*header;	/* owned header.txt, NULL if none */
+	size_t		 headerlen;
+	char		*footer;	/* owned footer.txt, NULL if none */
+	size_t		 footerlen;
+	char		**paths;	/* owned rule file paths */
+	size_t		 npaths;
+	char		**errors;	/* owned "PATH:LINE: error: ..." messages */
+	size_t		 nerrors;
+	uint64_t	 limit_errors;	/* matches that failed even with the DFA */
+	struct lc_line	*scratch;	/* owned: for callers that classify one line */
+};
+
+/* Parses "paranoid", "server" or "workstation"; -1 if none. */
+int	lcdb_level(const char *s, enum lc_level *out);
+const char *lcdb_level_name(enum lc_level level);
+
+/* Loads the tree at dir.  Returns 0, or -1 when there were errors (listed
+ * in db->errors; db must still be freed). */
+int	lcdb_load(struct lcdb *db, const char *dir, enum lc_level level,
+	    bool cracking_ignore);
+void	lcdb_free(struct lcdb *db);
+
+/* true when the line matches some rule of f (grep -E -f f semantics). */
+bool	lcdb_file_match(struct lcdb *db, const struct lc_file *f, const char *s,
+	    size_t len);
+
+/* Which rules of f match (for explain): calls fn for each. */
+void	lcdb_file_rules(struct lcdb *db, const struct lc_file *f, const char *s,
+	    size_t len, void (*fn)(const struct lc_rule *, void *), void *arg);
+
+/* The classification of one line, before the run-wide "an alert fired"
+ * effect is known.  Arrays are owned by the caller (lcdb_line_init). */
+struct lc_line {
+	uint8_t		*alert;		/* per cracking file: reported there */
+	uint8_t		*event;		/* per violations file: reported there */
+	bool		 any_cracking;	/* matches some cracking.d file */
+	bool		 any_violation;	/* matches some violations.d file */
+	bool		 ignored;	/* matches some ignore.d file of the level */
+	bool		 has_alert;	/* some alert[] is set */
+};
+
+void	lcdb_line_init(const struct lcdb *db, struct lc_line *l);
+void	lcdb_line_free(struct lc_line *l);
+/* Classifies s[0..len) (already stripped of trailing whitespace). */
+void	lcdb_classify(struct lcdb *db, const char *s, size_t len, struct lc_line *l);
+
+enum lc_section_kind {
+	LC_NONE,		/* ignored, or a cancelled violation */
+	LC_ALERT,
+	LC_EVENT,
+	LC_SYSTEM,
+};
+
+/* Where the line ends up, given whether any alert fired in the run
+ * (logcheck's ATTACK): a line with an alert is an alert; otherwise a
+ * violation is an event unless an alert fired in the run and the line
+ * matches a cracking file; otherwise it is a system event unless it is
+ * ignored or matches any cracking or violations file. */
+enum lc_section_kind lcdb_section(const struct lc_line *l, bool attack);
+
+/* The logcheck report (as "logcheck -o -t" prints it) of the lines, which
+ * must be in logcheck's order already (lcdb_sort), each stripped of
+ * trailing whitespace.  intro: header.txt and footer.txt.  Returns the
+ * most severe non-empty layer (LC_NONE: nothing to report, out unchanged). */
+enum lc_section_kind lcdb_report(struct lcdb *db, struct buf *out,
+	    char *const *lines, const size_t *lens, size_t n, bool intro);
+
+/* Sorts lines as "sort -k 1,3 -s" (uniq = false) or "sort -u" (uniq =
+ * true, duplicates removed; returns the new count) in the C locale.
+ * Lines are not yet stripped. */
+size_t	lcdb_sort(char **lines, size_t *lens, size_t n, bool uniq);
+
+/* Removes trailing [[:space:]] bytes; returns the new length. */
+size_t	lcdb_rstrip(const char *s, size_t len);
+
+#endif
