@@ -101,6 +101,7 @@ void	lcdb_file_rules(struct lcdb *db, const struct lc_file *f, const char *s,
 struct lc_line {
 	uint8_t		*alert;		/* per cracking file: reported there */
 	uint8_t		*event;		/* per violations file: reported there */
+	size_t		 nevent;	/* number of violations files */
 	bool		 any_cracking;	/* matches some cracking.d file */
 	bool		 any_violation;	/* matches some violations.d file */
 	bool		 ignored;	/* matches some ignore.d file of the level */
