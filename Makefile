@@ -35,7 +35,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit golden compat demo deps clean bench lint-src valgrind
+.PHONY: all check unit golden compat logcheck demo deps clean bench lint-src valgrind
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -64,6 +64,7 @@ check: $(BUILD)/logward $(UNITBINS)
 	@tests/golden/run $(BUILD)
 	@tests/compat/run $(BUILD)
 	@tests/cli/run $(BUILD)
+	@tests/logcheck/run $(BUILD)
 	@tests/lib/summary $(BUILD)/results
 
 unit: $(UNITBINS)
@@ -78,6 +79,9 @@ valgrind: $(BUILD)/logward
 	@rm -f $(BUILD)/results
 	@LOGWARD_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	    tests/golden/run $(BUILD); tests/lib/summary $(BUILD)/results
+
+logcheck: $(BUILD)/logward
+	@rm -f $(BUILD)/results; tests/logcheck/run $(BUILD); tests/lib/summary $(BUILD)/results
 
 deps:
 	scripts/deps build

@@ -339,6 +339,14 @@ slurp_lines(int fd, const char *name, char ***lines, size_t **lens, size_t *n,
 	return rc;
 }
 
+static const char *
+base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 /* logward check --logcheck DIR: logcheck -o -t, byte for byte. */
 static int
 cmd_logcheck(struct opts *o)
@@ -348,6 +356,7 @@ cmd_logcheck(struct opts *o)
 	size_t *lens = NULL, n = 0, cap = 0, i;
 	struct buf out;
 	enum lc_section_kind kind;
+	char **order;
 	int k, rc = 0;
 
 	if (lcdb_load(&db, o->logcheck, o->level, o->cracking_ignore) == -1) {
@@ -365,23 +374,41 @@ cmd_logcheck(struct opts *o)
 		lcdb_free(&db);
 		return 2;
 	}
+	/* logcheck copies each source to logoutput/BASENAME and sorts the
+	 * files of that directory: lines that tie in the sort come in base
+	 * name order, and files of the same base name in list order. */
+	order = xreallocarray(NULL, (size_t)o->nargs, sizeof(*order));
+	for (k = 0; k < o->nargs; k++)
+		order[k] = o->args[k];
+	for (k = 1; k < o->nargs; k++) {
+		char *cur = order[k];
+		int m = k - 1;
+
+		while (m >= 0 && strcmp(base(order[m]), base(cur)) > 0) {
+			order[m + 1] = order[m];
+			m--;
+		}
+		order[m + 1] = cur;
+	}
 	for (k = 0; k < o->nargs; k++) {
+		const char *path = order[k];
 		int fd;
 
-		if (strcmp(o->args[k], "-") == 0) {
+		if (strcmp(path, "-") == 0) {
 			slurp_lines(0, "stdin", &lines, &lens, &n, &cap);
 			continue;
 		}
-		fd = open(o->args[k], O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd == -1) {
-			log_warn("%s", o->args[k]);
+			log_warn("%s", path);
 			rc = 1;
 			continue;
 		}
-		if (slurp_lines(fd, o->args[k], &lines, &lens, &n, &cap) == -1)
+		if (slurp_lines(fd, path, &lines, &lens, &n, &cap) == -1)
 			rc = 1;
 		close(fd);
 	}
+	free(order);
 	n = lcdb_sort(lines, lens, n, o->sortuniq);
 	for (i = 0; i < n; i++)
 		lens[i] = lcdb_rstrip(lines[i], lens[i]);
