@@ -873,7 +873,8 @@ include_dir(struct parser *p, const char *file, int line, const char *dir)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);	/* byte order */
+	if (n > 1)	/* byte order */
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
 		char *path;
 		struct stat st;

@@ -207,7 +207,8 @@ load_dir(struct lcdb *db, struct lc_layer *l, const char *dir)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
 		char *path;
 		struct stat st;
@@ -278,7 +279,8 @@ compile_layer(struct lcdb *db, struct lc_layer *l)
 	size_t i, j;
 	char err[256];
 
-	qsort(l->files, l->nfiles, sizeof(*l->files), cmp_file);
+	if (l->nfiles > 1)
+		qsort(l->files, l->nfiles, sizeof(*l->files), cmp_file);
 	for (i = 0; i < l->nfiles; i++) {
 		struct lc_file *f = &l->files[i];
 		char **pats = xcalloc(f->nrules ? f->nrules : 1, sizeof(*pats));
