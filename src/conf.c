@@ -70,8 +70,7 @@ diag(struct conf *c, enum diag_level level, const char *file, int line,
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		abort();
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	c->diags = xreallocarray(c->diags, c->ndiags + 1, sizeof(*c->diags));
 	d = &c->diags[c->ndiags++];
@@ -842,8 +841,7 @@ resolve_path(const char *from, const char *path)
 
 	if (path[0] == '/' || from == NULL || (slash = strrchr(from, '/')) == NULL)
 		return xstrdup(path);
-	if (asprintf(&out, "%.*s/%s", (int)(slash - from), from, path) == -1)
-		abort();
+	out = xasprintf("%.*s/%s", (int)(slash - from), from, path);
 	return out;
 }
 
@@ -879,8 +877,7 @@ include_dir(struct parser *p, const char *file, int line, const char *dir)
 		char *path;
 		struct stat st;
 
-		if (asprintf(&path, "%s/%s", dir, names[i]) == -1)
-			abort();
+		path = xasprintf("%s/%s", dir, names[i]);
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 			parse_file(p, path, file, line);
 		free(path);

@@ -51,8 +51,7 @@ error(struct lcdb *db, const char *fmt, ...)
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		abort();
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	db->errors = xreallocarray(db->errors, db->nerrors + 1, sizeof(*db->errors));
 	db->errors[db->nerrors++] = msg;
@@ -213,8 +212,7 @@ load_dir(struct lcdb *db, struct lc_layer *l, const char *dir)
 		char *path;
 		struct stat st;
 
-		if (asprintf(&path, "%s/%s", dir, names[i]) == -1)
-			abort();
+		path = xasprintf("%s/%s", dir, names[i]);
 		/* logcheck: an unreadable file is fatal, whatever its name */
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 		    access(path, R_OK) == -1)
@@ -340,8 +338,7 @@ read_optional(const char *dir, const char *name, size_t *len)
 {
 	char *path, *data;
 
-	if (asprintf(&path, "%s/%s", dir, name) == -1)
-		abort();
+	path = xasprintf("%s/%s", dir, name);
 	data = access(path, R_OK) == 0 ? read_all(path, len) : NULL;
 	free(path);
 	return data;
@@ -365,7 +362,7 @@ lcdb_load(struct lcdb *db, const char *dir, enum lc_level level,
 		    stat(dir, &st) == -1 ? strerror(errno) : "not a directory");
 		return -1;
 	}
-#define SUB(name) (asprintf(&p, "%s/%s", dir, name) == -1 ? abort(), p : p)
+#define SUB(name) (p = xasprintf("%s/%s", dir, name))
 	load_dir(db, &db->cracking, SUB("cracking.d"));
 	free(p);
 	load_dir(db, &db->violations, SUB("violations.d"));

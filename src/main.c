@@ -76,12 +76,12 @@ struct opts {
 	const char	*hostname;
 	const char	*logcheck;	/* --logcheck DIR */
 	enum lc_level	 level;		/* --level */
-	bool		 cracking_ignore;
-	bool		 sortuniq;
-	bool		 no_intro;
-	bool		 mail_preview;
-	bool		 tag;
-	bool		 reboot;
+	int		 cracking_ignore; /* flags set by getopt_long */
+	int		 sortuniq;
+	int		 no_intro;
+	int		 mail_preview;
+	int		 tag;
+	int		 reboot;
 	char		**args;
 	int		 nargs;
 };
@@ -113,18 +113,18 @@ parse_time(const char *s, time_t *out)
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
+	const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "now", required_argument, NULL, 'n' },
 		{ "hostname", required_argument, NULL, 'H' },
 		{ "logcheck", required_argument, NULL, 'L' },
 		{ "level", required_argument, NULL, 'l' },
-		{ "cracking-ignore", no_argument, NULL, 'C' },
-		{ "sortuniq", no_argument, NULL, 'u' },
-		{ "no-intro", no_argument, NULL, 'I' },
-		{ "mail-preview", no_argument, NULL, 'M' },
-		{ "tag", no_argument, NULL, 'T' },
-		{ "reboot", no_argument, NULL, 'R' },
+		{ "cracking-ignore", no_argument, &o->cracking_ignore, 1 },
+		{ "sortuniq", no_argument, &o->sortuniq, 1 },
+		{ "no-intro", no_argument, &o->no_intro, 1 },
+		{ "mail-preview", no_argument, &o->mail_preview, 1 },
+		{ "tag", no_argument, &o->tag, 1 },
+		{ "reboot", no_argument, &o->reboot, 1 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -137,6 +137,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 0:		/* a flag option */
+			break;
 		case 'c':
 			o->conf = optarg;
 			o->conf_given = true;
@@ -150,24 +152,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 				    "or workstation", optarg);
 				return -1;
 			}
-			break;
-		case 'C':
-			o->cracking_ignore = true;
-			break;
-		case 'u':
-			o->sortuniq = true;
-			break;
-		case 'I':
-			o->no_intro = true;
-			break;
-		case 'M':
-			o->mail_preview = true;
-			break;
-		case 'T':
-			o->tag = true;
-			break;
-		case 'R':
-			o->reboot = true;
 			break;
 		case 'n':
 			if (parse_time(optarg, &o->now) == -1) {

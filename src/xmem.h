@@ -4,6 +4,7 @@
 #ifndef LOGWARD_XMEM_H
 #define LOGWARD_XMEM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *xmalloc(size_t n);		/* returns owned memory */
@@ -11,5 +12,8 @@ void *xcalloc(size_t nmemb, size_t size);	/* returns owned, zeroed memory */
 void *xreallocarray(void *p, size_t nmemb, size_t size); /* takes and returns ownership */
 char *xstrdup(const char *s);		/* returns an owned copy */
 char *xmemdup0(const void *p, size_t n);	/* owned copy of n bytes plus a NUL */
+/* Returns an owned formatted string. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif
