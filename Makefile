@@ -9,7 +9,7 @@
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    ?= build
-PKGS     := libpcre2-8
+PKGS     := libpcre2-8 libhs
 
 VERSION  := 0.1.0
 CFLAGS   ?= -O2 -g
@@ -27,6 +27,9 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 BUILD    := build-san
 endif
+
+# Tests keep compiled rule databases inside the build tree, not in $HOME.
+export LOGWARD_CACHE_DIR ?= $(CURDIR)/$(BUILD)/hscache
 
 SRCS     := $(sort $(wildcard src/*.c))
 LIBSRCS  := $(filter-out src/main.c,$(SRCS))

@@ -579,6 +579,27 @@ set_directive(struct parser *p, const char *file, int line, char *rest)
 		c->nprefixes++;
 		if (p->trailing_blank)
 			warn_trailing(p, file, line);
+	} else if (strcmp(key, "engine") == 0) {
+		val = str_token(&rest);
+		if (val != NULL && strcmp(val, "pcre2") == 0)
+			c->engine_pcre2 = true;
+		else if (val != NULL && strcmp(val, "hyperscan") == 0)
+			c->engine_pcre2 = false;
+		else {
+			ERR(p, file, line, "set engine: expected 'hyperscan' or "
+			    "'pcre2', not '%s'", val ? val : "");
+			return;
+		}
+		extra_words(p, file, line, key, rest);
+	} else if (strcmp(key, "cachedir") == 0) {
+		val = str_token(&rest);
+		if (val == NULL) {
+			ERR(p, file, line, "set cachedir: expected a directory");
+			return;
+		}
+		extra_words(p, file, line, key, rest);
+		free(c->cachedir);
+		c->cachedir = xstrdup(val);
 	} else if (strcmp(key, "queue") == 0) {
 		set_queue(p, file, line, rest);
 	} else if (strcmp(key, "csv") == 0) {
@@ -1074,6 +1095,7 @@ conf_free(struct conf *c)
 	free(c->mask);
 	free(c->mailserver);
 	free(c->subject);
+	free(c->cachedir);
 	for (i = 0; i < c->nprefixes; i++)
 		match_free(&c->prefixes[i].re);
 	free(c->prefixes);

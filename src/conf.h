@@ -108,6 +108,8 @@ struct conf {
 	bool		 resolve;
 	bool		 sort_ascending;
 	size_t		 max_line;	/* longer lines are cut and marked */
+	bool		 engine_pcre2;	/* set engine pcre2: no Hyperscan */
+	char		*cachedir;	/* set cachedir: compiled databases, NULL = default */
 	size_t		 max_entries;	/* distinct entries per queue */
 	struct logprefix *prefixes;	/* owned array */
 	size_t		 nprefixes;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ere.h"
+#include "log.h"
 #include "xmem.h"
 
 #define MAX_RULE_FILE	(16 * 1024 * 1024)
@@ -437,10 +438,39 @@ lcdb_free(struct lcdb *db)
 	for (i = 0; i < db->nerrors; i++)
 		free(db->errors[i]);
 	free(db->errors);
+	if (db->use_scan) {
+		size_t id;
+
+		for (id = 0; id < db->scan.npat; id++)
+			match_free(&db->id_re[id]);
+		scan_free(&db->scan);
+	}
+	free(db->id_re);
+	free(db->slow);
+	free(db->id_file);
+	free(db->file_hit);
 	free(db->header);
 	free(db->footer);
 	free(db->dir);
 	memset(db, 0, sizeof(*db));
+}
+
+static bool test(struct lcdb *db, const struct regex *re, const char *s,
+    size_t len);
+
+/* PCRE2 form of one rule (for the rules Hyperscan cannot decide). */
+static void
+one_regex(struct regex *re, const char *src)
+{
+	struct buf b;
+	char err[256];
+
+	buf_init(&b, SIZE_MAX / 4);
+	memset(re, 0, sizeof(*re));
+	if (ere_translate(&b, src, strlen(src), ERE_PCRE2, err, sizeof(err)) == 0)
+		(void)match_compile_opts(re, buf_str(&b), RULE_OPTS, err,
+		    sizeof(err));
+	buf_free(&b);
 }
 
 static bool
@@ -457,12 +487,132 @@ test(struct lcdb *db, const struct regex *re, const char *s, size_t len)
 	return r == MATCH_YES;
 }
 
+static const struct lc_layer *
+layer_at(const struct lcdb *db, int k)
+{
+	const struct lc_layer *layers[5] = { &db->cracking, &db->cign,
+	    &db->violations, &db->vign, &db->ignore };
+
+	return layers[k];
+}
+
+int
+lcdb_use_scan(struct lcdb *db, const char *cachedir)
+{
+	size_t n = 0, id = 0, g = 0, i, j;
+	const char **pats;
+	unsigned *flags;
+	char **owned, err[512];
+	struct buf one;
+	int k;
+
+	for (k = 0; k < 5; k++) {
+		const struct lc_layer *l = layer_at(db, k);
+
+		for (i = 0; i < l->nfiles; i++)
+			n += l->files[i].nrules;
+		db->nfiles_all += l->nfiles;
+	}
+	if (db->nfiles_all > UINT16_MAX)
+		return -1;
+	pats = xcalloc(n ? n : 1, sizeof(*pats));
+	owned = xcalloc(n ? n : 1, sizeof(*owned));
+	flags = xcalloc(n ? n : 1, sizeof(*flags));
+	db->id_file = xcalloc(n ? n : 1, sizeof(*db->id_file));
+	db->id_re = xcalloc(n ? n : 1, sizeof(*db->id_re));
+	db->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
+	buf_init(&one, SIZE_MAX / 4);
+	for (k = 0; k < 5; k++) {
+		struct lc_layer *l = (struct lc_layer *)layer_at(db, k);
+
+		for (i = 0; i < l->nfiles; i++, g++) {
+			struct lc_file *f = &l->files[i];
+
+			f->gidx = g;
+			f->first_id = id;
+			for (j = 0; j < f->nrules; j++, id++) {
+				const struct lc_rule *r = &f->rules[j];
+
+				db->id_file[id] = (uint16_t)g;
+				flags[id] = 0x2;	/* HS_FLAG_DOTALL */
+				buf_reset(&one);
+				if (ere_translate(&one, r->src, strlen(r->src),
+				    ERE_HYPERSCAN, err, sizeof(err)) == 0)
+					pats[id] = owned[id] = buf_steal(&one);
+			}
+		}
+	}
+	buf_free(&one);
+	if (scan_build(&db->scan, pats, flags, n, cachedir, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s: %s; using PCRE2 alone", db->dir, err);
+		scan_free(&db->scan);
+	} else {
+		/* the rules Hyperscan cannot decide alone get PCRE2 */
+		id = 0;
+		for (k = 0; k < 5; k++) {
+			const struct lc_layer *l = layer_at(db, k);
+
+			for (i = 0; i < l->nfiles; i++) {
+				for (j = 0; j < l->files[i].nrules; j++, id++) {
+					const struct lc_rule *r = &l->files[i].rules[j];
+
+					if (db->scan.mode[id] == SCAN_EXACT)
+						continue;
+					one_regex(&db->id_re[id], r->src);
+					db->slow = xreallocarray(db->slow,
+					    db->nslow + 1, sizeof(*db->slow));
+					db->slow[db->nslow++] = (uint32_t)id;
+				}
+			}
+		}
+		db->use_scan = true;
+	}
+	for (i = 0; i < n; i++)
+		free(owned[i]);
+	free(owned);
+	free(pats);
+	free(flags);
+	return db->use_scan ? 0 : -1;
+}
+
+/* Scans s once and records which files match (file_hit).  Returns false
+ * when Hyperscan failed on this line (PCRE2 decides then). */
+static bool
+prepare(struct lcdb *db, const char *s, size_t len)
+{
+	size_t t;
+
+	memset(db->file_hit, 0, db->nfiles_all);
+	if (scan_line(&db->scan, s, len) == -1)
+		return false;
+	for (t = 0; t < db->scan.ntouched; t++) {
+		uint32_t id = db->scan.touched[t];
+
+		if (db->scan.mode[id] == SCAN_EXACT)
+			db->file_hit[db->id_file[id]] = 1;
+	}
+	for (t = 0; t < db->nslow; t++) {
+		uint32_t id = db->slow[t];
+
+		if (db->file_hit[db->id_file[id]])
+			continue;
+		if (db->scan.mode[id] == SCAN_PREFILTER && !db->scan.hit[id])
+			continue;
+		if (db->id_re[id].code != NULL && test(db, &db->id_re[id], s, len))
+			db->file_hit[db->id_file[id]] = 1;
+	}
+	return true;
+}
+
 bool
 lcdb_file_match(struct lcdb *db, const struct lc_file *f, const char *s,
     size_t len)
 {
 	size_t i;
 
+	if (db->prepared)
+		return db->file_hit[f->gidx] != 0;
 	for (i = 0; i < f->nchunks; i++) {
 		if (test(db, &f->chunks[i], s, len))
 			return true;
@@ -604,6 +754,7 @@ lcdb_classify(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
 	memset(l->alert, 0, db->cracking.nfiles);
 	memset(l->event, 0, db->violations.nfiles);
 	l->any_cracking = l->any_violation = l->ignored = l->has_alert = false;
+	db->prepared = db->use_scan && prepare(db, s, len);
 
 	/* With SUPPORT_CRACKING_IGNORE=1 and no cracking.ignore.d, logcheck
 	 * skips the whole alert layer. */
@@ -634,6 +785,7 @@ lcdb_classify(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
 	 * file can end up there, so the ignore test is only needed then. */
 	if (!l->any_cracking && !l->any_violation)
 		l->ignored = match_any(db, &db->ignore, s, len, NULL);
+	db->prepared = false;
 }
 
 enum lc_section_kind
@@ -795,7 +947,20 @@ lcdb_report(struct lcdb *db, struct buf *out, char *const *lines,
 	events = xcalloc(n ? n : 1, nv ? nv : 1);
 	kind = xcalloc(n ? n : 1, sizeof(*kind));
 	mark = xcalloc(n ? n : 1, 1);		/* matches some cracking file */
-	{
+	if (db->use_scan) {
+		/* one Hyperscan pass per line */
+		struct lc_line *l = db->scratch;
+
+		for (i = 0; i < n; i++) {
+			lcdb_classify(db, lines[i], lens[i], l);
+			memcpy(alerts + i * nc, l->alert, nc);
+			memcpy(events + i * nv, l->event, nv);
+			mark[i] = l->any_cracking;
+			attack = attack || l->has_alert;
+			kind[i] = l->any_cracking || l->any_violation || l->ignored ?
+			    LC_NONE : LC_SYSTEM;
+		}
+	} else {
 		/* File by file over all lines, not line by line over all
 		 * files: one regex stays hot in the caches (several times
 		 * faster with 130 big alternations). */

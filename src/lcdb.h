@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "match.h"
+#include "scan.h"
 
 enum lc_level {
 	LC_PARANOID,
@@ -49,6 +50,8 @@ struct lc_file {
 	struct regex	*alone;		/* owned: one per backref rule */
 	size_t		 nalone;
 	bool		 broken;	/* a rule failed to translate or compile */
+	size_t		 gidx;		/* index among all files of the tree */
+	size_t		 first_id;	/* scan id of rules[0]; ids are consecutive */
 };
 
 struct lc_layer {
@@ -76,6 +79,16 @@ struct lcdb {
 	size_t		 nerrors;
 	uint64_t	 limit_errors;	/* matches that failed even with the DFA */
 	struct lc_line	*scratch;	/* owned: for callers that classify one line */
+	/* Hyperscan: every rule of the tree in one database (lcdb_use_scan) */
+	bool		 use_scan;
+	struct scan	 scan;		/* id = rule number in tree order */
+	size_t		 nfiles_all;	/* files in all layers */
+	uint16_t	*id_file;	/* owned: scan id → gidx */
+	struct regex	*id_re;		/* owned: PCRE2 per id for non-exact modes */
+	uint8_t		*file_hit;	/* owned: per gidx, for the line being classified */
+	bool		 prepared;	/* file_hit is valid (inside lcdb_classify) */
+	uint32_t	*slow;		/* owned: ids Hyperscan cannot decide alone */
+	size_t		 nslow;
 };
 
 /* Parses "paranoid", "server" or "workstation"; -1 if none. */
@@ -87,6 +100,11 @@ const char *lcdb_level_name(enum lc_level level);
 int	lcdb_load(struct lcdb *db, const char *dir, enum lc_level level,
 	    bool cracking_ignore);
 void	lcdb_free(struct lcdb *db);
+
+/* Compiles every rule of the tree into one Hyperscan database (cached
+ * in cachedir, may be NULL) so a line is scanned once for all files.
+ * Returns 0, or -1 (a warning was printed; PCRE2 stays in use). */
+int	lcdb_use_scan(struct lcdb *db, const char *cachedir);
 
 /* true when the line matches some rule of f (grep -E -f f semantics). */
 bool	lcdb_file_match(struct lcdb *db, const struct lc_file *f, const char *s,

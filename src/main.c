@@ -21,6 +21,7 @@
 #include "record.h"
 #include "report.h"
 #include "rules.h"
+#include "scan.h"
 #include "str.h"
 #include "xmem.h"
 
@@ -54,6 +55,10 @@ usage(FILE *fp)
 	    "  -c, --config FILE   configuration (default " DEFAULT_CONF ")\n"
 	    "  --now TIME          the report time, 'YYYY-MM-DD HH:MM:SS' local\n"
 	    "                      time or @EPOCH (reproducible output)\n"
+	    "  --engine ENGINE     hyperscan (default: one pass over all rules) or\n"
+	    "                      pcre2 (each rule in turn; for comparison)\n"
+	    "  --cache-dir DIR     where compiled rule databases are kept (default\n"
+	    "                      $XDG_CACHE_HOME/logward or ~/.cache/logward)\n"
 	    "  --hostname NAME     the name in X-logward-hostname (and in the\n"
 	    "                      logcheck subject)\n"
 	    "  --logcheck DIR      a logcheck rule tree, e.g. /etc/logcheck\n"
@@ -82,6 +87,8 @@ struct opts {
 	int		 mail_preview;
 	int		 tag;
 	int		 reboot;
+	int		 engine;	/* -1 = config's, 0 = hyperscan, 1 = pcre2 */
+	const char	*cachedir;	/* --cache-dir */
 	char		**args;
 	int		 nargs;
 };
@@ -119,6 +126,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "hostname", required_argument, NULL, 'H' },
 		{ "logcheck", required_argument, NULL, 'L' },
 		{ "level", required_argument, NULL, 'l' },
+		{ "engine", required_argument, NULL, 'E' },
+		{ "cache-dir", required_argument, NULL, 'D' },
 		{ "cracking-ignore", no_argument, &o->cracking_ignore, 1 },
 		{ "sortuniq", no_argument, &o->sortuniq, 1 },
 		{ "no-intro", no_argument, &o->no_intro, 1 },
@@ -134,6 +143,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->conf = DEFAULT_CONF;
 	o->now = time(NULL);
 	o->level = LC_SERVER;
+	o->engine = -1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -145,6 +155,20 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'L':
 			o->logcheck = optarg;
+			break;
+		case 'E':
+			if (strcmp(optarg, "hyperscan") == 0)
+				o->engine = 0;
+			else if (strcmp(optarg, "pcre2") == 0)
+				o->engine = 1;
+			else {
+				log_warnx("--engine: '%s' is not hyperscan or pcre2",
+				    optarg);
+				return -1;
+			}
+			break;
+		case 'D':
+			o->cachedir = optarg;
 			break;
 		case 'l':
 			if (lcdb_level(optarg, &o->level) == -1) {
@@ -176,8 +200,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 }
 
 static int
-load_conf(struct conf *c, const char *path)
+load_conf(struct conf *c, const struct opts *o)
 {
+	const char *path = o->conf;
+
 	if (conf_load(c, path) == -1) {
 		conf_print_diags(c, stderr, false);
 		fprintf(stderr, "logward: %s: %zu error%s; nothing was done "
@@ -185,6 +211,12 @@ load_conf(struct conf *c, const char *path)
 		    c->nerrors, c->nerrors == 1 ? "" : "s", path);
 		conf_free(c);
 		return -1;
+	}
+	if (o->engine >= 0)
+		c->engine_pcre2 = o->engine == 1;
+	if (o->cachedir != NULL) {
+		free(c->cachedir);
+		c->cachedir = xstrdup(o->cachedir);
 	}
 	return 0;
 }
@@ -352,6 +384,9 @@ cmd_logcheck(struct opts *o)
 		lcdb_free(&db);
 		return 1;
 	}
+	if (o->engine != 1)
+		(void)lcdb_use_scan(&db, o->cachedir != NULL ? o->cachedir :
+		    scan_default_cachedir());
 	if (o->nargs == 0) {
 		log_warnx("check --logcheck: name the log files to read ('-' "
 		    "for stdin)");
@@ -456,7 +491,7 @@ cmd_check(int argc, char **argv)
 		}
 		return cmd_logcheck(&o);
 	}
-	if (load_conf(&c, o.conf) == -1)
+	if (load_conf(&c, &o) == -1)
 		return 1;
 	engine_init(&e, &c);
 
@@ -754,6 +789,9 @@ explain_logcheck(struct opts *o)
 		lcdb_free(&db);
 		return 1;
 	}
+	if (o->engine != 1)
+		(void)lcdb_use_scan(&db, o->cachedir != NULL ? o->cachedir :
+		    scan_default_cachedir());
 	buf_init(&b, SIZE_MAX / 4);
 	if (o->nargs > 0) {
 		for (k = 0; k < o->nargs; k++) {
@@ -795,7 +833,7 @@ cmd_explain(int argc, char **argv)
 		return 2;
 	if (o.logcheck != NULL && !o.conf_given)
 		return explain_logcheck(&o);
-	if (load_conf(&c, o.conf) == -1)
+	if (load_conf(&c, &o) == -1)
 		return 1;
 	engine_init(&e, &c);
 	if (o.nargs > 0) {

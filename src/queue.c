@@ -1,8 +1,8 @@
 /*
- * queue — aggregation store.  The key of an entry is the host length (4
- * bytes), the host and the masked message, so hosts and messages may hold
- * any byte.  Lookups build the key in a scratch buffer: no allocation per
- * line once an entry exists.
+ * queue — aggregation store.  The index is an open-addressing table of
+ * entry pointers; a lookup hashes host and message where they lie and
+ * compares against the entry's own copies, so no key is built and no
+ * memory is allocated for a line whose entry exists.
  */
 #include "queue.h"
 
@@ -15,19 +15,8 @@ void
 queue_init(struct queue *q, size_t max_entries)
 {
 	memset(q, 0, sizeof(*q));
-	map_init(&q->index);
 	map_init(&q->over_hosts);
-	buf_init(&q->key, SIZE_MAX / 2);
 	q->max_entries = max_entries;
-}
-
-static void
-free_entry(struct entry *e)
-{
-	free(e->host);
-	free(e->msg);
-	free(e->example);
-	free(e);
 }
 
 static void
@@ -48,10 +37,11 @@ queue_clear(struct queue *q)
 	size_t i;
 
 	for (i = 0; i < q->nentries; i++)
-		free_entry(q->entries[i]);
+		free(q->entries[i]);
 	q->nentries = 0;
 	q->lines = 0;
-	map_clear(&q->index);
+	if (q->slots != NULL)
+		memset(q->slots, 0, q->nslots * sizeof(*q->slots));
 	clear_over(q);
 }
 
@@ -60,32 +50,88 @@ queue_free(struct queue *q)
 {
 	queue_clear(q);
 	free(q->entries);
-	map_free(&q->index);
+	free(q->slots);
 	map_free(&q->over_hosts);
-	buf_free(&q->key);
 }
 
-static int
-make_key(struct queue *q, const char *host, size_t hostlen, const char *msg,
-    size_t msglen)
+static uint64_t
+key_hash(const char *host, size_t hostlen, const char *msg, size_t msglen)
 {
-	uint32_t hl = (uint32_t)hostlen;
+	uint64_t h = map_hash(host, hostlen);
 
-	buf_reset(&q->key);
-	if (buf_add(&q->key, &hl, sizeof(hl)) == -1 ||
-	    buf_add(&q->key, host, hostlen) == -1 ||
-	    buf_add(&q->key, msg, msglen) == -1)
-		return -1;
-	return 0;
+	return (h ^ (h >> 17)) * 0x9e3779b97f4a7c15ULL ^ map_hash(msg, msglen);
+}
+
+/* The slot of (host, msg): its entry, or the empty slot to insert at. */
+static struct entry **
+find(const struct queue *q, uint64_t h, const char *host, size_t hostlen,
+    const char *msg, size_t msglen)
+{
+	size_t mask = q->nslots - 1, i = (size_t)h & mask;
+
+	for (;;) {
+		struct entry *e = q->slots[i];
+
+		if (e == NULL || (e->hash == h && e->hostlen == hostlen &&
+		    e->msglen == msglen && memcmp(e->msg, msg, msglen) == 0 &&
+		    memcmp(e->host, host, hostlen) == 0))
+			return &q->slots[i];
+		i = (i + 1) & mask;
+	}
+}
+
+static void
+grow(struct queue *q)
+{
+	size_t i;
+
+	free(q->slots);
+	q->nslots = q->nslots ? q->nslots * 2 : 64;
+	q->slots = xcalloc(q->nslots, sizeof(*q->slots));
+	for (i = 0; i < q->nentries; i++) {
+		struct entry *e = q->entries[i];
+
+		*find(q, e->hash, e->host, e->hostlen, e->msg, e->msglen) = e;
+	}
 }
 
 struct entry *
 queue_find(struct queue *q, const char *host, size_t hostlen, const char *msg,
     size_t msglen)
 {
-	if (make_key(q, host, hostlen, msg, msglen) == -1)
+	if (q->nslots == 0)
 		return NULL;
-	return map_get(&q->index, q->key.data, q->key.len);
+	return *find(q, key_hash(host, hostlen, msg, msglen), host, hostlen,
+	    msg, msglen);
+}
+
+static struct entry *
+new_entry(uint64_t h, const char *host, size_t hostlen, const char *msg,
+    size_t msglen, const char *raw, size_t rawlen)
+{
+	size_t exlen = rawlen < QUEUE_EXAMPLE_MAX ? rawlen : QUEUE_EXAMPLE_MAX;
+	struct entry *e = xmalloc(sizeof(*e) + hostlen + msglen + exlen + 3);
+	char *p = (char *)(e + 1);
+
+	memset(e, 0, sizeof(*e));
+	e->hash = h;
+	e->host = p;
+	memcpy(p, host, hostlen);
+	p[hostlen] = '\0';
+	p += hostlen + 1;
+	e->msg = p;
+	if (msglen)
+		memcpy(p, msg, msglen);
+	p[msglen] = '\0';
+	p += msglen + 1;
+	e->example = p;
+	if (exlen)
+		memcpy(p, raw, exlen);
+	p[exlen] = '\0';
+	e->hostlen = (uint32_t)hostlen;
+	e->msglen = (uint32_t)msglen;
+	e->exlen = (uint32_t)exlen;
+	return e;
 }
 
 struct entry *
@@ -93,12 +139,15 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
     size_t msglen, enum queue_op op, uint64_t n, time_t t, const char *raw,
     size_t rawlen)
 {
-	struct entry *e;
-	void **slot;
+	uint64_t h = key_hash(host, hostlen, msg, msglen);
+	struct entry **slot, *e;
 
-	if (make_key(q, host, hostlen, msg, msglen) == -1)
+	if (hostlen > UINT32_MAX || msglen > UINT32_MAX)
 		return NULL;
-	e = map_get(&q->index, q->key.data, q->key.len);
+	if (q->nslots == 0)
+		grow(q);
+	slot = find(q, h, host, hostlen, msg, msglen);
+	e = *slot;
 	if (e == NULL) {
 		if (q->nentries >= q->max_entries) {
 			uint64_t **hv = (uint64_t **)map_put(&q->over_hosts,
@@ -113,22 +162,18 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 			q->lines += n;
 			return NULL;
 		}
-		slot = map_put(&q->index, q->key.data, q->key.len);
-		e = xcalloc(1, sizeof(*e));
-		e->host = xmemdup0(host, hostlen);
-		e->hostlen = hostlen;
-		e->msg = xmemdup0(msg, msglen);
-		e->msglen = msglen;
+		e = new_entry(h, host, hostlen, msg, msglen, raw, rawlen);
 		e->first = e->last = t;
-		e->exlen = rawlen < QUEUE_EXAMPLE_MAX ? rawlen : QUEUE_EXAMPLE_MAX;
-		e->example = xmemdup0(raw, e->exlen);
-		*slot = e;
 		if (q->nentries == q->cap) {
 			q->cap = q->cap ? q->cap * 2 : 16;
 			q->entries = xreallocarray(q->entries, q->cap,
 			    sizeof(*q->entries));
 		}
 		q->entries[q->nentries++] = e;
+		if ((q->nentries + 1) * 4 > q->nslots * 3)
+			grow(q);	/* rehashes every entry, e included */
+		else
+			*slot = e;
 	}
 	if (op == QUEUE_SET)
 		e->count = n;
@@ -152,8 +197,7 @@ queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *),
 		struct entry *e = q->entries[i];
 
 		if (pred(e, arg)) {
-			/* the index must forget the key too: rebuild below */
-			free_entry(e);
+			free(e);
 			continue;
 		}
 		q->entries[j++] = e;
@@ -161,12 +205,12 @@ queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *),
 	if (j == q->nentries)
 		return;
 	q->nentries = j;
-	map_clear(&q->index);
+	/* rebuild the index from the entries that are left */
+	memset(q->slots, 0, q->nslots * sizeof(*q->slots));
 	for (i = 0; i < q->nentries; i++) {
 		struct entry *e = q->entries[i];
 
-		if (make_key(q, e->host, e->hostlen, e->msg, e->msglen) == 0)
-			*map_put(&q->index, q->key.data, q->key.len) = e;
+		*find(q, e->hash, e->host, e->hostlen, e->msg, e->msglen) = e;
 	}
 }
 

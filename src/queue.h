@@ -14,34 +14,35 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "buf.h"
 #include "map.h"
 
 #define QUEUE_EXAMPLE_MAX	1024	/* bytes kept of an entry's example line */
 
+/* One allocation holds the entry and its three strings. */
 struct entry {
-	char		*host;		/* owned, hostlen bytes + NUL */
-	size_t		 hostlen;
-	char		*msg;		/* owned masked message + NUL */
-	size_t		 msglen;
+	uint64_t	 hash;		/* of (host, msg) */
 	uint64_t	 count;		/* lines counted under this key */
 	time_t		 first;		/* first seen (line time, else read time) */
 	time_t		 last;		/* last seen */
-	char		*example;	/* owned: first raw line, cut to QUEUE_EXAMPLE_MAX */
-	size_t		 exlen;
+	char		*host;		/* hostlen bytes + NUL, inside this allocation */
+	char		*msg;		/* masked message + NUL, inside */
+	char		*example;	/* first raw line, cut to QUEUE_EXAMPLE_MAX, inside */
+	uint32_t	 hostlen;
+	uint32_t	 msglen;
+	uint32_t	 exlen;
 };
 
 struct queue {
-	struct map	 index;		/* key → struct entry * */
+	struct entry	**slots;	/* owned open-addressing index of entries */
+	size_t		 nslots;	/* power of two (0 before the first entry) */
 	struct entry	**entries;	/* owned array of owned entries, insertion order */
 	size_t		 nentries;
 	size_t		 cap;		/* allocated slots of entries */
 	size_t		 max_entries;	/* cap on nentries */
 	uint64_t	 lines;		/* lines counted since the last clear */
 	uint64_t	 over_nhosts;	/* hosts with lines refused by the cap */
-	uint64_t	 over_lines;	/* lines of those keys */
+	uint64_t	 over_lines;	/* lines refused by the cap */
 	struct map	 over_hosts;	/* host → (uint64_t *) lines refused, owned values */
-	struct buf	 key;		/* scratch key buffer (no per-line malloc) */
 };
 
 enum queue_op {
@@ -57,7 +58,7 @@ void	queue_clear(struct queue *q);
 /* Counts a line under (host, msg).  op/n say how; t is the line's time;
  * raw/rawlen the original line, kept as the example of a new entry.
  * Returns the entry, or NULL when the cap refused a new key (the line is
- * then counted in the overflow counters). */
+ * then counted in the overflow counters).  Allocates only for a new key. */
 struct entry *queue_add(struct queue *q, const char *host, size_t hostlen,
 	    const char *msg, size_t msglen, enum queue_op op, uint64_t n,
 	    time_t t, const char *raw, size_t rawlen);
@@ -66,7 +67,7 @@ struct entry *queue_add(struct queue *q, const char *host, size_t hostlen,
 struct entry *queue_find(struct queue *q, const char *host, size_t hostlen,
 	    const char *msg, size_t msglen);
 
-/* Removes one entry (threshold filtering).  Entries are then compacted. */
+/* Removes the entries pred accepts (threshold filtering). */
 void	queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *),
 	    void *arg);
 

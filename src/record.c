@@ -460,20 +460,44 @@ record_parse_tag(struct record *r)
 }
 
 /* The stamp's wall-clock time in the given year, in local time. */
+/*
+ * mktime() is slow (glibc looks at the zone file on every call) and log
+ * lines come in order, so the start of the last few hours is cached:
+ * a stamp is its hour's start plus minutes and seconds.  Zone changes
+ * happen on whole hours in practice, where this equals mktime.
+ */
+#define HOUR_CACHE	4
+
 static time_t
 localstamp(const struct record *r, int year)
 {
+	static struct {
+		int	key;		/* year, month, day, hour packed; 0 = empty */
+		time_t	start;		/* mktime of hh:00:00 */
+	} cache[HOUR_CACHE];
+	static unsigned next;
+	int key = ((year * 13 + r->mon) * 32 + r->mday) * 24 + r->hour + 1;
 	struct tm tm;
+	time_t start;
+	unsigned i;
 
+	for (i = 0; i < HOUR_CACHE; i++) {
+		if (cache[i].key == key)
+			return cache[i].start + r->min * 60 + r->sec;
+	}
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = year - 1900;
 	tm.tm_mon = r->mon - 1;
 	tm.tm_mday = r->mday;
 	tm.tm_hour = r->hour;
-	tm.tm_min = r->min;
-	tm.tm_sec = r->sec;
 	tm.tm_isdst = -1;
-	return mktime(&tm);
+	start = mktime(&tm);
+	if (start == (time_t)-1)
+		return -1;
+	cache[next].key = key;
+	cache[next].start = start;
+	next = (next + 1) % HOUR_CACHE;
+	return start + r->min * 60 + r->sec;
 }
 
 /*
@@ -486,13 +510,20 @@ localstamp(const struct record *r, int year)
 static time_t
 guessyear(const struct record *r, time_t now)
 {
+	static time_t last_now = -1;
+	static int last_year;
 	struct tm tm;
 	time_t t;
 	int y, year;
 
-	if (localtime_r(&now, &tm) == NULL)
-		return -1;
-	year = tm.tm_year + 1900;
+	/* 'now' is the same for a whole run of lines */
+	if (now != last_now) {
+		if (localtime_r(&now, &tm) == NULL)
+			return -1;
+		last_now = now;
+		last_year = tm.tm_year + 1900;
+	}
+	year = last_year;
 	for (y = year + 1; y >= year - 8; y--) {
 		if (r->mday > mdays(y, r->mon))
 			continue;

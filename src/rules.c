@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "lcdb.h"
+#include "log.h"
 #include "mask.h"
 #include "xmem.h"
 
@@ -34,6 +35,37 @@ struct hoststate {
 };
 
 #define LINE_CUT_MARK	" [logward: line cut at %zu of %zu bytes]"
+
+static void
+build_scan(struct engine *e)
+{
+	const struct conf *c = e->conf;
+	const char **pats;
+	unsigned *flags;
+	char err[512];
+	size_t i;
+
+	if (c->nrules == 0)
+		return;
+	pats = xcalloc(c->nrules, sizeof(*pats));
+	flags = xcalloc(c->nrules, sizeof(*flags));
+	for (i = 0; i < c->nrules; i++) {
+		const struct rule *r = &c->rules[i];
+
+		/* group_host tests the host, the logcheck directive has its
+		 * own database: PCRE2 / lcdb decide those */
+		pats[i] = r->kind == RULE_GROUP_HOST || r->kind == RULE_LOGCHECK ?
+		    NULL : r->re.src;
+	}
+	if (scan_build(&e->scan, pats, flags, c->nrules, c->cachedir != NULL ?
+	    c->cachedir : scan_default_cachedir(), err, sizeof(err)) == -1) {
+		log_warnx("%s; using PCRE2 alone", err);
+		scan_free(&e->scan);
+	} else
+		e->use_scan = true;
+	free(pats);
+	free(flags);
+}
 
 void
 engine_init(struct engine *e, const struct conf *c)
@@ -54,6 +86,14 @@ engine_init(struct engine *e, const struct conf *c)
 	buf_init(&e->text, SIZE_MAX / 4);
 	buf_init(&e->masked, SIZE_MAX / 4);
 	e->noprefix_queue = conf_queue_find(c, "noprefix");
+	if (!c->engine_pcre2) {
+		build_scan(e);
+		for (i = 0; i < c->nrules; i++) {
+			if (c->rules[i].kind == RULE_LOGCHECK)
+				(void)lcdb_use_scan(c->rules[i].lc, c->cachedir != NULL ?
+				    c->cachedir : scan_default_cachedir());
+		}
+	}
 }
 
 void
@@ -81,6 +121,8 @@ engine_free(struct engine *e)
 	free(e->verrors);
 	buf_free(&e->text);
 	buf_free(&e->masked);
+	if (e->use_scan)
+		scan_free(&e->scan);
 }
 
 static struct hoststate *
@@ -208,6 +250,14 @@ find_prefix(struct engine *e, const char *line, size_t len, struct verdict *v)
 	return false;
 }
 
+/* The rule's match must run in PCRE2 when its captures are used: masking
+ * (queue rules with groups) and repeat counts. */
+static bool
+needs_captures(const struct rule *r)
+{
+	return (r->kind == RULE_QUEUE || r->kind == RULE_REPEAT) && r->re.ncap > 0;
+}
+
 /* Numeric value of capture 1 of the last match (repeat counts). */
 static uint64_t
 capture_number(const char *s)
@@ -266,7 +316,7 @@ file_line(struct engine *e, struct verdict *v, const struct rule *r,
 }
 
 static void
-repeat_line(struct engine *e, struct verdict *v, time_t t)
+repeat_line(struct engine *e, struct verdict *v, const struct rule *r, time_t t)
 {
 	struct hoststate *h = map_get(&e->hosts, v->host, v->hostlen);
 	size_t i;
@@ -276,7 +326,7 @@ repeat_line(struct engine *e, struct verdict *v, time_t t)
 		return;
 	}
 	v->kind = V_REPEAT;
-	v->credit = capture_number(v->text);
+	v->credit = r->re.ncap > 0 ? capture_number(v->text) : 0;
 	v->masked = buf_str(&h->last_msg);
 	v->maskedlen = h->last_msg.len;
 	v->nqueues = 0;
@@ -347,6 +397,7 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 	const struct conf *c = e->conf;
 	struct verdict vlocal, *v = vout != NULL ? vout : &vlocal;
 	size_t i, keep, skip_to;
+	int scanned;
 	time_t t;
 
 	memset(v, 0, sizeof(*v));
@@ -402,10 +453,17 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 		v->textlen = e->text.len;
 	}
 
+	/* one Hyperscan pass gives every message rule's answer; PCRE2 runs
+	 * for a rule only to confirm an approximation, or for the captures
+	 * of the rule that takes the line */
+	scanned = 0;
+	if (e->use_scan)
+		scanned = scan_line(&e->scan, v->text, v->textlen) == 0 ? 1 : -1;
 	for (i = 0; i < c->nrules;) {
 		const struct rule *r = &c->rules[i];
 		enum match_result mr;
 		const char *why = NULL;
+		bool no_captures = false;
 
 		if (r->kind == RULE_LOGCHECK) {
 			if (logcheck_rule(e, v, r, i, line, len, t))
@@ -415,8 +473,16 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 		}
 		if (r->kind == RULE_GROUP_HOST)
 			mr = match_exec(&r->re, v->host, v->hostlen, &why);
-		else
+		else if (scanned != 1 || e->scan.mode[i] == SCAN_ALWAYS)
 			mr = match_exec(&r->re, v->text, v->textlen, &why);
+		else if (!e->scan.hit[i])
+			mr = MATCH_NO;
+		else if (e->scan.mode[i] == SCAN_PREFILTER || needs_captures(r))
+			mr = match_exec(&r->re, v->text, v->textlen, &why);
+		else {
+			mr = MATCH_YES;
+			no_captures = true;
+		}
 		if (mr == MATCH_ERROR) {
 			e->rule_errors[i]++;
 			if (v->nerrors == 0)
@@ -443,7 +509,7 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 			break;
 		}
 		if (r->kind == RULE_REPEAT) {
-			repeat_line(e, v, t);
+			repeat_line(e, v, r, t);
 			e->stats.repeats++;
 			break;
 		}
@@ -451,10 +517,14 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 			const PCRE2_SIZE *ov;
 			uint32_t np;
 
-			ov = match_ovector(&np);
 			buf_reset(&e->masked);
-			mask_apply(&e->masked, v->text, v->textlen, ov, np, c->mask,
-			    c->masklen);
+			if (no_captures)
+				buf_add(&e->masked, v->text, v->textlen);
+			else {
+				ov = match_ovector(&np);
+				mask_apply(&e->masked, v->text, v->textlen, ov, np,
+				    c->mask, c->masklen);
+			}
 			if (cut_from)
 				buf_printf(&e->masked, LINE_CUT_MARK, len, cut_from);
 			v->masked = buf_str(&e->masked);

@@ -21,6 +21,7 @@
 #include "map.h"
 #include "queue.h"
 #include "record.h"
+#include "scan.h"
 
 #define NOPREFIX_HOST	"[unprefixed logs]"
 
@@ -85,9 +86,15 @@ struct engine {
 	size_t		*vskipped;	/* scratch for verdict.skipped */
 	size_t		*verrors;	/* scratch for verdict.errors */
 	long		 noprefix_queue; /* index of the noprefix queue, -1 */
+	bool		 use_scan;	/* Hyperscan prefilters the rules */
+	struct scan	 scan;		/* message rules, id = rule index */
 	struct engine_stats stats;
 };
 
+/* Sets up the engine for c.  Unless c->engine_pcre2, the message rules
+ * are compiled into one Hyperscan database (cached in c->cachedir or the
+ * default cache directory); if that fails, a warning is printed and
+ * PCRE2 alone is used. */
 void	engine_init(struct engine *e, const struct conf *c);
 void	engine_free(struct engine *e);
 

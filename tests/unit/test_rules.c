@@ -831,7 +831,8 @@ test_match_limit_error_goes_on_to_later_rules(void **state)
 	struct verdict v;
 
 	(void)state;
-	load("set queue q f t [now]\nset queue r f t [now]\n"
+	load("set engine pcre2\n"
+	    "set queue q f t [now]\nset queue r f t [now]\n"
 	    "q ^(a+)+$\n"
 	    "r .*\n");
 	match_set_limits(1000, 1000);
@@ -857,13 +858,37 @@ test_match_limit_error_goes_on_to_later_rules(void **state)
 	match_set_limits(MATCH_DEFAULT_LIMIT, MATCH_DEFAULT_DEPTH);
 }
 
+/* The same catastrophic pattern with Hyperscan in front: the scan answers
+ * "no match" and PCRE2 never runs, so there is no limit error at all. */
+static void
+test_hyperscan_decides_without_limit_error(void **state)
+{
+	struct verdict v;
+
+	(void)state;
+	load("set queue q f t [now]\nset queue r f t [now]\n"
+	    "q ^(a+)+$\n"
+	    "r .*\n");
+	assert_true(E.use_scan);
+	match_set_limits(1000, 1000);
+	feed("h", CATASTROPHIC, &v);
+	assert_int_equal(v.nerrors, 0);
+	assert_int_equal(v.rule, 1);
+	QUEUES(&v, "r");
+	/* a matching line still gets PCRE2's captures for the mask */
+	feed("h", "aaa", &v);
+	assert_int_equal(v.rule, 0);
+	assert_int_equal(v.nerrors, 0);
+}
+
 static void
 test_match_limit_error_in_group_skips_group(void **state)
 {
 	struct verdict v;
 
 	(void)state;
-	load("set queue q f t [now]\nset queue r f t [now]\n"
+	load("set engine pcre2\n"
+	    "set queue q f t [now]\nset queue r f t [now]\n"
 	    "group ^(a+)+$\n"
 	    "q .*\n"
 	    "group_end\n"
@@ -884,7 +909,8 @@ test_match_limit_error_then_unmatched_counted(void **state)
 	struct verdict v;
 
 	(void)state;
-	load("set queue q f t [now]\nq ^(a+)+$\nq ^zzz\n");
+	load("set engine pcre2\n"
+	    "set queue q f t [now]\nq ^(a+)+$\nq ^zzz\n");
 	match_set_limits(1000, 1000);
 	feed("h", CATASTROPHIC, &v);
 	assert_int_equal(v.kind, V_NORULE);
@@ -988,6 +1014,7 @@ main(void)
 		T(test_logprefix),
 		T(test_logprefix_group_not_taking_part_drops_line),
 		T(test_match_limit_error_goes_on_to_later_rules),
+		T(test_hyperscan_decides_without_limit_error),
 		T(test_match_limit_error_in_group_skips_group),
 		T(test_match_limit_error_then_unmatched_counted),
 		T(test_cut_line_marked_in_masked_text),

@@ -1,0 +1,63 @@
+/*
+ * scan — many patterns, one pass: a Hyperscan (or Vectorscan) block-mode
+ * database over a set of patterns, scanned once per line, giving the set
+ * of patterns that match somewhere in it.
+ *
+ * Each pattern gets a mode when the database is built:
+ *   SCAN_EXACT      Hyperscan takes it as is: a hit is a match, no hit is
+ *                   no match;
+ *   SCAN_PREFILTER  Hyperscan only takes an approximation (HS_FLAG_PREFILTER,
+ *                   e.g. backreferences, look-around): a hit must be
+ *                   confirmed with PCRE2, no hit is no match;
+ *   SCAN_ALWAYS     Hyperscan refuses it: PCRE2 decides every time.
+ * Compiled databases can be cached on disk, keyed by a hash of the
+ * patterns, their flags and the library version; a stale or corrupt cache
+ * file is ignored and rebuilt.
+ */
+#ifndef LOGWARD_SCAN_H
+#define LOGWARD_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum scan_mode {
+	SCAN_EXACT,
+	SCAN_PREFILTER,
+	SCAN_ALWAYS,
+};
+
+struct scan {
+	void		*db;		/* hs_database_t, owned; NULL if no pattern fits */
+	void		*scratch;	/* hs_scratch_t, owned */
+	size_t		 npat;		/* patterns, ids 0..npat-1 */
+	uint8_t		*mode;		/* owned: enum scan_mode per pattern */
+	uint8_t		*hit;		/* owned: per pattern, set by the last scan */
+	uint32_t	*touched;	/* owned: ids hit by the last scan */
+	size_t		 ntouched;
+	bool		 cached;	/* the database came from the cache */
+};
+
+/* Builds s over pats[0..n) (NUL-terminated Hyperscan/PCRE syntax; NULL
+ * = leave this one to PCRE2, SCAN_ALWAYS) with
+ * Hyperscan flags flags[i] (HS_FLAG_*; SINGLEMATCH and ALLOWEMPTY are
+ * added).  cachedir may be NULL (no cache).  Returns 0, or -1 with a
+ * message in err when Hyperscan fails as a whole (the caller falls back
+ * to PCRE2 then). */
+int	scan_build(struct scan *s, const char *const *pats, const unsigned *flags,
+	    size_t n, const char *cachedir, char *err, size_t errlen);
+void	scan_free(struct scan *s);
+
+/* Scans p[0..len): afterwards s->hit[id] is 1 for every pattern
+ * Hyperscan reported.  Returns 0, or -1 on a Hyperscan error (then every
+ * pattern must be taken as SCAN_ALWAYS for this line). */
+int	scan_line(struct scan *s, const char *p, size_t len);
+
+/* The default cache directory: $LOGWARD_CACHE_DIR, else
+ * $XDG_CACHE_HOME/logward, else $HOME/.cache/logward; NULL if none. */
+const char *scan_default_cachedir(void);
+
+/* Library version text (for diagnostics). */
+const char *scan_version(void);
+
+#endif
