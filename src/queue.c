@@ -63,21 +63,37 @@ key_hash(const char *host, size_t hostlen, const char *msg, size_t msglen)
 }
 
 /* The slot of (host, msg): its entry, or the empty slot to insert at. */
-static struct entry **
+static struct queue_slot *
 find(const struct queue *q, uint64_t h, const char *host, size_t hostlen,
     const char *msg, size_t msglen)
 {
 	size_t mask = q->nslots - 1, i = (size_t)h & mask;
 
 	for (;;) {
-		struct entry *e = q->slots[i];
+		struct queue_slot *s = &q->slots[i];
 
-		if (e == NULL || (e->hash == h && e->hostlen == hostlen &&
-		    e->msglen == msglen && memcmp(e->msg, msg, msglen) == 0 &&
-		    memcmp(e->host, host, hostlen) == 0))
-			return &q->slots[i];
+		if (s->e == NULL)
+			return s;
+		if (s->hash == h) {
+			const struct entry *e = s->e;
+
+			if (e->hostlen == hostlen && e->msglen == msglen &&
+			    memcmp(e->msg, msg, msglen) == 0 &&
+			    memcmp(e->host, host, hostlen) == 0)
+				return s;
+		}
 		i = (i + 1) & mask;
 	}
+}
+
+static void
+put(struct queue *q, struct entry *e)
+{
+	struct queue_slot *s = find(q, e->hash, e->host, e->hostlen, e->msg,
+	    e->msglen);
+
+	s->hash = e->hash;
+	s->e = e;
 }
 
 static void
@@ -88,11 +104,8 @@ grow(struct queue *q)
 	free(q->slots);
 	q->nslots = q->nslots ? q->nslots * 2 : 64;
 	q->slots = xcalloc(q->nslots, sizeof(*q->slots));
-	for (i = 0; i < q->nentries; i++) {
-		struct entry *e = q->entries[i];
-
-		*find(q, e->hash, e->host, e->hostlen, e->msg, e->msglen) = e;
-	}
+	for (i = 0; i < q->nentries; i++)
+		put(q, q->entries[i]);
 }
 
 struct entry *
@@ -101,8 +114,8 @@ queue_find(struct queue *q, const char *host, size_t hostlen, const char *msg,
 {
 	if (q->nslots == 0)
 		return NULL;
-	return *find(q, key_hash(host, hostlen, msg, msglen), host, hostlen,
-	    msg, msglen);
+	return find(q, key_hash(host, hostlen, msg, msglen), host, hostlen,
+	    msg, msglen)->e;
 }
 
 static struct entry *
@@ -140,14 +153,15 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
     size_t rawlen)
 {
 	uint64_t h = key_hash(host, hostlen, msg, msglen);
-	struct entry **slot, *e;
+	struct queue_slot *slot;
+	struct entry *e;
 
 	if (hostlen > UINT32_MAX || msglen > UINT32_MAX)
 		return NULL;
 	if (q->nslots == 0)
 		grow(q);
 	slot = find(q, h, host, hostlen, msg, msglen);
-	e = *slot;
+	e = slot->e;
 	if (e == NULL) {
 		if (q->nentries >= q->max_entries) {
 			uint64_t **hv = (uint64_t **)map_put(&q->over_hosts,
@@ -170,10 +184,14 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 			    sizeof(*q->entries));
 		}
 		q->entries[q->nentries++] = e;
-		if ((q->nentries + 1) * 4 > q->nslots * 3)
+		/* at most half full: a miss (a new key, or one refused by
+		 * the cap) then costs about two probes */
+		if ((q->nentries + 1) * 2 > q->nslots)
 			grow(q);	/* rehashes every entry, e included */
-		else
-			*slot = e;
+		else {
+			slot->hash = h;
+			slot->e = e;
+		}
 	}
 	if (op == QUEUE_SET)
 		e->count = n;
@@ -207,11 +225,8 @@ queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *),
 	q->nentries = j;
 	/* rebuild the index from the entries that are left */
 	memset(q->slots, 0, q->nslots * sizeof(*q->slots));
-	for (i = 0; i < q->nentries; i++) {
-		struct entry *e = q->entries[i];
-
-		*find(q, e->hash, e->host, e->hostlen, e->msg, e->msglen) = e;
-	}
+	for (i = 0; i < q->nentries; i++)
+		put(q, q->entries[i]);
 }
 
 uint64_t

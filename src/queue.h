@@ -32,8 +32,13 @@ struct entry {
 	uint32_t	 exlen;
 };
 
+struct queue_slot {
+	uint64_t	 hash;		/* copy of entry->hash: probes stay in the table */
+	struct entry	*e;		/* NULL = empty */
+};
+
 struct queue {
-	struct entry	**slots;	/* owned open-addressing index of entries */
+	struct queue_slot *slots;	/* owned open-addressing index of entries */
 	size_t		 nslots;	/* power of two (0 before the first entry) */
 	struct entry	**entries;	/* owned array of owned entries, insertion order */
 	size_t		 nentries;

@@ -159,21 +159,17 @@ host_trailer(struct buf *out, struct queue *q, const struct entry *h,
 		    over == 1 ? "" : "s", q->max_entries);
 }
 
-/* Hosts that only have lines over the cap still get a block. */
+/* Hosts that only have lines over the cap still get a block.  seen
+ * holds the hosts that had entries. */
 static void
-over_only_hosts(struct buf *out, struct queue *q, bool pager)
+over_only_hosts(struct buf *out, struct queue *q, bool pager,
+    const struct map *seen)
 {
 	const struct map_slot *s;
 	size_t i = 0;
 
 	while (map_next(&q->over_hosts, &i, &s)) {
-		size_t j;
-		bool seen = false;
-
-		for (j = 0; j < q->nentries && !seen; j++)
-			seen = q->entries[j]->hostlen == s->klen &&
-			    memcmp(q->entries[j]->host, s->key, s->klen) == 0;
-		if (seen)
+		if (map_get(seen, s->key, s->klen) != NULL)
 			continue;
 		if (pager) {
 			report_escape(out, s->key, s->klen);
@@ -211,9 +207,11 @@ report_body(struct buf *out, struct engine *e, size_t qi, const char *status)
 	size_t i, shown = 0;
 	unsigned limit = qd->pager ? c->pager_limit : c->limit;
 	uint64_t pager_cut_entries = 0, pager_cut_lines = 0;
+	struct map seen;
 
 	if (q->nentries == 0 && q->over_lines == 0)
 		return 0;
+	map_init(&seen);
 	v = sorted_entries(q, c, qd->csv);
 	if (status != NULL && !qd->pager && !qd->csv)
 		buf_printf(out, "*** Status: %s ***\n", status);
@@ -274,6 +272,8 @@ report_body(struct buf *out, struct engine *e, size_t qi, const char *status)
 		} else if (!qd->csv)
 			host_trailer(out, q, h, limit, cut_entries, cut_lines);
 		engine_reset_counters(e, qi, h->host, h->hostlen);
+		if (q->over_nhosts > 0)
+			*map_put(&seen, h->host, h->hostlen) = (void *)h;
 		shown += j - i;
 		i = j;
 	}
@@ -283,7 +283,8 @@ report_body(struct buf *out, struct engine *e, size_t qi, const char *status)
 		    pager_cut_entries == 1 ? "y" : "ies",
 		    (unsigned long long)pager_cut_lines,
 		    pager_cut_lines == 1 ? "" : "s");
-	over_only_hosts(out, q, qd->pager || qd->csv);
+	over_only_hosts(out, q, qd->pager || qd->csv, &seen);
+	map_free(&seen);
 	if (!qd->pager && !qd->csv)
 		queue_trailer(out, e, qi);
 	free(v);

@@ -36,6 +36,22 @@ struct hoststate {
 
 #define LINE_CUT_MARK	" [logward: line cut at %zu of %zu bytes]"
 
+/* The scan's hits in rule order (usually one or two). */
+static size_t
+sorted_hits(struct engine *e)
+{
+	size_t n = e->scan.ntouched, i, j;
+
+	for (i = 0; i < n; i++) {
+		uint32_t id = e->scan.touched[i];
+
+		for (j = i; j > 0 && e->hits[j - 1] > id; j--)
+			e->hits[j] = e->hits[j - 1];
+		e->hits[j] = id;
+	}
+	return n;
+}
+
 static void
 build_scan(struct engine *e)
 {
@@ -61,8 +77,23 @@ build_scan(struct engine *e)
 	    c->cachedir : scan_default_cachedir(), err, sizeof(err)) == -1) {
 		log_warnx("%s; using PCRE2 alone", err);
 		scan_free(&e->scan);
-	} else
+	} else {
+		/* next_special[i]: the first rule at or after i that must be
+		 * visited even without a hit (groups, to skip them; rules
+		 * Hyperscan cannot answer; host groups; logcheck trees) */
 		e->use_scan = true;
+		e->hits = xcalloc(c->nrules, sizeof(*e->hits));
+		e->next_special = xcalloc(c->nrules + 1, sizeof(*e->next_special));
+		e->next_special[c->nrules] = c->nrules;
+		for (i = c->nrules; i-- > 0;) {
+			const struct rule *r = &c->rules[i];
+			bool special = r->kind == RULE_GROUP ||
+			    r->kind == RULE_GROUP_HOST || r->kind == RULE_LOGCHECK ||
+			    e->scan.mode[i] == SCAN_ALWAYS;
+
+			e->next_special[i] = special ? i : e->next_special[i + 1];
+		}
+	}
 	free(pats);
 	free(flags);
 }
@@ -123,6 +154,8 @@ engine_free(struct engine *e)
 	buf_free(&e->masked);
 	if (e->use_scan)
 		scan_free(&e->scan);
+	free(e->hits);
+	free(e->next_special);
 }
 
 static struct hoststate *
@@ -396,7 +429,7 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 {
 	const struct conf *c = e->conf;
 	struct verdict vlocal, *v = vout != NULL ? vout : &vlocal;
-	size_t i, keep, skip_to;
+	size_t i, keep, skip_to, hi, nhits;
 	int scanned;
 	time_t t;
 
@@ -457,13 +490,33 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 	 * for a rule only to confirm an approximation, or for the captures
 	 * of the rule that takes the line */
 	scanned = 0;
-	if (e->use_scan)
+	nhits = 0;
+	if (e->use_scan) {
 		scanned = scan_line(&e->scan, v->text, v->textlen) == 0 ? 1 : -1;
-	for (i = 0; i < c->nrules;) {
-		const struct rule *r = &c->rules[i];
+		if (scanned == 1)
+			nhits = sorted_hits(e);
+	}
+	for (i = 0, hi = 0; i < c->nrules;) {
+		const struct rule *r;
 		enum match_result mr;
 		const char *why = NULL;
 		bool no_captures = false;
+
+		if (scanned == 1) {
+			/* jump over rules the scan says do not match: to the
+			 * next hit, or the next rule the scan cannot answer */
+			size_t nh;
+
+			while (hi < nhits && e->hits[hi] < i)
+				hi++;
+			nh = hi < nhits ? e->hits[hi] : c->nrules;
+			if (e->next_special[i] < nh)
+				nh = e->next_special[i];
+			i = nh;
+			if (i >= c->nrules)
+				break;
+		}
+		r = &c->rules[i];
 
 		if (r->kind == RULE_LOGCHECK) {
 			if (logcheck_rule(e, v, r, i, line, len, t))

@@ -88,6 +88,8 @@ struct engine {
 	long		 noprefix_queue; /* index of the noprefix queue, -1 */
 	bool		 use_scan;	/* Hyperscan prefilters the rules */
 	struct scan	 scan;		/* message rules, id = rule index */
+	uint32_t	*hits;		/* owned scratch: the scan's hits, sorted */
+	size_t		*next_special;	/* owned: see build_scan */
 	struct engine_stats stats;
 };
 
