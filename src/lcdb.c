@@ -444,8 +444,11 @@ lcdb_free(struct lcdb *db)
 		for (id = 0; id < db->scan.npat; id++)
 			match_free(&db->id_re[id]);
 		scan_free(&db->scan);
+		scan_free(&db->rest);
 	}
 	free(db->id_re);
+	free(db->id_variant);
+	free(db->file_layer);
 	free(db->slow);
 	free(db->id_file);
 	free(db->file_hit);
@@ -496,15 +499,134 @@ layer_at(const struct lcdb *db, int k)
 	return layers[k];
 }
 
+/*
+ * Almost every shipped rule starts with one of three texts that match the
+ * stamp and the host, e.g. ^(\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32})
+ * [._[:alnum:]-]+ followed by a blank.  Where that prefix matches, it
+ * ends at one place (after the host and its blank), so such a rule
+ * matches exactly when its tail matches there.  The tails, anchored, form
+ * a second database scanned from that place: a few literal program names
+ * instead of 1,500 copies of the stamp pattern.
+ */
+static const char *const stamp_prefix[] = {
+	"^(\\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
+	"^(\\w{3} [ :0-9]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
+	"^([[:alpha:]]{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
+	"^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ ",	/* BSD stamps only */
+};
+#define NVARIANTS	4
+
+/* The prefix variant (1..3) a rule starts with, when what follows can be
+ * matched on its own: no top-level '|', no leading quantifier (it would
+ * repeat the blank), no backreference (it would point into the prefix). */
+static int
+rule_variant(const char *src)
+{
+	size_t i, n, len, depth = 0;
+	int v;
+
+	for (v = 0; v < NVARIANTS; v++) {
+		n = strlen(stamp_prefix[v]);
+		if (strncmp(src, stamp_prefix[v], n) == 0)
+			break;
+	}
+	if (v == NVARIANTS)
+		return 0;
+	src += n;
+	len = strlen(src);
+	if (len == 0 || strchr("*+?{", src[0]) != NULL ||
+	    ere_has_backref(src, len))
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (src[i] == '\\') {
+			i++;
+		} else if (src[i] == '[') {
+			i++;
+			if (i < len && src[i] == '^')
+				i++;
+			if (i < len && src[i] == ']')
+				i++;
+			while (i < len && src[i] != ']') {
+				if (src[i] == '[' && i + 1 < len &&
+				    strchr(":.=", src[i + 1]) != NULL) {
+					const char *close;
+					char end[3] = { src[i + 1], ']', '\0' };
+
+					close = strstr(src + i + 2, end);
+					if (close == NULL)
+						return 0;
+					i = (size_t)(close - src) + 2;
+					continue;
+				}
+				i++;
+			}
+		} else if (src[i] == '(') {
+			depth++;
+		} else if (src[i] == ')') {
+			if (depth == 0)
+				return 0;
+			depth--;
+		} else if (src[i] == '|' && depth == 0)
+			return 0;
+	}
+	return v + 1;
+}
+
+/* Where the stamp and host prefix ends in s, or 0 if it does not match;
+ * ok[v] says which variants match (1..NVARIANTS). */
+static size_t
+stamp_end(const char *s, size_t len, bool ok[NVARIANTS + 1])
+{
+	size_t i, end = 0;
+	bool w = len >= 15, alpha;
+
+	ok[1] = ok[2] = ok[3] = ok[4] = false;
+	for (i = 0; w && i < 3; i++)
+		w = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_';
+	alpha = w;
+	for (i = 0; alpha && i < 3; i++)
+		alpha = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z');
+	if (w && s[3] == ' ') {
+		for (i = 4; i < 15 && (s[i] == ' ' || s[i] == ':' ||
+		    (s[i] >= '0' && s[i] <= '9')); i++)
+			;
+		if (i == 15)
+			end = 15;
+	}
+	if (end == 0 && len >= 32) {
+		for (i = 0; i < 32 && ((s[i] >= '0' && s[i] <= '9') || s[i] == 'T' ||
+		    s[i] == ':' || s[i] == '.' || s[i] == '+' || s[i] == '-'); i++)
+			;
+		if (i == 32) {
+			end = 32;
+			w = alpha = true;	/* the second alternative */
+		}
+	}
+	if (end == 0 || end >= len || s[end] != ' ')
+		return 0;
+	for (i = end + 1; i < len && ((s[i] >= 'a' && s[i] <= 'z') ||
+	    (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+	    s[i] == '.' || s[i] == '_' || s[i] == '-'); i++)
+		;
+	if (i == end + 1 || i >= len || s[i] != ' ')
+		return 0;
+	ok[1] = ok[2] = w;
+	ok[3] = alpha || end == 32;
+	ok[4] = end == 15;	/* w holds there */
+	return i + 1;
+}
+
 int
 lcdb_use_scan(struct lcdb *db, const char *cachedir)
 {
 	size_t n = 0, id = 0, g = 0, i, j;
-	const char **pats;
-	unsigned *flags;
+	const char **pats, **rpats;
+	unsigned *flags, *rflags;
 	char **owned, err[512];
 	struct buf one;
 	int k;
+	bool ok;
 
 	for (k = 0; k < 5; k++) {
 		const struct lc_layer *l = layer_at(db, k);
@@ -516,11 +638,15 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	if (db->nfiles_all > UINT16_MAX)
 		return -1;
 	pats = xcalloc(n ? n : 1, sizeof(*pats));
+	rpats = xcalloc(n ? n : 1, sizeof(*rpats));
 	owned = xcalloc(n ? n : 1, sizeof(*owned));
 	flags = xcalloc(n ? n : 1, sizeof(*flags));
+	rflags = xcalloc(n ? n : 1, sizeof(*rflags));
 	db->id_file = xcalloc(n ? n : 1, sizeof(*db->id_file));
+	db->id_variant = xcalloc(n ? n : 1, 1);
 	db->id_re = xcalloc(n ? n : 1, sizeof(*db->id_re));
 	db->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
+	db->file_layer = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
 	buf_init(&one, SIZE_MAX / 4);
 	for (k = 0; k < 5; k++) {
 		struct lc_layer *l = (struct lc_layer *)layer_at(db, k);
@@ -530,23 +656,53 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 
 			f->gidx = g;
 			f->first_id = id;
+			db->file_layer[g] = (uint8_t)k;
 			for (j = 0; j < f->nrules; j++, id++) {
 				const struct lc_rule *r = &f->rules[j];
+				int v = rule_variant(r->src);
+				const char *src = r->src;
 
 				db->id_file[id] = (uint16_t)g;
-				flags[id] = 0x2;	/* HS_FLAG_DOTALL */
+				flags[id] = rflags[id] = 0x2;	/* HS_FLAG_DOTALL */
 				buf_reset(&one);
-				if (ere_translate(&one, r->src, strlen(r->src),
-				    ERE_HYPERSCAN, err, sizeof(err)) == 0)
-					pats[id] = owned[id] = buf_steal(&one);
+				if (v > 0) {
+					/* the tail, anchored where the prefix ends */
+					src += strlen(stamp_prefix[v - 1]);
+					buf_addc(&one, '^');
+				}
+				if (ere_translate(&one, src, strlen(src), ERE_HYPERSCAN,
+				    err, sizeof(err)) == 0)
+					owned[id] = buf_steal(&one);
+				else {
+					/* e.g. a backreference: Hyperscan can take
+					 * the PCRE2 form as a prefilter, PCRE2
+					 * confirms */
+					buf_reset(&one);
+					if (v > 0)
+						buf_addc(&one, '^');
+					if (ere_translate(&one, src, strlen(src),
+					    ERE_PCRE2, err, sizeof(err)) == 0)
+						owned[id] = buf_steal(&one);
+				}
+				db->id_variant[id] = (uint8_t)v;
+				if (v > 0) {
+					rpats[id] = owned[id];
+					flags[id] |= SCAN_SKIP;
+				} else {
+					pats[id] = owned[id];
+					rflags[id] |= SCAN_SKIP;
+				}
 			}
 		}
 	}
 	buf_free(&one);
-	if (scan_build(&db->scan, pats, flags, n, cachedir, err,
-	    sizeof(err)) == -1) {
+	ok = scan_build(&db->scan, pats, flags, n, cachedir, err,
+	    sizeof(err)) == 0 && scan_build(&db->rest, rpats, rflags, n, cachedir,
+	    err, sizeof(err)) == 0;
+	if (!ok) {
 		log_warnx("%s: %s; using PCRE2 alone", db->dir, err);
 		scan_free(&db->scan);
+		scan_free(&db->rest);
 	} else {
 		/* the rules Hyperscan cannot decide alone get PCRE2 */
 		id = 0;
@@ -556,8 +712,10 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 			for (i = 0; i < l->nfiles; i++) {
 				for (j = 0; j < l->files[i].nrules; j++, id++) {
 					const struct lc_rule *r = &l->files[i].rules[j];
+					const struct scan *sc = db->id_variant[id] ?
+					    &db->rest : &db->scan;
 
-					if (db->scan.mode[id] == SCAN_EXACT)
+					if (sc->mode[id] == SCAN_EXACT)
 						continue;
 					one_regex(&db->id_re[id], r->src);
 					db->slow = xreallocarray(db->slow,
@@ -572,35 +730,58 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 		free(owned[i]);
 	free(owned);
 	free(pats);
+	free(rpats);
 	free(flags);
+	free(rflags);
 	return db->use_scan ? 0 : -1;
 }
 
-/* Scans s once and records which files match (file_hit).  Returns false
- * when Hyperscan failed on this line (PCRE2 decides then). */
+static void
+hit_file(struct lcdb *db, uint32_t id)
+{
+	db->file_hit[db->id_file[id]] = 1;
+	db->layer_hit[db->file_layer[db->id_file[id]]] = true;
+}
+
+/* Scans s once (twice: the whole line, and after its stamp and host) and
+ * records which files match (file_hit).  Returns false when Hyperscan
+ * failed on this line (PCRE2 decides then). */
 static bool
 prepare(struct lcdb *db, const char *s, size_t len)
 {
-	size_t t;
+	size_t t, k;
+	bool vok[NVARIANTS + 1];
 
 	memset(db->file_hit, 0, db->nfiles_all);
-	if (scan_line(&db->scan, s, len) == -1)
+	memset(db->layer_hit, 0, sizeof(db->layer_hit));
+	k = stamp_end(s, len, vok);
+	vok[0] = true;
+	if (scan_line(&db->scan, s, len) == -1 ||
+	    scan_line(&db->rest, s + k, k > 0 ? len - k : 0) == -1)
 		return false;
 	for (t = 0; t < db->scan.ntouched; t++) {
 		uint32_t id = db->scan.touched[t];
 
 		if (db->scan.mode[id] == SCAN_EXACT)
-			db->file_hit[db->id_file[id]] = 1;
+			hit_file(db, id);
+	}
+	for (t = 0; k > 0 && t < db->rest.ntouched; t++) {
+		uint32_t id = db->rest.touched[t];
+
+		if (db->rest.mode[id] == SCAN_EXACT && vok[db->id_variant[id]])
+			hit_file(db, id);
 	}
 	for (t = 0; t < db->nslow; t++) {
 		uint32_t id = db->slow[t];
+		const struct scan *sc = db->id_variant[id] ? &db->rest : &db->scan;
 
 		if (db->file_hit[db->id_file[id]])
 			continue;
-		if (db->scan.mode[id] == SCAN_PREFILTER && !db->scan.hit[id])
+		if (sc->mode[id] == SCAN_PREFILTER && (!sc->hit[id] ||
+		    (db->id_variant[id] && (k == 0 || !vok[db->id_variant[id]]))))
 			continue;
 		if (db->id_re[id].code != NULL && test(db, &db->id_re[id], s, len))
-			db->file_hit[db->id_file[id]] = 1;
+			hit_file(db, id);
 	}
 	return true;
 }
@@ -676,6 +857,13 @@ match_any(struct lcdb *db, const struct lc_layer *l, const char *s, size_t len,
 {
 	size_t i;
 
+	if (db->prepared && l->nfiles > 0) {
+		/* nothing of the layer matched: no need to look further */
+		if (!db->layer_hit[db->file_layer[l->files[0].gidx]])
+			return false;
+		if (pick == NULL)
+			return true;
+	}
 	for (i = 0; i < l->nfiles; i++) {
 		if ((pick == NULL || pick(l->files[i].name)) &&
 		    lcdb_file_match(db, &l->files[i], s, len))
@@ -877,7 +1065,7 @@ cmp_line(const void *pa, const void *pb)
 }
 
 size_t
-lcdb_sort(char **lines, size_t *lens, size_t n, bool uniq)
+lcdb_sort(const char **lines, size_t *lens, size_t n, bool uniq)
 {
 	struct sortent *v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
 	size_t i, out = 0;
@@ -890,15 +1078,13 @@ lcdb_sort(char **lines, size_t *lens, size_t n, bool uniq)
 	}
 	qsort(v, n, sizeof(*v), uniq ? cmp_line : cmp_key);
 	{
-		char **ls = xreallocarray(NULL, n ? n : 1, sizeof(*ls));
+		const char **ls = xreallocarray(NULL, n ? n : 1, sizeof(*ls));
 
 		for (i = 0; i < n; i++) {
 			if (uniq && out > 0 && v[i].len == lens[out - 1] &&
-			    memcmp(v[i].s, ls[out - 1], v[i].len) == 0) {
-				free((char *)v[i].s);
+			    memcmp(v[i].s, ls[out - 1], v[i].len) == 0)
 				continue;
-			}
-			ls[out] = (char *)v[i].s;
+			ls[out] = v[i].s;
 			lens[out] = v[i].len;
 			out++;
 		}
@@ -912,40 +1098,42 @@ lcdb_sort(char **lines, size_t *lens, size_t n, bool uniq)
 /* ---- report ---- */
 
 static void
-section(struct buf *out, const char *title, char *const *lines,
-    const size_t *lens, const enum lc_section_kind *kind, const uint8_t *mark,
+section(FILE *fp, const char *title, const char *const *lines,
+    const size_t *lens, const uint8_t *kind, const uint8_t *take, size_t stride,
     size_t n)
 {
 	size_t i, tl = strlen(title);
 
-	buf_add(out, title, tl);
-	buf_addc(out, '\n');
+	fwrite(title, 1, tl, fp);
+	putc('\n', fp);
 	for (i = 0; i < tl; i++)
-		buf_addc(out, i % 2 == 0 ? '=' : '-');
-	buf_addc(out, '\n');
+		putc(i % 2 == 0 ? '=' : '-', fp);
+	putc('\n', fp);
 	for (i = 0; i < n; i++) {
 		if ((kind != NULL && kind[i] != LC_SYSTEM) ||
-		    (mark != NULL && !mark[i]))
+		    (take != NULL && !take[i * stride]))
 			continue;
-		buf_add(out, lines[i], lens[i]);
-		buf_addc(out, '\n');
+		fwrite(lines[i], 1, lens[i], fp);
+		putc('\n', fp);
 	}
-	buf_addc(out, '\n');
+	putc('\n', fp);
 }
 
 enum lc_section_kind
-lcdb_report(struct lcdb *db, struct buf *out, char *const *lines,
-    const size_t *lens, size_t n, bool intro)
+lcdb_report(struct lcdb *db, FILE *fp, const char *const *lines,
+    const size_t *lens, size_t n, bool intro,
+    void (*preface)(enum lc_section_kind, void *), void *arg)
 {
-	uint8_t *alerts, *events, *mark;
-	enum lc_section_kind *kind, worst = LC_NONE;
+	uint8_t *alerts, *events, *mark, *kind, *alert_any, *event_any;
+	enum lc_section_kind worst = LC_NONE;
 	size_t i, f, nc = db->cracking.nfiles, nv = db->violations.nfiles;
 	bool attack = false, any_system = false;
-	struct buf body;
 
 	alerts = xcalloc(n ? n : 1, nc ? nc : 1);
 	events = xcalloc(n ? n : 1, nv ? nv : 1);
 	kind = xcalloc(n ? n : 1, sizeof(*kind));
+	alert_any = xcalloc(nc ? nc : 1, 1);
+	event_any = xcalloc(nv ? nv : 1, 1);
 	mark = xcalloc(n ? n : 1, 1);		/* matches some cracking file */
 	if (db->use_scan) {
 		/* one Hyperscan pass per line */
@@ -1009,64 +1197,63 @@ lcdb_report(struct lcdb *db, struct buf *out, char *const *lines,
 		free(ign);
 	}
 
-	buf_init(&body, SIZE_MAX / 4);
-	for (f = 0; f < nc; f++) {
-		char title[600];
-		uint8_t *m = xcalloc(n ? n : 1, 1);
-		bool any = false;
+	/* which sections have lines: an event needs "no alert fired in the
+	 * run" or no cracking match */
+	for (i = 0; i < n; i++) {
+		for (f = 0; f < nc; f++)
+			alert_any[f] |= alerts[i * nc + f];
+		for (f = 0; f < nv; f++) {
+			if (attack && mark[i])
+				events[i * nv + f] = 0;
+			event_any[f] |= events[i * nv + f];
+		}
+		any_system = any_system || kind[i] == LC_SYSTEM;
+	}
+	for (f = 0; f < nc && worst == LC_NONE; f++)
+		worst = alert_any[f] ? LC_ALERT : LC_NONE;
+	for (f = 0; f < nv && worst == LC_NONE; f++)
+		worst = event_any[f] ? LC_EVENT : LC_NONE;
+	if (worst == LC_NONE && any_system)
+		worst = LC_SYSTEM;
+	if (worst != LC_NONE) {
+		if (preface != NULL)
+			preface(worst, arg);
+		if (intro && db->header != NULL)
+			fwrite(db->header, 1, db->headerlen, fp);
+		for (f = 0; f < nc; f++) {
+			char title[600];
 
-		for (i = 0; i < n; i++)
-			any = (m[i] = alerts[i * nc + f]) != 0 || any;
-		if (any) {
+			if (!alert_any[f])
+				continue;
 			if (strcmp(db->cracking.files[f].name, "logcheck") == 0)
 				snprintf(title, sizeof(title), "Security Alerts");
 			else
 				snprintf(title, sizeof(title), "Security Alerts for %s",
 				    db->cracking.files[f].name);
-			section(&body, title, lines, lens, NULL, m, n);
-			worst = LC_ALERT;
+			section(fp, title, lines, lens, NULL, alerts + f, nc, n);
 		}
-		free(m);
-	}
-	for (f = 0; f < nv; f++) {
-		char title[600];
-		uint8_t *m = xcalloc(n ? n : 1, 1);
-		bool any = false;
+		for (f = 0; f < nv; f++) {
+			char title[600];
 
-		for (i = 0; i < n; i++) {
-			m[i] = events[i * nv + f] && !(attack && mark[i]);
-			any = any || m[i];
-		}
-		if (any) {
+			if (!event_any[f])
+				continue;
 			if (strcmp(db->violations.files[f].name, "logcheck") == 0)
 				snprintf(title, sizeof(title), "Security Events");
 			else
 				snprintf(title, sizeof(title), "Security Events for %s",
 				    db->violations.files[f].name);
-			section(&body, title, lines, lens, NULL, m, n);
-			if (worst == LC_NONE)
-				worst = LC_EVENT;
+			section(fp, title, lines, lens, NULL, events + f, nv, n);
 		}
-		free(m);
-	}
-	for (i = 0; i < n && !any_system; i++)
-		any_system = kind[i] == LC_SYSTEM;
-	if (any_system) {
-		section(&body, "System Events", lines, lens, kind, NULL, n);
-		if (worst == LC_NONE)
-			worst = LC_SYSTEM;
-	}
-	if (worst != LC_NONE) {
-		if (intro && db->header != NULL)
-			buf_add(out, db->header, db->headerlen);
-		buf_add(out, body.data, body.len);
+		if (any_system)
+			section(fp, "System Events", lines, lens, kind, NULL, 0, n);
 		if (intro && db->footer != NULL)
-			buf_add(out, db->footer, db->footerlen);
+			fwrite(db->footer, 1, db->footerlen, fp);
 	}
-	buf_free(&body);
 	free(alerts);
 	free(events);
 	free(kind);
 	free(mark);
+	free(alert_any);
+	free(event_any);
 	return worst;
 }

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "match.h"
@@ -81,12 +82,19 @@ struct lcdb {
 	struct lc_line	*scratch;	/* owned: for callers that classify one line */
 	/* Hyperscan: every rule of the tree in one database (lcdb_use_scan) */
 	bool		 use_scan;
-	struct scan	 scan;		/* id = rule number in tree order */
+	struct scan	 scan;		/* rules matched on the whole line; id = rule
+					   number in tree order */
+	struct scan	 rest;		/* rules with the common stamp+host prefix,
+					   matched after it (same ids) */
+	uint8_t		*id_variant;	/* owned: per id, 0 = whole line, else the
+					   prefix variant 1..3 */
 	size_t		 nfiles_all;	/* files in all layers */
 	uint16_t	*id_file;	/* owned: scan id → gidx */
 	struct regex	*id_re;		/* owned: PCRE2 per id for non-exact modes */
 	uint8_t		*file_hit;	/* owned: per gidx, for the line being classified */
 	bool		 prepared;	/* file_hit is valid (inside lcdb_classify) */
+	bool		 layer_hit[5];	/* some file of layer k matches (prepared) */
+	uint8_t		*file_layer;	/* owned: per gidx, its layer 0..4 */
 	uint32_t	*slow;		/* owned: ids Hyperscan cannot decide alone */
 	size_t		 nslow;
 };
@@ -145,17 +153,21 @@ enum lc_section_kind {
  * ignored or matches any cracking or violations file. */
 enum lc_section_kind lcdb_section(const struct lc_line *l, bool attack);
 
-/* The logcheck report (as "logcheck -o -t" prints it) of the lines, which
- * must be in logcheck's order already (lcdb_sort), each stripped of
- * trailing whitespace.  intro: header.txt and footer.txt.  Returns the
- * most severe non-empty layer (LC_NONE: nothing to report, out unchanged). */
-enum lc_section_kind lcdb_report(struct lcdb *db, struct buf *out,
-	    char *const *lines, const size_t *lens, size_t n, bool intro);
+/* Writes the logcheck report (as "logcheck -o -t" prints it) of the lines
+ * to fp.  The lines must be in logcheck's order already (lcdb_sort), each
+ * stripped of trailing whitespace.  intro: header.txt and footer.txt.
+ * preface (may be NULL) is called with the most severe non-empty layer
+ * before anything is written.  Returns that layer; LC_NONE: nothing to
+ * report, nothing written. */
+enum lc_section_kind lcdb_report(struct lcdb *db, FILE *fp,
+	    const char *const *lines, const size_t *lens, size_t n, bool intro,
+	    void (*preface)(enum lc_section_kind, void *), void *arg);
 
 /* Sorts lines as "sort -k 1,3 -s" (uniq = false) or "sort -u" (uniq =
  * true, duplicates removed; returns the new count) in the C locale.
- * Lines are not yet stripped. */
-size_t	lcdb_sort(char **lines, size_t *lens, size_t n, bool uniq);
+ * Lines are not yet stripped.  The pointers are borrowed: lines are
+ * reordered, never freed. */
+size_t	lcdb_sort(const char **lines, size_t *lens, size_t n, bool uniq);
 
 /* Removes trailing [[:space:]] bytes; returns the new length. */
 size_t	lcdb_rstrip(const char *s, size_t len);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -327,32 +329,93 @@ write_mbox_body(FILE *fp, const char *s, size_t n)
 		fputc('\n', fp);
 }
 
-/* Reads every line of fd (newline removed) into an array of owned lines. */
-static int
-slurp_lines(int fd, const char *name, char ***lines, size_t **lens, size_t *n,
-    size_t *cap)
-{
-	struct lines l;
-	const char *line;
-	size_t len, cut;
-	int rc;
+/* The text of the input files of check --logcheck: mapped (regular
+ * files) or read into memory (pipes); lines point into it. */
+struct texts {
+	void		**maps;		/* owned mappings */
+	size_t		 *maplens;
+	char		**bufs;		/* owned buffers */
+	size_t		  n;
+};
 
-	/* logcheck keeps long lines whole: use the largest cap */
-	lines_init(&l, fd, 16 * 1024 * 1024);
-	while ((rc = lines_next(&l, &line, &len, &cut)) == 1) {
+static void
+texts_free(struct texts *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->maps[i] != NULL)
+			munmap(t->maps[i], t->maplens[i]);
+		free(t->bufs[i]);
+	}
+	free(t->maps);
+	free(t->maplens);
+	free(t->bufs);
+}
+
+/* Adds every line of fd (newline removed) to lines/lens, borrowing the
+ * text kept in t. */
+static int
+slurp_lines(int fd, const char *name, struct texts *t, const char ***lines,
+    size_t **lens, size_t *n, size_t *cap)
+{
+	struct stat st;
+	const char *p, *end;
+	char *data = NULL;
+	void *map = NULL;
+	size_t size = 0;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		size = (size_t)st.st_size;
+		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			log_warn("%s: mmap", name);
+			return -1;
+		}
+		(void)madvise(map, size, MADV_SEQUENTIAL);
+		p = map;
+	} else {
+		struct buf b;
+		char tmp[65536];
+		ssize_t r;
+
+		buf_init(&b, SIZE_MAX / 4);
+		while ((r = read(fd, tmp, sizeof(tmp))) > 0 ||
+		    (r == -1 && errno == EINTR)) {
+			if (r > 0)
+				buf_add(&b, tmp, (size_t)r);
+		}
+		if (r == -1) {
+			log_warn("%s: read error", name);
+			buf_free(&b);
+			return -1;
+		}
+		size = b.len;
+		data = buf_steal(&b);
+		p = data;
+	}
+	t->maps = xreallocarray(t->maps, t->n + 1, sizeof(*t->maps));
+	t->maplens = xreallocarray(t->maplens, t->n + 1, sizeof(*t->maplens));
+	t->bufs = xreallocarray(t->bufs, t->n + 1, sizeof(*t->bufs));
+	t->maps[t->n] = map;
+	t->maplens[t->n] = size;
+	t->bufs[t->n] = data;
+	t->n++;
+	for (end = p + size; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 1024;
 			*lines = xreallocarray(*lines, *cap, sizeof(**lines));
 			*lens = xreallocarray(*lens, *cap, sizeof(**lens));
 		}
-		(*lines)[*n] = xmemdup0(line, len);
+		(*lines)[*n] = p;
 		(*lens)[*n] = len;
 		(*n)++;
+		p += len + 1;
 	}
-	if (rc == -1)
-		log_warn("%s: read error", name);
-	lines_free(&l);
-	return rc;
+	return 0;
 }
 
 static const char *
@@ -363,14 +426,35 @@ base(const char *path)
 	return slash != NULL ? slash + 1 : path;
 }
 
+/* --mail-preview: the subject logcheck would give the mail. */
+static void
+mail_subject(enum lc_section_kind kind, void *arg)
+{
+	const struct opts *o = arg;
+	char date[64], host[256];
+	struct tm tm;
+
+	localtime_r(&o->now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M %z", &tm);
+	if (o->hostname != NULL)
+		str_lcpy(host, o->hostname, sizeof(host));
+	else if (gethostname(host, sizeof(host)) == -1)
+		str_lcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	printf("Subject: %s%s%s %s %s\n\n", o->tag ? "[logcheck] " : "",
+	    o->reboot ? "Reboot: " : "", host, date,
+	    kind == LC_ALERT ? "Security Alerts" : kind == LC_EVENT ?
+	    "Security Events" : "System Events");
+}
+
 /* logward check --logcheck DIR: logcheck -o -t, byte for byte. */
 static int
 cmd_logcheck(struct opts *o)
 {
 	struct lcdb db;
-	char **lines = NULL;
+	struct texts texts;
+	const char **lines = NULL;
 	size_t *lens = NULL, n = 0, cap = 0, i;
-	struct buf out;
 	enum lc_section_kind kind;
 	char **order;
 	int k, rc = 0;
@@ -396,6 +480,7 @@ cmd_logcheck(struct opts *o)
 	/* logcheck copies each source to logoutput/BASENAME and sorts the
 	 * files of that directory: lines that tie in the sort come in base
 	 * name order, and files of the same base name in list order. */
+	memset(&texts, 0, sizeof(texts));
 	order = xreallocarray(NULL, (size_t)o->nargs, sizeof(*order));
 	for (k = 0; k < o->nargs; k++)
 		order[k] = o->args[k];
@@ -414,7 +499,7 @@ cmd_logcheck(struct opts *o)
 		int fd;
 
 		if (strcmp(path, "-") == 0) {
-			slurp_lines(0, "stdin", &lines, &lens, &n, &cap);
+			slurp_lines(0, "stdin", &texts, &lines, &lens, &n, &cap);
 			continue;
 		}
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -423,7 +508,7 @@ cmd_logcheck(struct opts *o)
 			rc = 1;
 			continue;
 		}
-		if (slurp_lines(fd, path, &lines, &lens, &n, &cap) == -1)
+		if (slurp_lines(fd, path, &texts, &lines, &lens, &n, &cap) == -1)
 			rc = 1;
 		close(fd);
 	}
@@ -431,25 +516,9 @@ cmd_logcheck(struct opts *o)
 	n = lcdb_sort(lines, lens, n, o->sortuniq);
 	for (i = 0; i < n; i++)
 		lens[i] = lcdb_rstrip(lines[i], lens[i]);
-	buf_init(&out, SIZE_MAX / 4);
-	kind = lcdb_report(&db, &out, lines, lens, n, !o->no_intro);
-	if (kind != LC_NONE && o->mail_preview) {
-		char date[64], host[256];
-		struct tm tm;
-
-		localtime_r(&o->now, &tm);
-		strftime(date, sizeof(date), "%Y-%m-%d %H:%M %z", &tm);
-		if (o->hostname != NULL)
-			str_lcpy(host, o->hostname, sizeof(host));
-		else if (gethostname(host, sizeof(host)) == -1)
-			str_lcpy(host, "localhost", sizeof(host));
-		host[sizeof(host) - 1] = '\0';
-		printf("Subject: %s%s%s %s %s\n\n", o->tag ? "[logcheck] " : "",
-		    o->reboot ? "Reboot: " : "", host, date,
-		    kind == LC_ALERT ? "Security Alerts" : kind == LC_EVENT ?
-		    "Security Events" : "System Events");
-	}
-	fwrite(buf_str(&out), 1, out.len, stdout);
+	kind = lcdb_report(&db, stdout, lines, lens, n, !o->no_intro,
+	    o->mail_preview ? mail_subject : NULL, o);
+	(void)kind;
 	if (db.limit_errors > 0)
 		log_warnx("%llu rule test%s could not be decided (PCRE2 limits, "
 		    "even with the DFA matcher); those rules were taken as "
@@ -459,9 +528,7 @@ cmd_logcheck(struct opts *o)
 		log_warn("stdout");
 		rc = 1;
 	}
-	buf_free(&out);
-	for (i = 0; i < n; i++)
-		free(lines[i]);
+	texts_free(&texts);
 	free(lines);
 	free(lens);
 	lcdb_free(&db);

@@ -97,11 +97,12 @@ cache_key(char *hex, size_t size, const char *const *pats, const unsigned *flags
 		buf_printf(&b, "%u|%llu|", plat.tune,
 		    (unsigned long long)plat.cpu_features);
 	for (i = 0; i < n; i++) {
-		size_t len = pats[i] != NULL ? strlen(pats[i]) : 0;
+		size_t len = pats[i] != NULL && mode[i] != SCAN_ABSENT ?
+		    strlen(pats[i]) : 0;
 
 		buf_printf(&b, "%u:%u:%zu:", all_flags(flags[i], (enum scan_mode)mode[i]),
 		    mode[i], len);
-		buf_add(&b, pats[i] != NULL ? pats[i] : "", len);
+		buf_add(&b, len > 0 ? pats[i] : "", len);
 	}
 	for (i = 0; i < b.len; i++) {
 		h1 = (h1 ^ (unsigned char)b.data[i]) * 1099511628211ULL;
@@ -202,7 +203,8 @@ scan_build(struct scan *s, const char *const *pats, const unsigned *flags,
 	s->hit = xcalloc(n ? n : 1, 1);
 	s->touched = xcalloc(n ? n : 1, sizeof(*s->touched));
 	for (i = 0; i < n; i++)
-		s->mode[i] = (uint8_t)classify(pats[i], flags[i]);
+		s->mode[i] = (uint8_t)((flags[i] & SCAN_SKIP) ? SCAN_ABSENT :
+		    classify(pats[i], flags[i]));
 
 	ex = xcalloc(n ? n : 1, sizeof(*ex));
 	fl = xcalloc(n ? n : 1, sizeof(*fl));
@@ -210,7 +212,7 @@ scan_build(struct scan *s, const char *const *pats, const unsigned *flags,
 	for (;;) {
 		m = 0;
 		for (i = 0; i < n; i++) {
-			if (s->mode[i] == SCAN_ALWAYS)
+			if (s->mode[i] == SCAN_ALWAYS || s->mode[i] == SCAN_ABSENT)
 				continue;
 			ex[m] = pats[i];
 			fl[m] = all_flags(flags[i], (enum scan_mode)s->mode[i]);

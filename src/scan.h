@@ -25,7 +25,11 @@ enum scan_mode {
 	SCAN_EXACT,
 	SCAN_PREFILTER,
 	SCAN_ALWAYS,
+	SCAN_ABSENT,		/* not part of this database (SCAN_SKIP) */
 };
+
+/* In flags[i]: pattern i belongs to another database; never reported. */
+#define SCAN_SKIP	0x80000000u
 
 struct scan {
 	void		*db;		/* hs_database_t, owned; NULL if no pattern fits */
