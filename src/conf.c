@@ -1051,7 +1051,7 @@ defaults(struct conf *c)
 	c->masklen = 6;
 	c->subject = xstrdup("tenshi report");
 	c->max_line = 64 * 1024;
-	c->max_entries = 100000;
+	c->max_entries = 50000;
 }
 
 int

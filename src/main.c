@@ -307,6 +307,16 @@ run_filter(char *const argv[], const char *input, size_t inlen, size_t *outlen)
 	return buf_steal(&b);
 }
 
+static void write_mbox_body(FILE *fp, const char *s, size_t n);
+
+/* report_body_stream's flush for check: out as mbox text, then empty. */
+static void
+flush_mbox(struct buf *b, void *arg)
+{
+	write_mbox_body(arg, b->data, b->len);
+	buf_reset(b);
+}
+
 /* mboxrd: a body line matching ^>*From  gets one more '>'. */
 static void
 write_mbox_body(FILE *fp, const char *s, size_t n)
@@ -325,8 +335,6 @@ write_mbox_body(FILE *fp, const char *s, size_t n)
 		fwrite(s + i, 1, len, fp);
 		i += len;
 	}
-	if (n > 0 && s[n - 1] != '\n')
-		fputc('\n', fp);
 }
 
 /* The text of the input files of check --logcheck: mapped (regular
@@ -607,26 +615,34 @@ cmd_check(int argc, char **argv)
 		buf_init(&body, SIZE_MAX / 4);
 		buf_init(&head, 1024 * 1024);
 		report_thresholds(&e, qi);
-		if (report_body(&body, &e, qi, NULL) == 0) {
+		if (!report_pending(&e, qi))
+			continue;
+		if (qd->filter == NULL) {
+			/* no filter: the body goes out as it is rendered */
+			report_headers(&head, &c, qi, &meta);
+			printf("From logward %s\n", mboxdate);
+			fwrite(head.data, 1, head.len, stdout);
+			report_body_stream(&body, &e, qi, NULL, flush_mbox, stdout);
+			putchar('\n');
 			buf_free(&body);
+			buf_free(&head);
+			queue_clear(&e.queues[qi]);
 			continue;
 		}
-		if (qd->filter != NULL) {
-			out = run_filter(qd->filter, buf_str(&body), body.len, &outlen);
-			if (out == NULL || outlen == 0) {
-				/* tenshi: an empty filter output sends nothing */
-				free(out);
-				buf_free(&body);
-				continue;
-			}
+		report_body(&body, &e, qi, NULL);
+		out = run_filter(qd->filter, buf_str(&body), body.len, &outlen);
+		if (out == NULL || outlen == 0) {
+			/* tenshi: an empty filter output sends nothing */
+			free(out);
+			buf_free(&body);
+			continue;
 		}
 		report_headers(&head, &c, qi, &meta);
 		printf("From logward %s\n", mboxdate);
 		fwrite(head.data, 1, head.len, stdout);
-		if (out != NULL)
-			write_mbox_body(stdout, out, outlen);
-		else
-			write_mbox_body(stdout, body.data, body.len);
+		write_mbox_body(stdout, out, outlen);
+		if (outlen > 0 && out[outlen - 1] != '\n')
+			putchar('\n');
 		putchar('\n');
 		free(out);
 		buf_free(&body);

@@ -118,14 +118,22 @@ queue_find(struct queue *q, const char *host, size_t hostlen, const char *msg,
 	    msg, msglen)->e;
 }
 
+/* The example line often ends with the message itself (a rule without
+ * groups): then only its start (stamp, host) is stored. */
 static struct entry *
 new_entry(uint64_t h, const char *host, size_t hostlen, const char *msg,
     size_t msglen, const char *raw, size_t rawlen)
 {
 	size_t exlen = rawlen < QUEUE_EXAMPLE_MAX ? rawlen : QUEUE_EXAMPLE_MAX;
-	struct entry *e = xmalloc(sizeof(*e) + hostlen + msglen + exlen + 3);
-	char *p = (char *)(e + 1);
+	size_t head = exlen;
+	struct entry *e;
+	char *p;
 
+	if (rawlen == exlen && rawlen >= msglen && msglen > 0 &&
+	    memcmp(raw + rawlen - msglen, msg, msglen) == 0)
+		head = rawlen - msglen;
+	e = xmalloc(sizeof(*e) + hostlen + msglen + head + 3);
+	p = (char *)(e + 1);
 	memset(e, 0, sizeof(*e));
 	e->hash = h;
 	e->host = p;
@@ -137,14 +145,27 @@ new_entry(uint64_t h, const char *host, size_t hostlen, const char *msg,
 		memcpy(p, msg, msglen);
 	p[msglen] = '\0';
 	p += msglen + 1;
-	e->example = p;
-	if (exlen)
-		memcpy(p, raw, exlen);
-	p[exlen] = '\0';
+	e->exhead = p;
+	if (head)
+		memcpy(p, raw, head);
+	p[head] = '\0';
 	e->hostlen = (uint32_t)hostlen;
 	e->msglen = (uint32_t)msglen;
 	e->exlen = (uint32_t)exlen;
+	e->exheadlen = (uint32_t)head;
 	return e;
+}
+
+char *
+queue_example(const struct entry *e, char *dst)
+{
+	size_t tail = e->exlen - e->exheadlen;
+
+	memcpy(dst, e->exhead, e->exheadlen);
+	if (tail > 0)
+		memcpy(dst + e->exheadlen, e->msg + e->msglen - tail, tail);
+	dst[e->exlen] = '\0';
+	return dst;
 }
 
 struct entry *

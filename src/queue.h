@@ -26,10 +26,12 @@ struct entry {
 	time_t		 last;		/* last seen */
 	char		*host;		/* hostlen bytes + NUL, inside this allocation */
 	char		*msg;		/* masked message + NUL, inside */
-	char		*example;	/* first raw line, cut to QUEUE_EXAMPLE_MAX, inside */
+	char		*exhead;	/* start of the example line, inside (see queue_example) */
 	uint32_t	 hostlen;
 	uint32_t	 msglen;
-	uint32_t	 exlen;
+	uint32_t	 exlen;		/* length of the example line */
+	uint32_t	 exheadlen;	/* bytes stored in exhead; the rest is the
+					   end of msg (an unmasked line's text) */
 };
 
 struct queue_slot {
@@ -75,6 +77,11 @@ struct entry *queue_find(struct queue *q, const char *host, size_t hostlen,
 /* Removes the entries pred accepts (threshold filtering). */
 void	queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *),
 	    void *arg);
+
+/* Writes the entry's example line (its first raw line, cut to
+ * QUEUE_EXAMPLE_MAX) and a NUL to dst, which has room for e->exlen + 1
+ * bytes; returns dst. */
+char	*queue_example(const struct entry *e, char *dst);
 
 /* Lines refused by the cap for host (0 if none). */
 uint64_t queue_over_host(const struct queue *q, const char *host, size_t hostlen);

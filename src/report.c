@@ -197,8 +197,25 @@ queue_trailer(struct buf *out, struct engine *e, size_t qi)
 		    n == 1 ? "" : "s");
 }
 
+#define STREAM_CHUNK	(64 * 1024)
+
+bool
+report_pending(const struct engine *e, size_t qi)
+{
+	const struct queue *q = &e->queues[qi];
+
+	return q->nentries > 0 || q->over_lines > 0;
+}
+
 size_t
 report_body(struct buf *out, struct engine *e, size_t qi, const char *status)
+{
+	return report_body_stream(out, e, qi, status, NULL, NULL);
+}
+
+size_t
+report_body_stream(struct buf *out, struct engine *e, size_t qi,
+    const char *status, void (*flush)(struct buf *, void *), void *arg)
 {
 	const struct conf *c = e->conf;
 	const struct queue_def *qd = &c->queues[qi];
@@ -265,6 +282,8 @@ report_body(struct buf *out, struct engine *e, size_t qi, const char *status)
 			report_escape(out, en->msg, en->msglen);
 			buf_addc(out, '\n');
 			n++;
+			if (flush != NULL && out->len >= STREAM_CHUNK)
+				flush(out, arg);
 		}
 		if (qd->pager) {
 			pager_cut_entries += cut_entries;
@@ -287,6 +306,8 @@ report_body(struct buf *out, struct engine *e, size_t qi, const char *status)
 	map_free(&seen);
 	if (!qd->pager && !qd->csv)
 		queue_trailer(out, e, qi);
+	if (flush != NULL && out->len > 0)
+		flush(out, arg);
 	free(v);
 	return shown + (size_t)q->over_nhosts;
 }

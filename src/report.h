@@ -29,6 +29,15 @@ void	report_thresholds(struct engine *e, size_t qi);
 size_t	report_body(struct buf *out, struct engine *e, size_t qi,
 	    const char *status);
 
+/* The same, handing the text on in pieces of about 64 KiB (each ends
+ * with a whole line) to flush, which must empty out; for long reports
+ * that need not be held in memory whole. */
+size_t	report_body_stream(struct buf *out, struct engine *e, size_t qi,
+	    const char *status, void (*flush)(struct buf *, void *), void *arg);
+
+/* true when queue qi has something to report (after report_thresholds). */
+bool	report_pending(const struct engine *e, size_t qi);
+
 struct mail_meta {
 	time_t		 now;		/* Date: */
 	time_t		 start;		/* X-logward-report-start (cron queues) */

@@ -155,6 +155,9 @@ test_first_and_last_seen(void **state)
 	queue_free(&q);
 }
 
+static char exbuf[QUEUE_EXAMPLE_MAX + 1];
+#define EX(e)	queue_example((e), exbuf)
+
 static void
 test_example_is_first_raw_line(void **state)
 {
@@ -167,12 +170,12 @@ test_example_is_first_raw_line(void **state)
 	    S("Jan  1 00:00:00 h user bob"));
 	assert_non_null(e);
 	assert_int_equal(e->exlen, sizeof("Jan  1 00:00:00 h user bob") - 1);
-	assert_memory_equal(e->example, "Jan  1 00:00:00 h user bob",
+	assert_memory_equal(EX(e), "Jan  1 00:00:00 h user bob",
 	    sizeof("Jan  1 00:00:00 h user bob"));
 	e = queue_add(&q, S("h"), S("user ______"), QUEUE_INCR, 1, 2,
 	    S("Jan  1 00:00:01 h user alice"));
 	assert_int_equal(e->count, 2);
-	assert_memory_equal(e->example, "Jan  1 00:00:00 h user bob",
+	assert_memory_equal(EX(e), "Jan  1 00:00:00 h user bob",
 	    sizeof("Jan  1 00:00:00 h user bob"));
 	queue_free(&q);
 }
@@ -193,8 +196,8 @@ test_example_cut_to_max(void **state)
 	e = queue_add(&q, S("h"), S("m"), QUEUE_INCR, 1, 1, raw, n);
 	assert_non_null(e);
 	assert_int_equal(e->exlen, QUEUE_EXAMPLE_MAX);
-	assert_memory_equal(e->example, raw, QUEUE_EXAMPLE_MAX);
-	assert_int_equal(e->example[QUEUE_EXAMPLE_MAX], '\0');
+	assert_memory_equal(EX(e), raw, QUEUE_EXAMPLE_MAX);
+	assert_int_equal(EX(e)[QUEUE_EXAMPLE_MAX], '\0');
 	/* exactly the maximum and one less are kept whole */
 	e = queue_add(&q, S("h"), S("m2"), QUEUE_INCR, 1, 1, raw,
 	    QUEUE_EXAMPLE_MAX);
@@ -202,12 +205,12 @@ test_example_cut_to_max(void **state)
 	e = queue_add(&q, S("h"), S("m3"), QUEUE_INCR, 1, 1, raw,
 	    QUEUE_EXAMPLE_MAX - 1);
 	assert_int_equal(e->exlen, QUEUE_EXAMPLE_MAX - 1);
-	assert_memory_equal(e->example, raw, QUEUE_EXAMPLE_MAX - 1);
+	assert_memory_equal(EX(e), raw, QUEUE_EXAMPLE_MAX - 1);
 	/* an empty raw line */
 	e = queue_add(&q, S("h"), S("m4"), QUEUE_INCR, 1, 1, raw, 0);
 	assert_int_equal(e->exlen, 0);
-	assert_non_null(e->example);
-	assert_int_equal(e->example[0], '\0');
+	assert_non_null(EX(e));
+	assert_int_equal(EX(e)[0], '\0');
 	queue_free(&q);
 	free(raw);
 }
@@ -224,7 +227,31 @@ test_example_with_nul_bytes(void **state)
 	e = queue_add(&q, S("h"), S("m"), QUEUE_INCR, 1, 1, raw,
 	    sizeof(raw) - 1);
 	assert_int_equal(e->exlen, sizeof(raw) - 1);
-	assert_memory_equal(e->example, raw, sizeof(raw));
+	assert_memory_equal(EX(e), raw, sizeof(raw));
+	queue_free(&q);
+}
+
+/* A raw line that ends with the message keeps only its start in memory,
+ * and the example still reads back whole. */
+static void
+test_example_sharing_the_message(void **state)
+{
+	struct queue q;
+	struct entry *e;
+
+	(void)state;
+	queue_init(&q, 100);
+	e = queue_add(&q, S("web1"), S("sshd: session opened"), QUEUE_INCR, 1, 1,
+	    S("Nov 21 09:00:01 web1 sshd: session opened"));
+	assert_int_equal(e->exheadlen, sizeof("Nov 21 09:00:01 web1 ") - 1);
+	assert_int_equal(e->exlen,
+	    sizeof("Nov 21 09:00:01 web1 sshd: session opened") - 1);
+	assert_string_equal(EX(e), "Nov 21 09:00:01 web1 sshd: session opened");
+	/* a masked message does not end the line: stored whole */
+	e = queue_add(&q, S("web1"), S("sshd: user ___"), QUEUE_INCR, 1, 1,
+	    S("Nov 21 09:00:02 web1 sshd: user bob"));
+	assert_int_equal(e->exheadlen, e->exlen);
+	assert_string_equal(EX(e), "Nov 21 09:00:02 web1 sshd: user bob");
 	queue_free(&q);
 }
 
@@ -540,6 +567,7 @@ main(void)
 		T(test_first_and_last_seen),
 		T(test_example_is_first_raw_line),
 		T(test_example_cut_to_max),
+		T(test_example_sharing_the_message),
 		T(test_example_with_nul_bytes),
 		T(test_cap_refuses_new_keys),
 		T(test_over_hosts_counts_hosts_not_keys),

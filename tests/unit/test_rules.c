@@ -518,6 +518,8 @@ test_first_match_wins_and_multi_queue(void **state)
 	assert_int_equal(E.stats.queued, 3);
 }
 
+static char exbuf[QUEUE_EXAMPLE_MAX + 1];
+
 static void
 test_verdict_fields(void **state)
 {
@@ -534,7 +536,8 @@ test_verdict_fields(void **state)
 	assert_int_equal(v.nerrors, 0);
 	assert_int_equal(v.nskipped, 0);
 	assert_int_equal(cnt("q", "web-1", "sshd[42]: Accepted " M6 " for " M6), 1);
-	assert_string_equal(ent("q", "web-1", "sshd[42]: Accepted " M6 " for " M6)->example,
+	assert_string_equal(queue_example(ent("q", "web-1",
+	    "sshd[42]: Accepted " M6 " for " M6), exbuf),
 	    "Jan 12 10:00:00 web-1 sshd[42]: Accepted password for root");
 }
 
