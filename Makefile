@@ -86,6 +86,10 @@ valgrind: $(BUILD)/logward
 logcheck: $(BUILD)/logward
 	@rm -f $(BUILD)/results; tests/logcheck/run $(BUILD); tests/lib/summary $(BUILD)/results
 
+# Benchmarks against the real logcheck and tenshi (bench/README.md); not part of check.
+bench: $(BUILD)/logward
+	bench/run $(BUILD)
+
 deps:
 	scripts/deps build
 
