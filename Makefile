@@ -38,7 +38,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit golden compat logcheck demo deps clean bench lint-src valgrind
+.PHONY: all check unit golden compat logcheck equiv demo deps clean bench lint-src valgrind
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -68,6 +68,7 @@ check: $(BUILD)/logward $(UNITBINS)
 	@tests/compat/run $(BUILD)
 	@tests/cli/run $(BUILD)
 	@tests/logcheck/run $(BUILD)
+	@tests/equiv/run $(BUILD)
 	@tests/lib/summary $(BUILD)/results
 
 unit: $(UNITBINS)
@@ -85,6 +86,9 @@ valgrind: $(BUILD)/logward
 
 logcheck: $(BUILD)/logward
 	@rm -f $(BUILD)/results; tests/logcheck/run $(BUILD); tests/lib/summary $(BUILD)/results
+
+equiv: $(BUILD)/logward
+	@rm -f $(BUILD)/results; tests/equiv/run $(BUILD); tests/lib/summary $(BUILD)/results
 
 # Benchmarks against the real logcheck and tenshi (bench/README.md); not part of check.
 bench: $(BUILD)/logward

@@ -19,7 +19,7 @@
 #include "map.h"
 #include "xmem.h"
 
-#define CACHE_MAGIC	"logward-hsdb-1\n"
+#define CACHE_MAGIC	"logward-hsdb-2\n"
 #define MAX_CACHE_FILE	(512 * 1024 * 1024)
 
 const char *
@@ -84,7 +84,7 @@ classify(const char *pat, unsigned flags)
 /* 128-bit key: two FNV-1a streams with different offsets. */
 static void
 cache_key(char *hex, size_t size, const char *const *pats, const unsigned *flags,
-    const uint8_t *mode, size_t n)
+    size_t n)
 {
 	uint64_t h1 = 1469598103934665603ULL, h2 = 0x9e3779b97f4a7c15ULL;
 	size_t i;
@@ -97,11 +97,9 @@ cache_key(char *hex, size_t size, const char *const *pats, const unsigned *flags
 		buf_printf(&b, "%u|%llu|", plat.tune,
 		    (unsigned long long)plat.cpu_features);
 	for (i = 0; i < n; i++) {
-		size_t len = pats[i] != NULL && mode[i] != SCAN_ABSENT ?
-		    strlen(pats[i]) : 0;
+		size_t len = pats[i] != NULL ? strlen(pats[i]) : 0;
 
-		buf_printf(&b, "%u:%u:%zu:", all_flags(flags[i], (enum scan_mode)mode[i]),
-		    mode[i], len);
+		buf_printf(&b, "%u:%d:%zu:", flags[i], pats[i] != NULL, len);
 		buf_add(&b, len > 0 ? pats[i] : "", len);
 	}
 	for (i = 0; i < b.len; i++) {
@@ -114,13 +112,16 @@ cache_key(char *hex, size_t size, const char *const *pats, const unsigned *flags
 	    (unsigned long long)h2);
 }
 
+/* A cache file: CACHE_MAGIC, the pattern count (4 bytes), one mode byte
+ * per pattern, then the serialized database. */
 static hs_database_t *
-cache_load(const char *cachedir, const char *key)
+cache_load(const char *cachedir, const char *key, uint8_t *mode, size_t n)
 {
 	char path[4096], *data;
 	hs_database_t *db = NULL;
 	struct stat st;
-	size_t ml = strlen(CACHE_MAGIC);
+	size_t ml = strlen(CACHE_MAGIC), hl = ml + 4 + n;
+	uint32_t count;
 	ssize_t r;
 	int fd;
 
@@ -128,18 +129,33 @@ cache_load(const char *cachedir, const char *key)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return NULL;
-	if (fstat(fd, &st) == -1 || st.st_size <= (off_t)ml ||
+	if (fstat(fd, &st) == -1 || st.st_size <= (off_t)hl ||
 	    st.st_size > MAX_CACHE_FILE) {
 		close(fd);
+		log_info("%s: stale or corrupt, rebuilding", path);
 		return NULL;
 	}
 	data = xmalloc((size_t)st.st_size);
 	r = read(fd, data, (size_t)st.st_size);
 	close(fd);
-	if (r == st.st_size && memcmp(data, CACHE_MAGIC, ml) == 0 &&
-	    hs_deserialize_database(data + ml, (size_t)st.st_size - ml, &db) !=
-	    HS_SUCCESS)
-		db = NULL;
+	if (r == st.st_size && memcmp(data, CACHE_MAGIC, ml) == 0) {
+		memcpy(&count, data + ml, 4);
+		if (count == n && hs_deserialize_database(data + hl,
+		    (size_t)st.st_size - hl, &db) == HS_SUCCESS) {
+			size_t i;
+
+			for (i = 0; i < n; i++) {
+				if ((uint8_t)data[ml + 4 + i] > SCAN_ABSENT) {
+					hs_free_database(db);
+					db = NULL;
+					break;
+				}
+			}
+			if (db != NULL)
+				memcpy(mode, data + ml + 4, n);
+		} else
+			db = NULL;
+	}
 	if (db == NULL)
 		log_info("%s: stale or corrupt, rebuilding", path);
 	free(data);
@@ -148,8 +164,10 @@ cache_load(const char *cachedir, const char *key)
 
 /* Atomic write: temp file, fsync, rename. */
 static void
-cache_store(const char *cachedir, const char *key, const hs_database_t *db)
+cache_store(const char *cachedir, const char *key, const hs_database_t *db,
+    const uint8_t *mode, size_t n)
 {
+	uint32_t count = (uint32_t)n;
 	char path[4096], tmp[4200], *bytes = NULL;
 	size_t len = 0, ml = strlen(CACHE_MAGIC);
 	int fd;
@@ -178,6 +196,8 @@ cache_store(const char *cachedir, const char *key, const hs_database_t *db)
 		return;
 	}
 	if (write(fd, CACHE_MAGIC, ml) != (ssize_t)ml ||
+	    write(fd, &count, 4) != 4 ||
+	    (n > 0 && write(fd, mode, n) != (ssize_t)n) ||
 	    write(fd, bytes, len) != (ssize_t)len || fsync(fd) == -1 ||
 	    close(fd) == -1 || rename(tmp, path) == -1) {
 		log_info("%s: cannot write the cache file", path);
@@ -202,14 +222,21 @@ scan_build(struct scan *s, const char *const *pats, const unsigned *flags,
 	s->mode = xcalloc(n ? n : 1, 1);
 	s->hit = xcalloc(n ? n : 1, 1);
 	s->touched = xcalloc(n ? n : 1, sizeof(*s->touched));
-	for (i = 0; i < n; i++)
-		s->mode[i] = (uint8_t)((flags[i] & SCAN_SKIP) ? SCAN_ABSENT :
-		    classify(pats[i], flags[i]));
+	/* the key depends only on the patterns and flags; the modes found
+	 * for them are stored with the database */
+	cache_key(key, sizeof(key), pats, flags, n);
+	if (cachedir != NULL && (db = cache_load(cachedir, key, s->mode, n)) != NULL)
+		s->cached = true;
+	else {
+		for (i = 0; i < n; i++)
+			s->mode[i] = (uint8_t)((flags[i] & SCAN_SKIP) ?
+			    SCAN_ABSENT : classify(pats[i], flags[i]));
+	}
 
 	ex = xcalloc(n ? n : 1, sizeof(*ex));
 	fl = xcalloc(n ? n : 1, sizeof(*fl));
 	ids = xcalloc(n ? n : 1, sizeof(*ids));
-	for (;;) {
+	while (db == NULL) {
 		m = 0;
 		for (i = 0; i < n; i++) {
 			if (s->mode[i] == SCAN_ALWAYS || s->mode[i] == SCAN_ABSENT)
@@ -221,17 +248,13 @@ scan_build(struct scan *s, const char *const *pats, const unsigned *flags,
 		}
 		if (m == 0)
 			break;
-		cache_key(key, sizeof(key), pats, flags, s->mode, n);
-		if (cachedir != NULL && (db = cache_load(cachedir, key)) != NULL) {
-			s->cached = true;
-			break;
-		}
 		if (hs_compile_multi(ex, fl, ids, (unsigned)m, HS_MODE_BLOCK, NULL,
 		    &db, &cerr) == HS_SUCCESS) {
 			if (cachedir != NULL)
-				cache_store(cachedir, key, db);
+				cache_store(cachedir, key, db, s->mode, n);
 			break;
 		}
+		db = NULL;
 		/* a pattern that passed alone can fail in the set (e.g. a
 		 * resource limit): leave it to PCRE2 and build again */
 		if (cerr->expression >= 0 && (size_t)cerr->expression < m) {
