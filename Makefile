@@ -38,7 +38,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit golden compat logcheck equiv demo deps clean bench lint-src valgrind
+.PHONY: all check unit golden compat logcheck equiv demo deps clean bench lint lint-src valgrind
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -106,6 +106,7 @@ demo:
 	@$(BUILD)/logward check -c etc/logward.conf tests/data/loghub-openssh-LabSZ.log
 
 # Banned unsafe functions (curl style).
+lint: lint-src
 lint-src:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|gets|strtok)\s*\(' src/*.c src/*.h
 

@@ -18,6 +18,7 @@
 
 #include "ere.h"
 #include "log.h"
+#include "str.h"
 #include "xmem.h"
 
 #define MAX_RULE_FILE	(16 * 1024 * 1024)
@@ -1033,20 +1034,10 @@ key3(const char *s, size_t len)
 }
 
 static int
-cmp_mem(const char *a, size_t al, const char *b, size_t bl)
-{
-	int r = memcmp(a, b, al < bl ? al : bl);
-
-	if (r != 0)
-		return r;
-	return al < bl ? -1 : al > bl ? 1 : 0;
-}
-
-static int
 cmp_key(const void *pa, const void *pb)
 {
 	const struct sortent *a = pa, *b = pb;
-	int r = cmp_mem(a->s, a->klen, b->s, b->klen);
+	int r = str_bytecmp(a->s, a->klen, b->s, b->klen);
 
 	if (r != 0)
 		return r;
@@ -1057,7 +1048,7 @@ static int
 cmp_line(const void *pa, const void *pb)
 {
 	const struct sortent *a = pa, *b = pb;
-	int r = cmp_mem(a->s, a->len, b->s, b->len);
+	int r = str_bytecmp(a->s, a->len, b->s, b->len);
 
 	if (r != 0)
 		return r;

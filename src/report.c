@@ -63,21 +63,11 @@ resolve_host(struct buf *out, const char *host, size_t hostlen)
 }
 
 static int
-cmp_bytes(const char *a, size_t al, const char *b, size_t bl)
-{
-	int r = memcmp(a, b, al < bl ? al : bl);
-
-	if (r != 0)
-		return r;
-	return al < bl ? -1 : al > bl ? 1 : 0;
-}
-
-static int
 cmp_entry(const void *pa, const void *pb)
 {
 	const struct entry *a = *(struct entry *const *)pa;
 	const struct entry *b = *(struct entry *const *)pb;
-	int r = cmp_bytes(a->host, a->hostlen, b->host, b->hostlen);
+	int r = str_bytecmp(a->host, a->hostlen, b->host, b->hostlen);
 
 	if (r != 0)
 		return r;
@@ -86,7 +76,7 @@ cmp_entry(const void *pa, const void *pb)
 
 		return sort_conf->sort_ascending ? (less ? -1 : 1) : (less ? 1 : -1);
 	}
-	return cmp_bytes(a->msg, a->msglen, b->msg, b->msglen);
+	return str_bytecmp(a->msg, a->msglen, b->msg, b->msglen);
 }
 
 static int
@@ -94,13 +84,13 @@ cmp_entry_csv(const void *pa, const void *pb)
 {
 	const struct entry *a = *(struct entry *const *)pa;
 	const struct entry *b = *(struct entry *const *)pb;
-	int r = cmp_bytes(a->host, a->hostlen, b->host, b->hostlen);
+	int r = str_bytecmp(a->host, a->hostlen, b->host, b->hostlen);
 
 	if (r != 0)
 		return r;
 	if (a->count != b->count)
 		return a->count < b->count ? -1 : 1;
-	return cmp_bytes(a->msg, a->msglen, b->msg, b->msglen);
+	return str_bytecmp(a->msg, a->msglen, b->msg, b->msglen);
 }
 
 struct thr_arg {

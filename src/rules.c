@@ -570,18 +570,25 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 			const PCRE2_SIZE *ov;
 			uint32_t np;
 
-			buf_reset(&e->masked);
-			if (no_captures)
-				buf_add(&e->masked, v->text, v->textlen);
-			else {
-				ov = match_ovector(&np);
-				mask_apply(&e->masked, v->text, v->textlen, ov, np,
-				    c->mask, c->masklen);
+			if (no_captures && !cut_from) {
+				/* nothing to mask: the key is the text itself */
+				v->masked = v->text;
+				v->maskedlen = v->textlen;
+			} else {
+				buf_reset(&e->masked);
+				if (no_captures)
+					buf_add(&e->masked, v->text, v->textlen);
+				else {
+					ov = match_ovector(&np);
+					mask_apply(&e->masked, v->text, v->textlen,
+					    ov, np, c->mask, c->masklen);
+				}
+				if (cut_from)
+					buf_printf(&e->masked, LINE_CUT_MARK, len,
+					    cut_from);
+				v->masked = buf_str(&e->masked);
+				v->maskedlen = e->masked.len;
 			}
-			if (cut_from)
-				buf_printf(&e->masked, LINE_CUT_MARK, len, cut_from);
-			v->masked = buf_str(&e->masked);
-			v->maskedlen = e->masked.len;
 		}
 		v->kind = V_QUEUED;
 		e->stats.queued++;

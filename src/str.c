@@ -96,3 +96,13 @@ str_startswith(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+int
+str_bytecmp(const char *a, size_t al, const char *b, size_t bl)
+{
+	int r = memcmp(a, b, al < bl ? al : bl);
+
+	if (r != 0)
+		return r;
+	return al < bl ? -1 : al > bl ? 1 : 0;
+}

@@ -32,6 +32,10 @@ size_t	str_rtrim(char *s);
  * written after it, in place) and advances *p past following blanks;
  * NULL when nothing is left. */
 char	*str_token(char **p);
+/* Compares two byte strings in byte order, a shorter prefix first (the
+ * C locale order of sort(1) and strcmp, for any bytes). */
+int	str_bytecmp(const char *a, size_t al, const char *b, size_t bl);
+
 /* true when s starts with prefix */
 bool	str_startswith(const char *s, const char *prefix);
 
