@@ -472,8 +472,10 @@ static time_t
 localstamp(const struct record *r, int year)
 {
 	static struct {
-		int	key;		/* year, month, day, hour packed; 0 = empty */
-		time_t	start;		/* mktime of hh:00:00 */
+		int		 key;	/* year, month, day, hour packed; 0 = empty */
+		time_t		 start;	/* mktime of hh:00:00 */
+		long		 zone;	/* the zone it was computed in (tzset's */
+		const char	*name;	/* timezone and tzname[0]) */
 	} cache[HOUR_CACHE];
 	static unsigned next;
 	int key = ((year * 13 + r->mon) * 32 + r->mday) * 24 + r->hour + 1;
@@ -482,7 +484,8 @@ localstamp(const struct record *r, int year)
 	unsigned i;
 
 	for (i = 0; i < HOUR_CACHE; i++) {
-		if (cache[i].key == key)
+		if (cache[i].key == key && cache[i].zone == timezone &&
+		    cache[i].name == tzname[0])
 			return cache[i].start + r->min * 60 + r->sec;
 	}
 	memset(&tm, 0, sizeof(tm));
@@ -496,6 +499,8 @@ localstamp(const struct record *r, int year)
 		return -1;
 	cache[next].key = key;
 	cache[next].start = start;
+	cache[next].zone = timezone;
+	cache[next].name = tzname[0];
 	next = (next + 1) % HOUR_CACHE;
 	return start + r->min * 60 + r->sec;
 }

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1395,10 +1396,76 @@ test_month_names(void **state)
 
 #define T(f)	cmocka_unit_test_teardown(f, freebufs)
 
+/* record_time caches the start of recent hours instead of calling
+ * mktime for every line: across the DST changes of 2026 in Berlin and
+ * New York, with the zone switched between calls, every stamp must give
+ * mktime's answer (in a repeated hour, either of its two instants). */
+static void
+test_time_hour_cache_matches_mktime(void **state)
+{
+	static const char *zones[] = { "Europe/Berlin", "UTC", "America/New_York" };
+	static const int days[][2] = { { 3, 29 }, { 10, 25 }, { 3, 8 }, { 11, 1 } };
+	static const char *mon[] = { "", "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	size_t z, d;
+	int minute;
+
+	(void)state;
+	/* the zone changes on every call, so a cached hour of one zone
+	 * would be found again under the next */
+	for (d = 0; d < 4; d++) {
+		for (minute = 0; minute < 24 * 60; minute += 7) {
+			for (z = 0; z < 3; z++) {
+				char line[128];
+				struct record r;
+				struct tm tm;
+				time_t want, got, now;
+				int n;
+
+				setenv("TZ", zones[z], 1);
+				tzset();
+				n = snprintf(line, sizeof(line), "%s %2d %02d:%02d:%02d "
+				    "host prog: x", mon[days[d][0]], days[d][1],
+				    minute / 60, minute % 60, minute % 50);
+				assert_int_equal(record_parse(&r, line, (size_t)n),
+				    REC_BSD);
+				memset(&tm, 0, sizeof(tm));
+				tm.tm_year = 2026 - 1900;
+				tm.tm_mon = days[d][0] - 1;
+				tm.tm_mday = days[d][1];
+				tm.tm_hour = minute / 60;
+				tm.tm_min = minute % 60;
+				tm.tm_sec = minute % 50;
+				tm.tm_isdst = -1;
+				want = mktime(&tm);
+				now = want + 3600;
+				got = record_time(&r, now);
+				if (got != want) {
+					struct tm lt;
+
+					/* in the hour that occurs twice when clocks
+					 * go back, either occurrence is right */
+					localtime_r(&got, &lt);
+					if (llabs((long long)(got - want)) == 3600 &&
+					    lt.tm_hour == tm.tm_hour &&
+					    lt.tm_min == tm.tm_min &&
+					    lt.tm_mday == tm.tm_mday)
+						continue;
+					fail_msg("%s %s: got %lld, mktime %lld", zones[z],
+					    line, (long long)got, (long long)want);
+				}
+			}
+		}
+	}
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_time_hour_cache_matches_mktime),
 		T(test_bsd_debian_line_all_fields),
 		T(test_bsd_every_month_name),
 		T(test_bsd_day_padded_with_space),
