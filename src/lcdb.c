@@ -174,6 +174,7 @@ read_rules(struct lcdb *db, struct lc_file *f, const char *path)
 			f->rules = xreallocarray(f->rules, f->nrules + 1,
 			    sizeof(*f->rules));
 			r = &f->rules[f->nrules++];
+			memset(r, 0, sizeof(*r));
 			r->path = ipath;
 			r->line = line;
 			r->src = xmemdup0(p, n);
@@ -404,8 +405,13 @@ free_layer(struct lc_layer *l)
 	for (i = 0; i < l->nfiles; i++) {
 		struct lc_file *f = &l->files[i];
 
-		for (j = 0; j < f->nrules; j++)
+		for (j = 0; j < f->nrules; j++) {
 			free(f->rules[j].src);
+			if (f->rules[j].re != NULL) {
+				match_free(f->rules[j].re);
+				free(f->rules[j].re);
+			}
+		}
 		free(f->rules);
 		for (j = 0; j < f->nchunks; j++)
 			match_free(&f->chunks[j]);
@@ -807,28 +813,21 @@ lcdb_file_match(struct lcdb *db, const struct lc_file *f, const char *s,
 }
 
 void
-lcdb_file_rules(struct lcdb *db, const struct lc_file *f, const char *s,
+lcdb_file_rules(struct lcdb *db, struct lc_file *f, const char *s,
     size_t len, void (*fn)(const struct lc_rule *, void *), void *arg)
 {
 	size_t j;
-	struct buf one;
-	char err[256];
 
-	buf_init(&one, SIZE_MAX / 4);
 	for (j = 0; j < f->nrules; j++) {
-		const struct lc_rule *r = &f->rules[j];
-		struct regex re;
+		struct lc_rule *r = &f->rules[j];
 
-		buf_reset(&one);
-		if (ere_translate(&one, r->src, strlen(r->src), ERE_PCRE2, err,
-		    sizeof(err)) == -1 || match_compile_opts(&re, buf_str(&one),
-		    RULE_OPTS, err, sizeof(err)) == -1)
-			continue;
-		if (test(db, &re, s, len))
+		if (r->re == NULL) {
+			r->re = xcalloc(1, sizeof(*r->re));
+			one_regex(r->re, r->src);
+		}
+		if (r->re->code != NULL && test(db, r->re, s, len))
 			fn(r, arg);
-		match_free(&re);
 	}
-	buf_free(&one);
 }
 
 static const struct lc_file *

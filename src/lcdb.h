@@ -39,6 +39,8 @@ struct lc_rule {
 	int		 line;		/* physical line in path */
 	char		*src;		/* owned ERE as written */
 	bool		 backref;	/* uses \1..\9: compiled alone */
+	struct regex	*re;		/* owned PCRE2 form, compiled on first use by
+					   lcdb_file_rules (explain); NULL before */
 };
 
 struct lc_file {
@@ -118,8 +120,9 @@ int	lcdb_use_scan(struct lcdb *db, const char *cachedir);
 bool	lcdb_file_match(struct lcdb *db, const struct lc_file *f, const char *s,
 	    size_t len);
 
-/* Which rules of f match (for explain): calls fn for each. */
-void	lcdb_file_rules(struct lcdb *db, const struct lc_file *f, const char *s,
+/* Which rules of f match (for explain): calls fn for each.  Each rule's
+ * PCRE2 form is compiled once, on first use. */
+void	lcdb_file_rules(struct lcdb *db, struct lc_file *f, const char *s,
 	    size_t len, void (*fn)(const struct lc_rule *, void *), void *arg);
 
 /* The classification of one line, before the run-wide "an alert fired"

@@ -813,7 +813,7 @@ print_rule_hit(const struct lc_rule *r, void *arg)
 static void
 explain_lc(struct buf *b, struct lcdb *db, const char *line, size_t len)
 {
-	const struct lc_layer *layers[5] = { &db->cracking, &db->cign,
+	struct lc_layer *layers[5] = { &db->cracking, &db->cign,
 	    &db->violations, &db->vign, &db->ignore };
 	struct lc_line *l = db->scratch;
 	enum lc_section_kind k;
