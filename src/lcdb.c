@@ -302,7 +302,6 @@ compile_layer(struct lcdb *db, struct lc_layer *l)
 				    "%s)", r->path, r->line, err,
 				    l == &db->cracking || l == &db->violations ?
 				    "never match this file" : "drop every line");
-				f->broken = true;
 				continue;
 			}
 			/* each rule is compiled alone once, to name a bad one */
@@ -310,7 +309,6 @@ compile_layer(struct lcdb *db, struct lc_layer *l)
 			    sizeof(err)) == -1) {
 				error(db, "%s:%d: error: regex does not compile: "
 				    "%s", r->path, r->line, err);
-				f->broken = true;
 				continue;
 			}
 			if (r->backref) {
@@ -326,7 +324,6 @@ compile_layer(struct lcdb *db, struct lc_layer *l)
 		if (compile_chunk(f, pats, lens, npats, err, sizeof(err)) == -1) {
 			error(db, "%s: error: the rules of '%s' do not compile "
 			    "together: %s", db->dir, f->name, err);
-			f->broken = true;
 		}
 		for (j = 0; j < npats; j++)
 			free(pats[j]);
@@ -662,7 +659,6 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 			struct lc_file *f = &l->files[i];
 
 			f->gidx = g;
-			f->first_id = id;
 			db->file_layer[g] = (uint8_t)k;
 			for (j = 0; j < f->nrules; j++, id++) {
 				const struct lc_rule *r = &f->rules[j];

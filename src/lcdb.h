@@ -52,9 +52,7 @@ struct lc_file {
 	size_t		 nchunks;
 	struct regex	*alone;		/* owned: one per backref rule */
 	size_t		 nalone;
-	bool		 broken;	/* a rule failed to translate or compile */
 	size_t		 gidx;		/* index among all files of the tree */
-	size_t		 first_id;	/* scan id of rules[0]; ids are consecutive */
 };
 
 struct lc_layer {

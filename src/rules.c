@@ -396,7 +396,6 @@ logcheck_rule(struct engine *e, struct verdict *v, const struct rule *r,
 
 	lcdb_classify(r->lc, line, lcdb_rstrip(line, len), l);
 	k = lcdb_section(l, l->has_alert);
-	v->lc_section = (int)k;
 	if (k == LC_NONE)
 		return false;
 	qi = r->lc_queue[k == LC_ALERT ? 0 : k == LC_EVENT ? 1 : 2];

@@ -57,7 +57,6 @@ struct verdict {
 	size_t		*errors;	/* rules whose match hit a PCRE2 limit */
 	size_t		 nerrors;
 	const char	*error_why;	/* reason of the first error */
-	int		 lc_section;	/* logcheck directive: enum lc_section_kind */
 };
 
 struct hoststate;

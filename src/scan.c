@@ -23,12 +23,6 @@
 #define MAX_CACHE_FILE	(512 * 1024 * 1024)
 
 const char *
-scan_version(void)
-{
-	return hs_version();
-}
-
-const char *
 scan_default_cachedir(void)
 {
 	static char path[4096];
@@ -225,9 +219,8 @@ scan_build(struct scan *s, const char *const *pats, const unsigned *flags,
 	/* the key depends only on the patterns and flags; the modes found
 	 * for them are stored with the database */
 	cache_key(key, sizeof(key), pats, flags, n);
-	if (cachedir != NULL && (db = cache_load(cachedir, key, s->mode, n)) != NULL)
-		s->cached = true;
-	else {
+	db = cachedir != NULL ? cache_load(cachedir, key, s->mode, n) : NULL;
+	if (db == NULL) {
 		for (i = 0; i < n; i++)
 			s->mode[i] = (uint8_t)((flags[i] & SCAN_SKIP) ?
 			    SCAN_ABSENT : classify(pats[i], flags[i]));

@@ -39,7 +39,6 @@ struct scan {
 	uint8_t		*hit;		/* owned: per pattern, set by the last scan */
 	uint32_t	*touched;	/* owned: ids hit by the last scan */
 	size_t		 ntouched;
-	bool		 cached;	/* the database came from the cache */
 };
 
 /* Builds s over pats[0..n) (NUL-terminated Hyperscan/PCRE syntax; NULL
@@ -60,8 +59,5 @@ int	scan_line(struct scan *s, const char *p, size_t len);
 /* The default cache directory: $LOGWARD_CACHE_DIR, else
  * $XDG_CACHE_HOME/logward, else $HOME/.cache/logward; NULL if none. */
 const char *scan_default_cachedir(void);
-
-/* Library version text (for diagnostics). */
-const char *scan_version(void);
 
 #endif
