@@ -435,6 +435,111 @@ set_threshold(struct parser *p, const char *file, int line, char *rest)
 		warn_trailing(p, file, line);
 }
 
+/* One word out of a fixed list; returns its index or -1 (error given). */
+static int
+one_of(struct parser *p, const char *file, int line, const char *key,
+    char *rest, const char *const *words)
+{
+	char *val = str_token(&rest);
+	struct buf b;
+	int i;
+
+	for (i = 0; val != NULL && words[i] != NULL; i++)
+		if (strcmp(val, words[i]) == 0) {
+			extra_words(p, file, line, key, rest);
+			return i;
+		}
+	buf_init(&b, 1024);
+	for (i = 0; words[i] != NULL; i++)
+		buf_printf(&b, "%s'%s'", i == 0 ? "" : words[i + 1] ? ", " :
+		    " or ", words[i]);
+	ERR(p, file, line, "set %s: expected %s, not '%s'", key, buf_str(&b),
+	    val != NULL ? val : "");
+	buf_free(&b);
+	return -1;
+}
+
+/* One path-like word into *dst. */
+static void
+set_word(struct parser *p, const char *file, int line, const char *key,
+    char *rest, char **dst)
+{
+	char *val = str_token(&rest);
+
+	if (val == NULL) {
+		ERR(p, file, line, "set %s: expected a value", key);
+		return;
+	}
+	extra_words(p, file, line, key, rest);
+	free(*dst);
+	*dst = xstrdup(val);
+}
+
+/* The daemon's directives (logward extensions).  Returns true when key
+ * is one of them. */
+static bool
+daemon_directive(struct parser *p, const char *file, int line,
+    const char *key, char *rest)
+{
+	static const char *const start_at[] = { "end", "beginning", NULL };
+	static const char *const tls[] = { "none", "starttls", "tls", NULL };
+	static const char *const logto[] = { "stderr", "syslog", NULL };
+	static const char *const onoff[] = { "off", "on", NULL };
+	static const struct { const char *key; size_t off; unsigned max; } nums[] = {
+		{ "mail_rate", offsetof(struct conf, mail_rate), 100000 },
+		{ "partial_timeout", offsetof(struct conf, partial_timeout), 3600 },
+		{ "rotate_grace", offsetof(struct conf, rotate_grace), 3600 },
+		{ "checkpoint", offsetof(struct conf, checkpoint), 3600 },
+	};
+	static const struct { const char *key; size_t off; } words[] = {
+		{ "statedir", offsetof(struct conf, statedir) },
+		{ "spooldir", offsetof(struct conf, spooldir) },
+		{ "control", offsetof(struct conf, control) },
+		{ "smtp_user", offsetof(struct conf, smtp_user) },
+		{ "smtp_password_file", offsetof(struct conf, smtp_password_file) },
+		{ "smtp_cafile", offsetof(struct conf, smtp_cafile) },
+		{ "smtp_capath", offsetof(struct conf, smtp_capath) },
+		{ "helo", offsetof(struct conf, helo) },
+	};
+	struct conf *c = p->c;
+	unsigned long long n;
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		if (strcmp(key, nums[i].key) != 0)
+			continue;
+		if (parse_uint(p, file, line, key, str_token(&rest),
+		    nums[i].max, &n) == 0) {
+			extra_words(p, file, line, key, rest);
+			*(unsigned *)(void *)((char *)c + nums[i].off) = (unsigned)n;
+		}
+		return true;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (strcmp(key, words[i].key) != 0)
+			continue;
+		set_word(p, file, line, key, rest,
+		    (char **)(void *)((char *)c + words[i].off));
+		return true;
+	}
+	if (strcmp(key, "start_at") == 0) {
+		if ((k = one_of(p, file, line, key, rest, start_at)) >= 0)
+			c->start_at_end = k == 0;
+	} else if (strcmp(key, "smtp_tls") == 0) {
+		if ((k = one_of(p, file, line, key, rest, tls)) >= 0)
+			c->smtp_tls = k;
+	} else if (strcmp(key, "smtp_tls_verify") == 0) {
+		if ((k = one_of(p, file, line, key, rest, onoff)) >= 0)
+			c->smtp_tls_verify = k == 1;
+	} else if (strcmp(key, "log") == 0) {
+		if ((k = one_of(p, file, line, key, rest, logto)) >= 0)
+			c->log_syslog = k == 1;
+	} else
+		return false;
+	return true;
+}
+
 static void
 set_directive(struct parser *p, const char *file, int line, char *rest)
 {
@@ -600,6 +705,8 @@ set_directive(struct parser *p, const char *file, int line, char *rest)
 		extra_words(p, file, line, key, rest);
 		free(c->cachedir);
 		c->cachedir = xstrdup(val);
+	} else if (daemon_directive(p, file, line, key, rest)) {
+		/* handled */
 	} else if (strcmp(key, "queue") == 0) {
 		set_queue(p, file, line, rest);
 	} else if (strcmp(key, "csv") == 0) {
@@ -1052,6 +1159,12 @@ defaults(struct conf *c)
 	c->subject = xstrdup("tenshi report");
 	c->max_line = 64 * 1024;
 	c->max_entries = 50000;
+	c->start_at_end = true;
+	c->mail_rate = 60;
+	c->partial_timeout = 10;
+	c->rotate_grace = 10;
+	c->checkpoint = 5;
+	c->smtp_tls_verify = true;
 }
 
 int
@@ -1096,6 +1209,14 @@ conf_free(struct conf *c)
 	free(c->mailserver);
 	free(c->subject);
 	free(c->cachedir);
+	free(c->statedir);
+	free(c->spooldir);
+	free(c->control);
+	free(c->smtp_user);
+	free(c->smtp_password_file);
+	free(c->smtp_cafile);
+	free(c->smtp_capath);
+	free(c->helo);
 	for (i = 0; i < c->nprefixes; i++)
 		match_free(&c->prefixes[i].re);
 	free(c->prefixes);

@@ -111,6 +111,22 @@ struct conf {
 	bool		 engine_pcre2;	/* set engine pcre2: no Hyperscan */
 	char		*cachedir;	/* set cachedir: compiled databases, NULL = default */
 	size_t		 max_entries;	/* distinct entries per queue */
+	/* the daemon (logward run) */
+	bool		 start_at_end;	/* first start: read files from their end */
+	char		*statedir;	/* checkpoint and control socket, NULL = default */
+	char		*spooldir;	/* outbox, NULL = default */
+	char		*control;	/* control socket path, NULL = STATEDIR/control */
+	unsigned	 mail_rate;	/* mails per hour per [now] queue, 0 = no limit */
+	unsigned	 partial_timeout; /* s before a line without newline is taken */
+	unsigned	 rotate_grace;	/* s a renamed-away log is drained after going idle */
+	unsigned	 checkpoint;	/* s between checkpoints when something changed */
+	int		 smtp_tls;	/* 0 none, 1 starttls, 2 tls */
+	bool		 smtp_tls_verify; /* verify the relay's certificate */
+	char		*smtp_user;
+	char		*smtp_password_file;
+	char		*smtp_cafile, *smtp_capath;
+	char		*helo;		/* EHLO name, NULL = this host's name */
+	bool		 log_syslog;	/* own diagnostics to syslog */
 	struct logprefix *prefixes;	/* owned array */
 	size_t		 nprefixes;
 	struct queue_def *queues;	/* owned array, definition order */

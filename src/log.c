@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 static const char *prog = "logward";
 static int verbosity;
+static int use_syslog;
 
 void
 log_init(const char *progname, int verbose)
@@ -18,16 +20,40 @@ log_init(const char *progname, int verbose)
 	verbosity = verbose;
 }
 
+void
+log_syslog(int on)
+{
+	if (on && !use_syslog)
+		openlog(prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else if (!on && use_syslog)
+		closelog();
+	use_syslog = on;
+}
+
 static void
 vlog(const char *kind, int with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;
 
+	if (use_syslog) {
+		char msg[2048];
+		int pri = kind != NULL && strcmp(kind, "debug") == 0 ?
+		    LOG_DEBUG : with_errno >= 0 ? LOG_WARNING : LOG_INFO;
+
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		if (with_errno > 0)
+			syslog(pri, "%s: %s", msg, strerror(saved));
+		else
+			syslog(pri, "%s", msg);
+		errno = saved;
+		return;
+	}
+
 	fprintf(stderr, "%s: ", prog);
 	if (kind != NULL)
 		fprintf(stderr, "%s: ", kind);
 	vfprintf(stderr, fmt, ap);
-	if (with_errno)
+	if (with_errno > 0)
 		fprintf(stderr, ": %s", strerror(saved));
 	fputc('\n', stderr);
 	errno = saved;
@@ -61,7 +87,7 @@ log_info(const char *fmt, ...)
 	if (verbosity < 1)
 		return;
 	va_start(ap, fmt);
-	vlog(NULL, 0, fmt, ap);
+	vlog(NULL, -1, fmt, ap);
 	va_end(ap);
 }
 
@@ -97,4 +123,10 @@ fatalx(const char *fmt, ...)
 	vlog(NULL, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+int
+log_verbosity(void)
+{
+	return verbosity;
 }

@@ -13,6 +13,9 @@
 /* Sets the program name shown before each message and the verbosity
  * (0 = warnings, 1 = info, 2 = debug). */
 void log_init(const char *progname, int verbose);
+/* Sends diagnostics to syslog (facility daemon) instead of stderr. */
+void log_syslog(int on);
+int log_verbosity(void);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -16,6 +16,8 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "cmd.h"
+#include "filter.h"
 #include "lcdb.h"
 #include "lines.h"
 #include "log.h"
@@ -28,7 +30,6 @@
 #include "xmem.h"
 
 #define DEFAULT_CONF	"/etc/logward/logward.conf"
-#define MAX_FILTER_OUT	(64 * 1024 * 1024)
 
 static void
 usage(FILE *fp)
@@ -52,6 +53,15 @@ usage(FILE *fp)
 	    "  lint    [-c CONF] [--logcheck DIR [--level LEVEL]]\n"
 	    "          report every error and warning of the configuration;\n"
 	    "          exit 1 if there are errors\n"
+	    "  run     [-c CONF] [-d] [-p PIDFILE] [-v|-q]\n"
+	    "          the daemon: tail the logfiles, mail the queues on their\n"
+	    "          schedule (foreground unless -d)\n"
+	    "  status | reload [-c CONF | --socket PATH]\n"
+	    "  flush   [-c CONF | --socket PATH] [QUEUE]\n"
+	    "          talk to the running daemon through its control socket\n"
+	    "  send-test [-c CONF] [QUEUE]\n"
+	    "          send a test mail through the configured relay and print\n"
+	    "          the relay's answer\n"
 	    "\n"
 	    "options:\n"
 	    "  -c, --config FILE   configuration (default " DEFAULT_CONF ")\n"
@@ -239,72 +249,6 @@ feed_fd(struct engine *e, int fd, const char *name, time_t now)
 		log_warn("%s: read error", name);
 	lines_free(&l);
 	return rc;
-}
-
-/* Runs argv with input on stdin and returns its stdout (owned), or NULL.
- * No shell is involved. */
-static char *
-run_filter(char *const argv[], const char *input, size_t inlen, size_t *outlen)
-{
-	int in[2], out[2], status;
-	pid_t pid;
-	struct buf b;
-	char tmp[65536];
-	size_t off = 0;
-	ssize_t n;
-
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
-		log_warn("pipe");
-		return NULL;
-	}
-	pid = fork();
-	if (pid == -1) {
-		log_warn("fork");
-		return NULL;
-	}
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		execv(argv[0], argv);
-		fprintf(stderr, "logward: filter %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	/* small bodies fit the pipe; write in a child-free loop, reading
-	 * output as it comes to avoid a deadlock on large ones */
-	buf_init(&b, MAX_FILTER_OUT);
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	while (off < inlen) {
-		n = write(in[1], input + off, inlen - off);
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n == -1 && errno != EAGAIN && errno != EINTR)
-			break;
-		n = read(out[0], tmp, sizeof(tmp));
-		if (n > 0 && buf_add(&b, tmp, (size_t)n) == -1)
-			break;
-		if (n == 0)
-			break;
-	}
-	close(in[1]);
-	while ((n = read(out[0], tmp, sizeof(tmp))) > 0 || (n == -1 && errno == EINTR)) {
-		if (n > 0 && buf_add(&b, tmp, (size_t)n) == -1) {
-			log_warnx("filter %s: output over %d bytes", argv[0],
-			    MAX_FILTER_OUT);
-			break;
-		}
-	}
-	close(out[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		log_warnx("filter %s exited with status %d", argv[0],
-		    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	*outlen = b.len;
-	return buf_steal(&b);
 }
 
 static void write_mbox_body(FILE *fp, const char *s, size_t n);
@@ -630,7 +574,7 @@ cmd_check(int argc, char **argv)
 			continue;
 		}
 		report_body(&body, &e, qi, NULL);
-		out = run_filter(qd->filter, buf_str(&body), body.len, &outlen);
+		out = filter_run(qd->filter, buf_str(&body), body.len, &outlen);
 		if (out == NULL || outlen == 0) {
 			/* tenshi: an empty filter output sends nothing */
 			free(out);
@@ -1073,6 +1017,13 @@ main(int argc, char **argv)
 		rc = cmd_explain(argc - 1, argv + 1);
 	else if (strcmp(cmd, "lint") == 0)
 		rc = cmd_lint(argc - 1, argv + 1);
+	else if (strcmp(cmd, "run") == 0)
+		rc = cmd_run(argc - 1, argv + 1);
+	else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "flush") == 0 ||
+	    strcmp(cmd, "reload") == 0)
+		rc = cmd_ctl(argc - 1, argv + 1);
+	else if (strcmp(cmd, "send-test") == 0)
+		rc = cmd_send_test(argc - 1, argv + 1);
 	else {
 		log_warnx("unknown command '%s'; run 'logward --help'", cmd);
 		rc = 2;

@@ -257,3 +257,17 @@ queue_over_host(const struct queue *q, const char *host, size_t hostlen)
 
 	return v != NULL ? *v : 0;
 }
+
+void
+queue_restore_over(struct queue *q, const char *host, size_t hostlen,
+    uint64_t n)
+{
+	uint64_t **hv = (uint64_t **)map_put(&q->over_hosts, host, hostlen);
+
+	if (*hv == NULL) {
+		*hv = xcalloc(1, sizeof(**hv));
+		q->over_nhosts++;
+	}
+	**hv += n;
+	q->over_lines += n;
+}

@@ -86,4 +86,8 @@ char	*queue_example(const struct entry *e, char *dst);
 /* Lines refused by the cap for host (0 if none). */
 uint64_t queue_over_host(const struct queue *q, const char *host, size_t hostlen);
 
+/* Restores lines refused by the cap for host (checkpoint). */
+void	queue_restore_over(struct queue *q, const char *host, size_t hostlen,
+	    uint64_t n);
+
 #endif

@@ -605,3 +605,50 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 			e->stats.regex_errors_dropped++;
 	}
 }
+
+void
+engine_hosts_each(const struct engine *e,
+    void (*fn)(const struct engine_host *, void *), void *arg)
+{
+	const struct map_slot *s;
+	size_t i = 0;
+
+	while (map_next(&e->hosts, &i, &s)) {
+		const struct hoststate *h = s->val;
+		struct engine_host eh = {
+			.host = s->key, .hostlen = s->klen,
+			.counters = h->counters, .last = (int)h->last,
+			.last_msg = buf_str(&h->last_msg),
+			.last_msglen = h->last_msg.len,
+			.last_queues = h->last_queues,
+			.nlast_queues = h->nlast_queues,
+		};
+
+		fn(&eh, arg);
+	}
+}
+
+void
+engine_host_restore(struct engine *e, const struct engine_host *eh)
+{
+	struct hoststate *h = host_state(e, eh->host, eh->hostlen);
+	size_t i;
+
+	if (eh->counters != NULL && e->conf->nrules > 0) {
+		if (h->counters == NULL)
+			h->counters = xcalloc(e->conf->nrules,
+			    sizeof(*h->counters));
+		memcpy(h->counters, eh->counters,
+		    e->conf->nrules * sizeof(*h->counters));
+	}
+	h->last = eh->last == 1 ? LAST_QUEUED : eh->last == 2 ? LAST_DROPPED :
+	    LAST_NONE;
+	buf_reset(&h->last_msg);
+	if (eh->last_msglen > 0)
+		buf_add(&h->last_msg, eh->last_msg, eh->last_msglen);
+	h->nlast_queues = 0;
+	for (i = 0; i < eh->nlast_queues; i++)
+		if (eh->last_queues[i] < e->conf->nqueues &&
+		    h->nlast_queues < e->conf->nqueues)
+			h->last_queues[h->nlast_queues++] = eh->last_queues[i];
+}

@@ -111,4 +111,23 @@ void	engine_line(struct engine *e, const char *line, size_t len,
 void	engine_reset_counters(struct engine *e, size_t qi, const char *host,
 	    size_t hostlen);
 
+/* Per-host state as the checkpoint sees it (borrowed views). */
+struct engine_host {
+	const char	*host;
+	size_t		 hostlen;
+	const uint32_t	*counters;	/* conf->nrules escalation counters, or NULL */
+	int		 last;		/* 0 none, 1 previous line filed, 2 dropped */
+	const char	*last_msg;	/* masked message of the previous filed line */
+	size_t		 last_msglen;
+	const size_t	*last_queues;	/* queues that received it */
+	size_t		 nlast_queues;
+};
+
+/* Calls fn for every host the engine keeps state for. */
+void	engine_hosts_each(const struct engine *e,
+	    void (*fn)(const struct engine_host *, void *), void *arg);
+/* Restores one host's state (from a checkpoint of the same rules).
+ * Queue indexes at or past conf->nqueues are ignored. */
+void	engine_host_restore(struct engine *e, const struct engine_host *h);
+
 #endif

@@ -3,13 +3,16 @@
 so always run it with /usr/bin/python3 on Debian).
 
     smtp_sink.py --dir DIR --port-file FILE [--strict] [--fault SPEC]...
+                 [--tls-cert FILE --tls-key FILE [--require-tls | --implicit-tls]]
+                 [--auth USER:PASSWORD] [--max-line N]
 
 * Binds 127.0.0.1 on a port chosen by the kernel and writes the port number
   to FILE (atomically, only once the socket listens: poll for the file).
 * Every accepted message is stored in DIR as
       mail-NNN.eml       the DATA part, dot-unstuffed, CRLF turned into LF
-      mail-NNN.envelope  "MAIL FROM:<addr>" then one "RCPT TO:<addr>" per
-                         accepted recipient
+      mail-NNN.envelope  "AUTH user" when the client authenticated (--auth),
+                         then "MAIL FROM:<addr>", then one "RCPT TO:<addr>"
+                         per accepted recipient
   NNN counts accepted messages from 001 in arrival order.  A message refused
   at end of data by a fault is stored as rejected-NNN.eml/.envelope instead
   (its own counter, also from 001) so tests can see what was sent.
@@ -18,7 +21,10 @@ so always run it with /usr/bin/python3 on Debian).
       1 MAIL <tenshi@localhost> 250 OK
       1 RCPT <root@localhost> 250 OK
       1 EOD 213 bytes 250 OK mail-001
-  (the first field is the connection number).
+  (the first field is the connection number).  With TLS and --auth also
+      1 STARTTLS 220
+      1 AUTH PLAIN user 235 2.7.0 Authentication successful
+      1 MAIL <a@b> 530 5.7.0 Authentication required
 * SIGTERM / SIGINT: stop listening, close connections, exit 0.
 
 Addresses are taken literally from between '<' and '>' (so tenshi's
@@ -27,11 +33,30 @@ default settings would).  --strict refuses any address that is not
 LOCAL@DOMAIN without ':' or blanks with "553 5.1.3 Bad address syntax", the
 way a strict MTA does.
 
+TLS: --tls-cert FILE --tls-key FILE (PEM) offer STARTTLS; with --require-tls
+MAIL, RCPT, DATA and AUTH before STARTTLS get "530 5.7.0 Must issue a
+STARTTLS command first".  --implicit-tls makes the listener TLS from the first
+byte (smtps, no STARTTLS offered).  Without --implicit-tls, AUTH is offered
+only after STARTTLS when a certificate is given, on the plain connection
+otherwise (tests only).
+
+--auth USER:PASSWORD offers AUTH PLAIN and LOGIN and requires a successful
+AUTH before MAIL/RCPT/DATA ("530 5.7.0 Authentication required"); wrong
+credentials get "535 5.7.8 Authentication credentials invalid".
+
+--max-line N: a strict relay.  A message with a line longer than N bytes
+(not counting CRLF, after dot-unstuffing) is refused at end of data with
+"500 5.5.2 Line too long" and stored as rejected-NNN (use N=998, RFC 5322).
+Checked after the eod faults.  Lines over 1 MiB are refused by aiosmtpd
+itself ("500 Line too long ...", not stored) with or without --max-line.
+
 Fault injection (for SMTP failure tests): --fault takes SPEC, a list of
 KEY=VALUE items separated by ';':
-    stage=connect|helo|mail|rcpt|data|eod   where the fault fires (required)
-                     connect = before the greeting, data = the DATA command,
-                     eod = after the final "." of the message
+    stage=connect|helo|starttls|mail|rcpt|data|eod
+                     where the fault fires (required)
+                     connect = before the greeting, starttls = the STARTTLS
+                     command (with or without --tls-cert), data = the DATA
+                     command, eod = after the final "." of the message
     action=reply|drop|delay                 default reply
     reply=CODE TEXT  reply sent instead of the normal one (action=reply);
                      default "451 4.3.0 Injected temporary failure"
@@ -49,23 +74,27 @@ Examples:
     --fault 'stage=eod;reply=554 5.7.1 Rejected;times=1'
     --fault 'stage=connect;action=drop;times=2'
     --fault 'stage=data;action=delay;seconds=15'
+    --fault 'stage=starttls;reply=454 4.7.0 TLS not available'
 """
 
 import argparse
 import asyncio
+import logging
 import os
 import re
 import signal
+import ssl
 import sys
+import warnings
 
 try:
-    from aiosmtpd.smtp import SMTP, syntax  # noqa: F401  (syntax: API check)
+    from aiosmtpd.smtp import SMTP, AuthResult, syntax  # noqa: F401  (syntax: API check)
 except ImportError:  # pragma: no cover - reported to the caller
     sys.stderr.write("smtp_sink.py: python3-aiosmtpd is missing "
                      "(run scripts/deps test; use /usr/bin/python3)\n")
     sys.exit(3)
 
-STAGES = ("connect", "helo", "mail", "rcpt", "data", "eod")
+STAGES = ("connect", "helo", "starttls", "mail", "rcpt", "data", "eod")
 ACTIONS = ("reply", "drop", "delay")
 STRICT_ADDR = re.compile(r"[^\s@:<>,]+@[^\s@:<>,]+")
 
@@ -149,12 +178,13 @@ class Store:
         self.log_fh.write("%d %s\n" % (conn, text))
         self.log_fh.flush()
 
-    def save(self, envelope, accepted):
+    def save(self, envelope, accepted, auth_user=None):
         self.count[accepted] += 1
         stem = "%s-%03d" % ("mail" if accepted else "rejected", self.count[accepted])
         content = envelope.original_content or b""
         content = content.replace(b"\r\n", b"\n")
-        env = ["MAIL FROM:<%s>" % (envelope.mail_from or "")]
+        env = [] if auth_user is None else ["AUTH %s" % auth_user]
+        env += ["MAIL FROM:<%s>" % (envelope.mail_from or "")]
         env += ["RCPT TO:<%s>" % r for r in envelope.rcpt_tos]
         self._write(stem + ".eml", content)
         self._write(stem + ".envelope",
@@ -173,10 +203,11 @@ class Store:
 class SinkHandler:
     """aiosmtpd handler: applies the fault plan, stores what is accepted."""
 
-    def __init__(self, store, plan, strict):
+    def __init__(self, store, plan, strict, max_line=None):
         self.store = store
         self.plan = plan
         self.strict = strict
+        self.max_line = max_line
 
     async def _fault(self, server, stage, arg):
         verdict = await self.plan.decide(stage, arg)
@@ -238,8 +269,11 @@ class SinkHandler:
         verdict = await self._fault(server, "eod", content.decode("latin-1"))
         if verdict == "drop":
             return "421 4.3.0 closing"
+        if verdict is None and self.max_line is not None \
+                and max(map(len, content.split(b"\r\n"))) > self.max_line:
+            verdict = "500 5.5.2 Line too long"
         accepted = verdict is None or verdict.startswith("2")
-        stem = self.store.save(envelope, accepted)
+        stem = self.store.save(envelope, accepted, server.auth_user)
         reply = verdict or "250 OK"
         self.store.log(server.conn_no, "EOD %d bytes %s %s" % (len(content), reply, stem))
         return reply
@@ -247,16 +281,80 @@ class SinkHandler:
 
 class SinkSMTP(SMTP):
     """aiosmtpd's SMTP with literal address parsing, long lines allowed,
-    and the connect/DATA-command fault stages."""
+    the connect/STARTTLS/DATA-command fault stages, logged TLS and AUTH
+    refusals, and implicit TLS."""
 
     line_length_limit = 1 << 20      # Net::SMTP does not wrap long log lines
     conn_counter = 0
 
-    def __init__(self, handler, **kw):
+    def __init__(self, handler, credentials=None, require_tls=False,
+                 implicit_tls=False, **kw):
+        if credentials is not None:
+            kw.update(auth_required=True, authenticator=self._check_auth,
+                      auth_require_tls=kw.get("tls_context") is not None)
         super().__init__(handler, **kw)
         SinkSMTP.conn_counter += 1
         self.conn_no = SinkSMTP.conn_counter
         self.sink = handler
+        self.credentials = credentials      # (user, password) as bytes
+        self.require_tls = require_tls      # our own check, logged
+        self.implicit_tls = implicit_tls
+        self.auth_user = None               # who authenticated, str
+
+    def _check_auth(self, server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login, auth_data.password) == self.credentials
+        user = auth_data.login.decode("utf-8", "backslashreplace")
+        if ok:
+            self.auth_user = user
+            reply = "235 2.7.0 Authentication successful"
+        else:
+            reply = "535 5.7.8 Authentication credentials invalid"
+        self.sink.store.log(self.conn_no, "AUTH %s %s %s" % (mechanism, user, reply))
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
+
+    async def _refuse_early(self, command, arg):
+        """530 for a command sent before the required STARTTLS or AUTH."""
+        if self.require_tls and self._tls_protocol is None and not self.implicit_tls:
+            reply = "530 5.7.0 Must issue a STARTTLS command first"
+        elif command != "AUTH" and self.credentials is not None \
+                and not self.session.authenticated:
+            reply = "530 5.7.0 Authentication required"
+        else:
+            return False
+        if command in ("MAIL", "RCPT") and arg is not None:
+            arg = arg.partition(":")[2]
+            arg = "<%s> " % (self._getaddr(arg)[0] or "")
+        self.sink.store.log(self.conn_no, "%s %s%s" % (command, arg or "", reply))
+        await self.push(reply)
+        return True
+
+    async def smtp_STARTTLS(self, arg):
+        verdict = await self.sink._fault(self, "starttls", None)
+        if verdict == "drop":
+            return
+        if verdict is None and (self.tls_context is None or self._tls_protocol):
+            verdict = "454 4.7.0 TLS not available"
+        if verdict is not None:
+            self.sink.store.log(self.conn_no, "STARTTLS %s" % verdict)
+            await self.push(verdict)
+            return
+        self.sink.store.log(self.conn_no, "STARTTLS 220")
+        await super().smtp_STARTTLS(arg)
+
+    async def smtp_AUTH(self, arg):
+        if await self._refuse_early("AUTH", None):
+            return
+        await super().smtp_AUTH(arg)
+
+    async def smtp_MAIL(self, arg):
+        if self.session.host_name and await self._refuse_early("MAIL", arg):
+            return
+        await super().smtp_MAIL(arg)
+
+    async def smtp_RCPT(self, arg):
+        if self.session.host_name and await self._refuse_early("RCPT", arg):
+            return
+        await super().smtp_RCPT(arg)
 
     def _getaddr(self, arg):
         arg = arg.strip()
@@ -271,6 +369,9 @@ class SinkSMTP(SMTP):
         return address, rest.strip()
 
     def connection_made(self, transport):
+        if self._original_transport is not None:    # after STARTTLS
+            super().connection_made(transport)
+            return
         peer = transport.get_extra_info("peername")
         self.sink.store.log(self.conn_no, "CONNECT %s" % (peer[0] if peer else "?"))
         for fault in self.sink.plan.faults:
@@ -297,7 +398,15 @@ class SinkSMTP(SMTP):
                 await asyncio.sleep(fault.seconds)
         await super()._handle_client()
 
+    def eof_received(self):
+        if self.implicit_tls:        # an SSL transport: never half-close
+            self._handler_coroutine.cancel()
+            return False
+        return super().eof_received()
+
     async def smtp_DATA(self, arg):
+        if self.session.host_name and await self._refuse_early("DATA", None):
+            return
         if self.envelope is not None and self.envelope.rcpt_tos:
             verdict = await self.sink._fault(self, "data", None)
             if verdict == "drop":
@@ -312,13 +421,25 @@ class SinkSMTP(SMTP):
 async def serve(args):
     store = Store(args.dir)
     plan = FaultPlan([Fault(spec) for spec in args.fault])
-    handler = SinkHandler(store, plan, args.strict)
+    handler = SinkHandler(store, plan, args.strict, args.max_line)
     loop = asyncio.get_running_loop()
+    tls = None
+    if args.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+    credentials = None
+    if args.auth is not None:
+        user, _, password = args.auth.partition(":")
+        credentials = (user.encode("utf-8"), password.encode("utf-8"))
     server = await loop.create_server(
         lambda: SinkSMTP(handler, hostname="localhost", decode_data=False,
                          data_size_limit=256 << 20, timeout=args.timeout,
-                         loop=loop),
-        host="127.0.0.1", port=args.port)
+                         loop=loop, credentials=credentials,
+                         require_tls=args.require_tls,
+                         implicit_tls=args.implicit_tls,
+                         tls_context=None if args.implicit_tls else tls),
+        host="127.0.0.1", port=args.port,
+        ssl=tls if args.implicit_tls else None)
     port = server.sockets[0].getsockname()[1]
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as fh:
@@ -346,7 +467,34 @@ def main(argv=None):
                     help="inject a fault (see the module docstring)")
     ap.add_argument("--timeout", type=float, default=60,
                     help="idle timeout per connection, seconds")
+    ap.add_argument("--tls-cert", metavar="FILE",
+                    help="PEM certificate: offer STARTTLS (or --implicit-tls)")
+    ap.add_argument("--tls-key", metavar="FILE",
+                    help="PEM private key for --tls-cert")
+    ap.add_argument("--require-tls", action="store_true",
+                    help="refuse MAIL/RCPT/DATA/AUTH before STARTTLS (530)")
+    ap.add_argument("--implicit-tls", action="store_true",
+                    help="TLS from the first byte (smtps) instead of STARTTLS")
+    ap.add_argument("--auth", metavar="USER:PASSWORD",
+                    help="offer AUTH PLAIN/LOGIN and require it before MAIL")
+    ap.add_argument("--max-line", type=int, metavar="N",
+                    help="refuse at end of data a message with a line over "
+                         "N bytes (500 5.5.2)")
     args = ap.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
+    if (args.require_tls or args.implicit_tls) and not args.tls_cert:
+        ap.error("--require-tls and --implicit-tls need --tls-cert")
+    if args.require_tls and args.implicit_tls:
+        ap.error("--require-tls is for STARTTLS, not --implicit-tls")
+    if args.auth is not None and ":" not in args.auth:
+        ap.error("--auth takes USER:PASSWORD")
+    if args.max_line is not None and args.max_line < 1:
+        ap.error("--max-line must be positive")
+    # aiosmtpd warns on every connection when AUTH is allowed without TLS
+    # (done on purpose here) and logs per-connection chatter.
+    warnings.filterwarnings("ignore", message="Requiring AUTH while not")
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     os.makedirs(args.dir, exist_ok=True)
     try:
         for spec in args.fault:

@@ -1,0 +1,266 @@
+/*
+ * cmd — run, status/flush/reload (control socket client), send-test.
+ */
+#include "cmd.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+#include "mime.h"
+#include "outbox.h"
+#include "report.h"
+#include "sender.h"
+#include "str.h"
+#include "xmem.h"
+
+#define DEFAULT_CONF	"/etc/logward/logward.conf"
+
+int
+cmd_run(int argc, char **argv)
+{
+	const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon_opts o = { .conf_path = DEFAULT_CONF, .verbose = 1 };
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:dp:vq", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o.conf_path = optarg;
+			break;
+		case 'd':
+			o.detach = true;
+			break;
+		case 'p':
+			o.pidfile = optarg;
+			break;
+		case 'v':
+			o.verbose = 2;
+			break;
+		case 'q':
+			o.verbose = 0;
+			break;
+		default:
+			log_warnx("usage: logward run [-c CONF] [-d] [-p PIDFILE] "
+			    "[-v|-q]");
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		log_warnx("run: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	return daemon_run(&o);
+}
+
+/* The control socket of the daemon that uses conf_path. */
+static char *
+control_path(const char *conf_path)
+{
+	struct conf c;
+	char *p;
+
+	if (conf_load(&c, conf_path) == -1) {
+		conf_print_diags(&c, stderr, false);
+		conf_free(&c);
+		return NULL;
+	}
+	if (c.control != NULL)
+		p = xstrdup(c.control);
+	else
+		p = xasprintf("%s/control", c.statedir ? c.statedir :
+		    DAEMON_STATEDIR);
+	conf_free(&c);
+	return p;
+}
+
+int
+cmd_ctl(int argc, char **argv)
+{
+	const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf_path = DEFAULT_CONF, *sock = NULL, *cmd = argv[0];
+	struct buf line;
+	char *path;
+	int ch, rc, i;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:s:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		default:
+			log_warnx("usage: logward %s [-c CONF | --socket PATH]%s",
+			    cmd, strcmp(cmd, "flush") == 0 ? " [QUEUE]" : "");
+			return 2;
+		}
+	}
+	if (optind < argc && strcmp(cmd, "flush") != 0) {
+		log_warnx("%s: unexpected argument '%s'", cmd, argv[optind]);
+		return 2;
+	}
+	path = sock != NULL ? xstrdup(sock) : control_path(conf_path);
+	if (path == NULL)
+		return 2;
+	buf_init(&line, 4096);
+	buf_addstr(&line, cmd);
+	for (i = optind; i < argc; i++)
+		buf_printf(&line, " %s", argv[i]);
+	rc = ctl_request(path, buf_str(&line), stdout);
+	buf_free(&line);
+	free(path);
+	return rc;
+}
+
+int
+cmd_send_test(int argc, char **argv)
+{
+	const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf_path = DEFAULT_CONF;
+	struct conf c;
+	struct smtp_conf sc;
+	struct smtp_result res;
+	struct mail_meta meta;
+	struct mime_opts mo;
+	struct buf head, body, msg;
+	char host[256], hostname[256], date[64], *password = NULL, **rcpts;
+	size_t nrcpt, i;
+	long qi = -1;
+	int ch, fd, rc = 1;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		if (ch == 'c')
+			conf_path = optarg;
+		else {
+			log_warnx("usage: logward send-test [-c CONF] [QUEUE]");
+			return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);	/* libcurl with CURLOPT_NOSIGNAL */
+	if (conf_load(&c, conf_path) == -1) {
+		conf_print_diags(&c, stderr, false);
+		conf_free(&c);
+		return 1;
+	}
+	if (optind < argc) {
+		if ((qi = conf_queue_find(&c, argv[optind])) < 0) {
+			log_warnx("send-test: no queue named '%s'", argv[optind]);
+			conf_free(&c);
+			return 2;
+		}
+	} else
+		for (i = 0; i < c.nqueues && qi < 0; i++)
+			if (!c.queues[i].csv)
+				qi = (long)i;
+	if (qi < 0 || c.queues[qi].csv) {
+		log_warnx("send-test: the configuration has no queue that mails");
+		conf_free(&c);
+		return 2;
+	}
+	if (c.smtp_password_file != NULL) {
+		FILE *fp = fopen(c.smtp_password_file, "re");
+		char pw[1024];
+
+		if (fp == NULL || fgets(pw, sizeof(pw), fp) == NULL) {
+			log_warn("set smtp_password_file %s", c.smtp_password_file);
+			if (fp != NULL)
+				fclose(fp);
+			conf_free(&c);
+			return 1;
+		}
+		fclose(fp);
+		pw[strcspn(pw, "\r\n")] = '\0';
+		password = xstrdup(pw);
+	}
+	if (gethostname(host, sizeof(host)) == -1)
+		str_lcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	report_sanitize_host(hostname, sizeof(hostname), host);
+	meta.now = meta.start = time(NULL);
+	meta.hostname = hostname;
+	mo.msgid_host = hostname;
+	mo.seq = 0;
+	mo.now = meta.now;
+	buf_init(&head, 1024 * 1024);
+	buf_init(&body, 1024 * 1024);
+	buf_init(&msg, 4 * 1024 * 1024);
+	report_headers(&head, &c, (size_t)qi, &meta);
+	report_date(date, sizeof(date), meta.now);
+	buf_printf(&body, "This is a test mail from logward %s on %s, sent %s\n"
+	    "with 'logward send-test' for queue '%s'.\n\n"
+	    "If you read this, the relay %s accepted mail from %s to %s;\n"
+	    "the reports of this queue will arrive the same way.\n",
+	    LOGWARD_VERSION, hostname, date, c.queues[qi].name,
+	    c.mailserver ? c.mailserver : "localhost", c.queues[qi].from,
+	    c.queues[qi].to);
+	mime_build(&msg, head.data, head.len, body.data, body.len, &mo);
+
+	memset(&sc, 0, sizeof(sc));
+	sc.server = c.mailserver != NULL ? c.mailserver : "localhost";
+	sc.tls = c.smtp_tls == 2 ? SMTP_TLS_TLS : c.smtp_tls == 1 ?
+	    SMTP_TLS_STARTTLS : SMTP_TLS_NONE;
+	sc.user = c.smtp_user;
+	sc.password = password;
+	sc.cafile = c.smtp_cafile;
+	sc.capath = c.smtp_capath;
+	sc.tls_verify = c.smtp_tls_verify;
+	sc.timeout = c.mailtimeout;
+	sc.helo = c.helo;
+	rcpts = outbox_split_rcpts(c.queues[qi].to, &nrcpt);
+	fd = memfd_create("logward-send-test", MFD_CLOEXEC);
+	if (fd == -1 || write(fd, msg.data, msg.len) != (ssize_t)msg.len ||
+	    lseek(fd, 0, SEEK_SET) == -1)
+		log_warn("send-test: cannot hold the message");
+	else if (sender_init() == 0) {
+		printf("relay %s (%s), from %s, to %s\n", sc.server,
+		    sc.tls == SMTP_TLS_TLS ? "implicit TLS" :
+		    sc.tls == SMTP_TLS_STARTTLS ? "STARTTLS" : "no TLS",
+		    c.queues[qi].from, c.queues[qi].to);
+		if (sender_deliver(&sc, c.queues[qi].from, rcpts, nrcpt, fd,
+		    &res) == 0) {
+			printf("accepted: %ld %s\n", res.code, res.msg);
+			rc = 0;
+		} else
+			printf("FAILED: %ld %s\n", res.code, res.msg);
+		sender_cleanup();
+	}
+	if (fd != -1)
+		close(fd);
+	for (i = 0; i < nrcpt; i++)
+		free(rcpts[i]);
+	free(rcpts);
+	free(password);
+	buf_free(&head);
+	buf_free(&body);
+	buf_free(&msg);
+	conf_free(&c);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/*
+ * mime — wrap a report into a complete RFC 5322 message: sanitised,
+ * RFC 2047-encoded and folded headers, our own Message-ID and MIME
+ * headers, a text/plain body sent as 7bit or quoted-printable, CRLF line
+ * ends throughout.  Nothing in the input can add a header line or a line
+ * over 998 bytes.
+ */
+#ifndef LOGWARD_MIME_H
+#define LOGWARD_MIME_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+
+struct mime_opts {
+	const char	*msgid_host;	/* right side of Message-ID; sanitised, NULL or "" gives "localhost" */
+	unsigned long long seq;		/* report sequence number, in the Message-ID */
+	time_t		 now;		/* in the Message-ID */
+};
+
+/*
+ * Appends a message to out.  Borrows everything.
+ *
+ * headers[0..hlen) is a header block as report_headers() writes it:
+ * "Name: value\n" lines ending with an empty line (which may be missing).
+ * Only From, To, Cc, Reply-To, Date, Subject and X-logward-* start a
+ * header, each once; Message-ID, MIME-Version, Auto-Submitted and
+ * Content-* lines are dropped (mime writes its own); any other line
+ * (an injected "Bcc: ...", a second "To: ...") continues the header
+ * before it.  Control bytes in values become spaces; values with 8-bit
+ * bytes become RFC 2047 encoded-words (utf-8, else unknown-8bit); lines
+ * are folded at 78 where a blank or comma allows, always at 998.
+ *
+ * body[0..blen) is any bytes, LF line ends.  It is sent as 7bit when it
+ * is printable ASCII/TAB in lines of at most 998 bytes, else as
+ * quoted-printable (every CR, NUL and 8-bit byte encoded, so it decodes
+ * back exactly).  charset is us-ascii, utf-8 or unknown-8bit (RFC 1428).
+ * A body not ending with LF gets a final CRLF; an empty body stays empty.
+ *
+ * Returns 0, or -1 when out's maximum was passed (out is then empty).
+ */
+int	mime_build(struct buf *out, const char *headers, size_t hlen,
+	    const char *body, size_t blen, const struct mime_opts *o);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * outbox — the durable spool of rendered mails.  A report is first staged
+ * as SPOOL/tmp/SEQ.msg (written and fsynced), then, once the checkpoint
+ * that empties its queue names SEQ, published by renaming it into
+ * SPOOL/new/, where the sender process picks it up.  At start-up a staged
+ * file whose SEQ the checkpoint covers is published, any other is
+ * deleted (its lines are still in the queue).  See RELIABILITY.md.
+ *
+ * File format (read by sender):
+ *	LOGWARD-OUTBOX 1\n  from ADDR\n  rcpt ADDR\n...  queue NAME\n  \n
+ *	followed by the RFC 5322 message with CRLF line ends.
+ */
+#ifndef LOGWARD_OUTBOX_H
+#define LOGWARD_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct outbox {
+	char		*dir;		/* owned: the spool directory */
+	int		 newfd;		/* SPOOL/new, for fsync */
+	int		 tmpfd;		/* SPOOL/tmp */
+};
+
+/* Creates SPOOL/tmp and SPOOL/new when missing.  Returns 0 or -1 (logged). */
+int	outbox_open(struct outbox *o, const char *spooldir);
+void	outbox_close(struct outbox *o);
+
+/* Stages a message for seq.  rcpts is a comma/blank separated list.
+ * Returns 0 or -1 (logged, nothing left behind). */
+int	outbox_stage(struct outbox *o, uint64_t seq, const char *from,
+	    const char *rcpts, const char *queue, const char *msg, size_t len);
+
+/* Publishes the staged message seq.  Returns 0 or -1 (logged). */
+int	outbox_publish(struct outbox *o, uint64_t seq);
+
+/* Start-up: publishes staged files with SEQ <= committed, deletes the
+ * others.  Returns the number published. */
+size_t	outbox_recover(struct outbox *o, uint64_t committed);
+
+/* Messages waiting in SPOOL/new. */
+size_t	outbox_pending(const struct outbox *o);
+
+/* Splits a recipient list ("a@b, c@d" or blanks) into an owned
+ * NULL-terminated array of owned strings; *n gets the count. */
+char	**outbox_split_rcpts(const char *list, size_t *n);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * state — the daemon's checkpoint: input positions, every queue's content
+ * and schedule, the per-host rule state and the sequence number of the
+ * last report handed to the outbox, in one versioned file written
+ * atomically (temp file, fsync, rename, fsync of the directory).
+ *
+ * The file is binary, host byte order, with a CRC-32 of everything before
+ * it at the end; a file that does not check out is refused as a whole
+ * (state_read says why), never half used.
+ */
+#ifndef LOGWARD_STATE_H
+#define LOGWARD_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "in_file.h"
+#include "rules.h"
+
+#define STATE_VERSION	1
+#define STATE_MAX_SENT	64	/* send times kept per queue (mail_rate) */
+
+struct state_input {
+	char		*path;		/* owned */
+	struct in_file_save save;
+};
+
+struct state_queue {
+	char		*name;		/* owned */
+	time_t		 last_fire;	/* scheduled time of the last firing, 0 = none */
+	time_t		 report_start;	/* start of the period the next report covers */
+	time_t		 due;		/* [now] queues: when the pending batch goes */
+	uint32_t	 nsent;
+	time_t		 sent[STATE_MAX_SENT]; /* recent send times (rate limit) */
+};
+
+struct state {
+	uint64_t	 seq;		/* last report handed to the outbox */
+	uint64_t	 rules_hash;	/* state_rules_hash of the config saved with */
+	time_t		 saved;		/* when the file was written */
+	struct state_input *inputs;	/* owned array */
+	size_t		 ninputs;
+	struct state_queue *queues;	/* owned array */
+	size_t		 nqueues;
+};
+
+void	state_free(struct state *st);
+
+/* A hash of what per-host rule state depends on (rules and queues in
+ * order); host state is restored only when it is unchanged. */
+uint64_t state_rules_hash(const struct conf *c);
+
+/* Writes st plus the engine's queues and host state to path atomically.
+ * Returns 0, or -1 (logged; the previous file is left as it was). */
+int	state_write(const char *path, const struct state *st,
+	    const struct engine *e);
+
+/* Reads path into st (which it initialises) and restores the engine's
+ * queues (by name) and, when st->rules_hash matches, its host state.
+ * Returns 0, 1 when there is no file, -1 when the file is unreadable or
+ * corrupt (err says why; st and e are then untouched). */
+int	state_read(const char *path, struct state *st, struct engine *e,
+	    char *err, size_t errlen);
+
+#endif
