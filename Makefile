@@ -38,7 +38,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit golden compat logcheck equiv demo deps clean bench lint lint-src valgrind
+.PHONY: all check unit golden compat logcheck equiv daemon demo deps clean bench lint lint-src valgrind
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -69,6 +69,7 @@ check: $(BUILD)/logward $(UNITBINS)
 	@tests/cli/run $(BUILD)
 	@tests/logcheck/run $(BUILD)
 	@tests/equiv/run $(BUILD)
+	@tests/daemon/run $(BUILD)
 	@tests/lib/summary $(BUILD)/results
 
 unit: $(UNITBINS)
@@ -89,6 +90,10 @@ logcheck: $(BUILD)/logward
 
 equiv: $(BUILD)/logward
 	@rm -f $(BUILD)/results; tests/equiv/run $(BUILD); tests/lib/summary $(BUILD)/results
+
+# Scenario tests of the daemon with a real SMTP server (tests/daemon/).
+daemon: $(BUILD)/logward
+	@rm -f $(BUILD)/results; tests/daemon/run $(BUILD); tests/lib/summary $(BUILD)/results
 
 # Benchmarks against the real logcheck and tenshi (bench/README.md); not part of check.
 bench: $(BUILD)/logward

@@ -24,6 +24,7 @@
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -192,7 +193,7 @@ smtp_from_conf(struct daemon *d)
 static void
 sender_start(struct daemon *d)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
 	if (pid == -1) {
 		log_warn("cannot start the sender process; retrying");
@@ -202,6 +203,10 @@ sender_start(struct daemon *d)
 	if (pid == 0) {
 		sigset_t none;
 
+		/* the sender ends with the daemon, even after a kill -9 */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(0);
 		close(d->epfd);
 		close(d->sigfd);
 		close(d->tfd);
@@ -649,8 +654,12 @@ qrun_init(struct daemon *d, const struct state *st)
 				r->due = d->now + (c->sleep > 0 ? c->sleep : 1);
 			continue;
 		}
-		r->next = cron_next(&c->queues[qi].cron,
-		    r->last_fire > 0 ? r->last_fire : d->now);
+		/* the schedule counts from the last firing, or from when the
+		 * queue was first run: a firing missed while stopped fires
+		 * once at start-up */
+		if (r->last_fire <= 0)
+			r->last_fire = d->now;
+		r->next = cron_next(&c->queues[qi].cron, r->last_fire);
 	}
 }
 

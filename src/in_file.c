@@ -368,10 +368,15 @@ rd_seek(struct rd *r, uint64_t offset, const struct in_file_pos *want)
 	return 0;
 }
 
-/* The position of r: what has been delivered from it. */
+/* The position of r: what has been delivered from it.  A head shorter
+ * than IN_FILE_HEAD is completed from the file when it still starts with
+ * it (a stronger identity for the checkpoint). */
 static void
 rd_pos(const struct rd *r, struct in_file_pos *p)
 {
+	char head[IN_FILE_HEAD];
+	ssize_t k;
+
 	memset(p, 0, sizeof(*p));
 	p->valid = true;
 	p->dev = r->dev;
@@ -379,6 +384,12 @@ rd_pos(const struct rd *r, struct in_file_pos *p)
 	p->offset = r->offset;
 	p->head_len = r->head_len;
 	p->head_hash = fnv(r->head, r->head_len);
+	if (r->head_len < IN_FILE_HEAD && r->fd != -1 &&
+	    (k = pread_all(r->fd, head, sizeof(head), 0)) > (ssize_t)r->head_len &&
+	    memcmp(head, r->head, r->head_len) == 0) {
+		p->head_len = (uint32_t)k;
+		p->head_hash = fnv(head, (size_t)k);
+	}
 	if (r->cutting) {
 		p->tail_len = r->cut_tail_len;
 		p->tail_hash = r->cut_tail_hash;
@@ -630,19 +641,24 @@ cand_free(struct cand *v, size_t n)
 }
 
 /* Lists the rotated names of the path, oldest first, the newest
- * IN_FILE_MAXCAND of them; skips the file at the path (pdev, pino when
- * have_path), a .gz whose uncompressed twin exists (being written) and
- * further hard links.  Returns the count, *out owned. */
+ * IN_FILE_MAXCAND of them; skips the file now at the path, a .gz whose
+ * uncompressed twin exists (being written) and further hard links.
+ * Returns the count, *out owned. */
 static size_t
-cand_list(const struct in_file *f, struct cand **out, bool have_path,
-    uint64_t pdev, uint64_t pino)
+cand_list(const struct in_file *f, struct cand **out)
 {
 	struct cand *v = NULL, *num = NULL, *dat = NULL, c;
 	size_t n = 0, cap = 0, nn = 0, nd = 0, i, j, k, bl = strlen(f->base);
 	struct dirent *de;
+	struct stat pst;
+	bool have_path;
+	uint64_t pdev, pino;
 	DIR *d;
 
 	*out = NULL;
+	have_path = stat(f->path, &pst) == 0;
+	pdev = have_path ? (uint64_t)pst.st_dev : 0;
+	pino = have_path ? (uint64_t)pst.st_ino : 0;
 	if ((d = opendir(f->dir)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
@@ -757,6 +773,89 @@ cand_find(const struct in_file *f, const struct cand *v, size_t n,
 	return -1;
 }
 
+/* Returns the index of the candidate that is the file open in r (its
+ * identity; or, compressed, its first bytes and the gzip trailer's size),
+ * or -1. */
+static int
+cand_index_of(const struct in_file *f, const struct cand *v, size_t n,
+    const struct rd *r)
+{
+	struct in_file_pos want;
+	struct stat st;
+	uint64_t size;
+	size_t i;
+
+	for (i = n; i-- > 0;)
+		if (!v[i].gz && v[i].dev == r->dev && v[i].ino == r->ino)
+			return (int)i;
+	if (r->fd == -1 || fstat(r->fd, &st) == -1)
+		return -1;
+	size = (uint64_t)st.st_size;
+	memset(&want, 0, sizeof(want));
+	want.valid = true;
+	want.tail_hash = fnv(NULL, 0);
+	want.head_len = (uint32_t)min64(IN_FILE_HEAD, size);
+	{
+		char head[IN_FILE_HEAD];
+
+		if (pread_all(r->fd, head, want.head_len, 0) !=
+		    (ssize_t)want.head_len)
+			return -1;
+		want.head_hash = fnv(head, want.head_len);
+	}
+	for (i = n; i-- > 0;) {
+		unsigned char t[4];
+		struct rd *z;
+		uint32_t isize;
+		int fd, ok;
+
+		if (!v[i].gz || (fd = open(v[i].name, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		ok = fstat(fd, &st) == 0 && st.st_size >= 4 &&
+		    pread_all(fd, t, 4, (uint64_t)st.st_size - 4) == 4;
+		close(fd);
+		isize = (uint32_t)t[0] | (uint32_t)t[1] << 8 |
+		    (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
+		if (!ok || isize != (uint32_t)size)
+			continue;
+		if ((z = rd_open(v[i].name, true, f->max_line)) == NULL)
+			continue;
+		ok = rd_seek(z, 0, &want) == 0;
+		rd_free(z);
+		if (ok)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Queues v[from..n) (rotations not seen yet) after old, from their
+ * start; old need not wait for late writes then. */
+static void
+plan_newer(struct in_file *f, const struct cand *v, size_t n, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < n && f->nplan < IN_FILE_MAXCAND; i++) {
+		struct rd *r = rd_open(v[i].name, v[i].gz, f->max_line);
+
+		if (r == NULL) {
+			log_warnx("%s: cannot open rotated file %s: %s",
+			    f->path, v[i].name, strerror(errno));
+			f->losses_unknown++;
+			continue;
+		}
+		r->kind = RD_FINAL;
+		f->plan[f->nplan++] = r;
+		f->rotations++;
+	}
+	if (f->nplan > 0) {
+		if (f->plan[f->nplan - 1]->gz == NULL)
+			f->plan[f->nplan - 1]->kind = RD_DRAIN;
+		if (f->old != NULL)
+			f->old->hurry = true;
+	}
+}
+
 /* ---- the tailer ---- */
 
 /* Offset of the start of the last line before end (0 when the file is
@@ -855,6 +954,10 @@ open_cur(struct in_file *f, time_t now)
 static void
 path_moved(struct in_file *f, time_t now)
 {
+	struct cand *v;
+	size_t n;
+	int i;
+
 	if (f->old != NULL || f->nplan > 0) {
 		/* one at a time: finish old first, keep reading cur's fd */
 		if (f->old != NULL)
@@ -867,6 +970,11 @@ path_moved(struct in_file *f, time_t now)
 	f->old->grown = now;
 	f->rotations++;
 	log_info("%s: rotated; draining the old file", f->path);
+	/* rotated more than once since the last look: read those too */
+	n = cand_list(f, &v);
+	if ((i = cand_index_of(f, v, n, f->old)) >= 0)
+		plan_newer(f, v, n, (size_t)i + 1);
+	cand_free(v, n);
 	open_cur(f, now);
 }
 
@@ -880,11 +988,11 @@ handle_trunc(struct in_file *f, time_t now, const struct stat *st,
 	struct in_file_pos want;
 	struct cand *v;
 	size_t n;
+	int i;
 
 	rd_pos(r, &want);
-	n = cand_list(f, &v, true, r->dev, r->ino);
-	cand_find(f, v, n, &want, -1, &copy);
-	cand_free(v, n);
+	n = cand_list(f, &v);
+	i = cand_find(f, v, n, &want, -1, &copy);
 	f->rotations++;
 	if (copy != NULL) {
 		log_info("%s: truncated; reading the rest from %s", f->path,
@@ -892,6 +1000,7 @@ handle_trunc(struct in_file *f, time_t now, const struct stat *st,
 		copy->kind = RD_FINAL;
 		copy->grown = now;
 		f->old = copy;
+		plan_newer(f, v, n, (size_t)i + 1);	/* truncated again since */
 	} else {
 		struct ctx all = *c;
 		uint64_t pos = r->base + r->end;
@@ -907,6 +1016,7 @@ handle_trunc(struct in_file *f, time_t now, const struct stat *st,
 		log_warnx("%s: truncated and no rotated copy found: lines "
 		    "written since the last read may be lost", f->path);
 	}
+	cand_free(v, n);
 	if (rd_seek(r, 0, NULL) != 0) {
 		set_error(f, ERR_READ, "cannot read", strerror(errno));
 		rd_free(r);
@@ -1039,7 +1149,7 @@ in_file_new(const char *path, const struct in_file_opts *o,
 		set_error(f, ERR_OPEN, "cannot open", strerror(errno));
 		path_unknown = true;
 	}
-	n = cand_list(f, &v, p != NULL, p ? p->dev : 0, p ? p->ino : 0);
+	n = cand_list(f, &v);
 	if (saved->cur.valid) {
 		const struct in_file_pos *w = &saved->cur;
 
@@ -1173,13 +1283,26 @@ in_file_poll(struct in_file *f, time_t now, size_t max_lines,
 void
 in_file_save(const struct in_file *f, struct in_file_save *out)
 {
+	const struct rd *c = f->cur;
+	size_t i;
+
 	memset(out, 0, sizeof(*out));
 	if (f->old != NULL)
 		rd_pos(f->old, &out->old);
-	else if (f->anchor.valid && (f->cur == NULL || f->cur->head_len == 0))
+	else if (f->anchor.valid && (c == NULL || c->offset == 0))
 		out->old = f->anchor;	/* where newer rotations start */
-	if (f->cur != NULL)
-		rd_pos(f->cur, &out->cur);
+	/* After old, every file is at its start except at most one (the
+	 * saved cur, located in the plan after a restart): that one. */
+	if (c == NULL || c->offset == 0) {
+		for (i = f->nplan; i-- > 0;) {
+			if (f->plan[i]->ready && f->plan[i]->offset > 0) {
+				c = f->plan[i];
+				break;
+			}
+		}
+	}
+	if (c != NULL)
+		rd_pos(c, &out->cur);
 	else if (f->resume.valid)
 		out->cur = f->resume;
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -991,6 +992,16 @@ sender_run(const struct smtp_conf *sc, const char *spooldir)
 	if ((r.newfd = open(r.newdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		log_warn("sender: %s", r.newdir);
 		goto out;
+	}
+	/* one sender per spool: a second one (say, left over from a daemon
+	 * that was killed) would deliver the same files twice */
+	if (flock(r.newfd, LOCK_EX | LOCK_NB) == -1) {
+		log_info("sender: waiting for the previous sender of %s to end",
+		    spooldir);
+		if (flock(r.newfd, LOCK_EX) == -1) {
+			log_warn("sender: lock %s", r.newdir);
+			goto out;
+		}
 	}
 	if ((inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
 	    inotify_add_watch(inofd, r.newdir,

@@ -462,8 +462,6 @@ parse(struct reader *r, struct state *st, struct engine *e, bool apply)
 	}
 	nrules = get_u32(r);
 	nhosts = get_count(r, 4 + 1 + 1 + 4 + 4);
-	if (nrules > (size_t)(r->end - r->p) / 4)
-		r->bad = true;
 	if (apply && nrules == c->nrules && st->rules_hash == state_rules_hash(c))
 		counters = xcalloc(nrules ? nrules : 1, sizeof(*counters));
 	else

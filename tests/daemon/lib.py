@@ -64,6 +64,8 @@ class Sink:
         out = []
         for n in sorted(f for f in os.listdir(self.dir)
                         if f.startswith("mail-") and f.endswith(".eml")):
+            if not os.path.exists(os.path.join(self.dir, n[:-4] + ".envelope")):
+                continue    # the sink writes the .eml first: not complete yet
             with open(os.path.join(self.dir, n), "rb") as fp:
                 raw = fp.read()
             m = email.message_from_bytes(raw, policy=email.policy.default)
@@ -81,6 +83,21 @@ class Sink:
         wait_for(lambda: len(self.mails()) >= n, timeout,
                  what="%d mail(s) at the sink (have %d)" % (n, len(self.mails())))
         return self.mails()
+
+    def events(self):
+        """The lines of DIR/sink.log (one per SMTP event)."""
+        p = os.path.join(self.dir, "sink.log")
+        return open(p, errors="replace").read().splitlines() if os.path.exists(p) else []
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (just closed)."""
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def body_text(m):
@@ -159,7 +176,9 @@ class Daemon:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def stop(self, sig=None, timeout=30):
+        if sig is None:
+            sig = signal.SIGTERM
         if self.proc is None:
             return None
         if self.proc.poll() is None:
@@ -185,6 +204,18 @@ class Daemon:
         p = os.path.join(self.base, "daemon.stderr")
         return open(p, errors="replace").read() if os.path.exists(p) else ""
 
+    def sender_status(self):
+        """SPOOL/sender.status as a dict of strings ({} when missing)."""
+        p = os.path.join(self.base, "spool", "sender.status")
+        out = {}
+        try:
+            for l in open(p):
+                k, _, v = l.rstrip("\n").partition(" ")
+                out[k] = v
+        except FileNotFoundError:
+            pass
+        return out
+
     def wait_lines(self, n, timeout=15):
         """Waits until status says at least n lines were read."""
         def got():
@@ -201,6 +232,7 @@ class Env:
         self.base = tempfile.mkdtemp(prefix="logward-daemon-%s." % name)
         self.sink = Sink(self.base, *sink_args) if sink else None
         self.daemons = []
+        self.sinks = []     # more sinks (add_sink), stopped by close()
 
     def daemon(self, conf_text, **kw):
         d = Daemon(self, conf_text, **kw)
@@ -209,6 +241,16 @@ class Env:
 
     def path(self, *p):
         return os.path.join(self.base, *p)
+
+    def add_sink(self, sub, *args, port=0):
+        """Another SMTP sink with its own directory base/sub (mails in
+        base/sub/mail), e.g. one restarted on the same port; close()
+        stops it."""
+        d = self.path(sub)
+        os.makedirs(d, exist_ok=True)
+        s = Sink(d, *args, port=port)
+        self.sinks.append(s)
+        return s
 
     def close(self, keep=False):
         for d in self.daemons:
@@ -219,6 +261,8 @@ class Env:
                 pass
         if self.sink is not None:
             self.sink.stop()
+        for s in self.sinks:
+            s.stop()
         if not keep:
             shutil.rmtree(self.base, ignore_errors=True)
 

@@ -1,0 +1,291 @@
+"""Scenario tests of the daemon's core promises: [now] and cron timing on
+a test clock, missed firings, exactly-once counting across kill -9 and
+restarts, and file rotation in every style, while running and while
+stopped.  Every line carries a unique sequence number (seq=N) and no
+mask, so each is its own report entry: a lost line is a missing seq, a
+duplicated one a count of 2 or a seq in two mails."""
+
+import gzip
+import os
+import random
+import re
+import shutil
+import signal
+import time
+
+import lib
+from lib import wait_for
+
+CONF = """set logfile {log}
+set sleep 2
+set checkpoint 1
+set partial_timeout 2
+set rotate_grace 2
+set queue critical logward@test.example root@test.example [now] Critical
+set queue digest logward@test.example root@test.example [{cron}] Digest
+critical ^kernel: panic
+digest ^app: event
+trash .*
+"""
+
+
+def conf(env, cron="0 * * * *", log="syslog"):
+    return CONF.format(log=env.path(log), cron=cron)
+
+
+class Writer:
+    """Appends numbered lines to a log and rotates it like logrotate."""
+
+    def __init__(self, path):
+        self.path = path
+        self.seq = 0
+        self.held = None          # an fd kept open on the pre-rotation file
+        open(path, "ab").close()
+
+    def line(self, n):
+        return "Mar  2 10:%02d:%02d host1 app: event seq=%d\n" % (n // 60 % 60, n % 60, n)
+
+    def write(self, n, fd=None):
+        data = "".join(self.line(self.seq + i + 1) for i in range(n)).encode()
+        self.seq += n
+        if fd is not None:
+            os.write(fd, data)
+        else:
+            with open(self.path, "ab") as fp:
+                fp.write(data)
+
+    def hold(self):
+        """Keeps the current file open, as a syslog daemon does until HUP."""
+        self.held = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+
+    def release(self):
+        if self.held is not None:
+            os.close(self.held)
+            self.held = None
+
+    def shift(self):
+        """Renames PATH.N(.gz) to PATH.N+1(.gz), oldest first."""
+        names = []
+        for f in os.listdir(os.path.dirname(self.path)):
+            m = re.match(re.escape(os.path.basename(self.path)) + r"\.(\d+)(\.gz)?$", f)
+            if m:
+                names.append((int(m.group(1)), m.group(2) or ""))
+        for n, gz in sorted(names, reverse=True):
+            os.rename("%s.%d%s" % (self.path, n, gz), "%s.%d%s" % (self.path, n + 1, gz))
+
+    def rotate(self, style, date="20260302"):
+        p = self.path
+        if style == "rename":
+            self.shift()
+            os.rename(p, p + ".1")
+            open(p, "ab").close()
+        elif style == "copytruncate":
+            self.shift()
+            shutil.copyfile(p, p + ".1")
+            with open(p, "r+b") as fp:
+                fp.truncate(0)
+        elif style == "dateext":
+            os.rename(p, "%s-%s" % (p, date))
+            open(p, "ab").close()
+        elif style == "delaycompress":
+            # PATH.1 -> PATH.2.gz, PATH -> PATH.1 (plain)
+            if os.path.exists(p + ".1"):
+                gzfile(p + ".1", p + ".2.gz")
+            os.rename(p, p + ".1")
+            open(p, "ab").close()
+        elif style == "compress":
+            self.shift()
+            os.rename(p, p + ".1")
+            open(p, "ab").close()
+            gzfile(p + ".1", p + ".1.gz")
+        else:
+            raise ValueError(style)
+
+
+def gzfile(src, dst):
+    with open(src, "rb") as fi, gzip.open(dst + ".tmp", "wb") as fo:
+        shutil.copyfileobj(fi, fo)
+    os.rename(dst + ".tmp", dst)
+    os.unlink(src)
+
+
+def check_once(mails, total, queue="digest"):
+    """Every seq 1..total counted exactly once in queue's mails."""
+    counts = {}
+    for m in mails:
+        if m.get("X-logward-queue") != queue:
+            continue
+        for line in lib.body_text(m).splitlines():
+            mm = re.match(r"^\s+(\d+): app: event seq=(\d+)$", line)
+            if mm:
+                s = int(mm.group(2))
+                counts[s] = counts.get(s, 0) + int(mm.group(1))
+    lost = [s for s in range(1, total + 1) if s not in counts]
+    dup = sorted(s for s, c in counts.items() if c != 1)
+    extra = sorted(s for s in counts if s < 1 or s > total)
+    assert not lost and not dup and not extra, \
+        "%d written: %d lost %s, %d duplicated %s, %d unknown" % (
+            total, len(lost), lost[:10], len(dup), dup[:10], len(extra))
+    return len(counts)
+
+
+def finish(env, d, w):
+    """Stops the daemon (TERM flushes everything) and checks the counts."""
+    rc = d.stop()
+    assert rc == 0, "daemon exit status %s" % rc
+    mails = env.sink.mails()
+    return check_once(mails, w.seq)
+
+
+# ---- timing ----
+
+def t_now_then_cron_digest(env):
+    d = env.daemon(conf(env))
+    open(env.path("syslog"), "w").close()
+    d.start()
+    lib.append(env.path("syslog"), [
+        "Mar  2 10:00:01 host1 kernel: panic: attempted to kill init",
+        "Mar  2 10:00:02 host1 app: event seq=1",
+        "Mar  2 10:00:03 host2 app: event seq=2"])
+    d.wait_lines(3)
+    time.sleep(0.5)
+    assert env.sink.mails() == [], "a [now] mail before its sleep time passed"
+    d.advance(3)
+    mails = env.sink.wait_mails(1)
+    assert mails[0]["X-logward-queue"] == "critical"
+    assert mails[0]["Subject"] == "Critical [critical]"
+    assert "1: kernel: panic: attempted to kill init" in lib.body_text(mails[0])
+    assert "Auto-Submitted" in mails[0] and "Message-ID" in mails[0]
+    # nothing more until the hour
+    d.advance(60 * 50)
+    time.sleep(0.6)
+    assert len(env.sink.mails()) == 1, "digest mailed before its firing"
+    d.set_clock(lib.T0 + 3600)           # 11:00:00
+    mails = env.sink.wait_mails(2)
+    dg = mails[1]
+    assert dg["X-logward-queue"] == "digest"
+    body = lib.body_text(dg)
+    assert "host1: \n    1: app: event seq=1" in body, body
+    assert "host2: \n    1: app: event seq=2" in body, body
+    # an empty queue sends nothing at the next firing
+    d.set_clock(lib.T0 + 7200)
+    time.sleep(0.8)
+    assert len(env.sink.mails()) == 2
+    assert d.stop() == 0
+
+
+def t_missed_firing_fires_once(env):
+    w = Writer(env.path("syslog"))
+    d = env.daemon(conf(env))
+    d.start()
+    w.write(5)
+    d.wait_lines(5)
+    # wait for the checkpoint that holds the lines, then crash
+    wait_for(lambda: b"seq=5" in open(env.path("state", "state"), "rb").read(),
+             5, what="a checkpoint with the lines")
+    d.kill9()
+    # down for three hours: the 11:00, 12:00 and 13:00 firings are missed
+    d.advance(3 * 3600 + 30 * 60)
+    d.start()
+    mails = env.sink.wait_mails(1)
+    time.sleep(0.8)
+    mails = env.sink.mails()
+    assert len(mails) == 1, "missed firings gave %d mails" % len(mails)
+    check_once(mails, 5)
+    d.advance(3600)
+    time.sleep(0.8)
+    assert len(env.sink.mails()) == 1
+    assert d.stop() == 0
+
+
+# ---- exactly once across crashes ----
+
+def t_kill9_exactly_once(env):
+    rnd = random.Random(1234)
+    w = Writer(env.path("syslog"))
+    d = env.daemon(conf(env, cron="0 0 1 1 *"))
+    kills = 0
+    for rnd_no in range(8):
+        d.start()
+        w.write(rnd.randint(50, 400))
+        if rnd_no % 3 == 1:
+            d.ctl("flush", "digest")
+        time.sleep(rnd.uniform(0, 1.5))
+        d.kill9()
+        kills += 1
+        w.write(rnd.randint(0, 100))       # written while down
+    d.start()
+    w.write(10)
+    d.wait_lines(1)
+    n = finish(env, d, w)
+    print("    kill9: %d lines written, %d counted once, %d kills, 0 lost, 0 duplicated"
+          % (w.seq, n, kills))
+
+
+# ---- rotation ----
+
+STYLES = ["rename", "copytruncate", "dateext", "delaycompress", "compress"]
+
+
+def t_rotation_while_running(env):
+    w = Writer(env.path("syslog"))
+    d = env.daemon(conf(env, cron="0 0 1 1 *"))
+    d.start()
+    for i, style in enumerate(STYLES + ["delaycompress"]):
+        w.write(100)
+        if style != "copytruncate":
+            w.hold()
+        w.rotate(style, date="202603%02d" % (i + 1))
+        if w.held is not None:
+            w.write(20, fd=w.held)        # late lines into the renamed file
+            w.release()
+        w.write(30)
+        d.wait_lines(w.seq, timeout=20)
+    n = finish(env, d, w)
+    print("    rotation while running: %d lines, %d rotations, counted once" % (n, len(STYLES) + 1))
+
+
+def t_rotation_while_stopped(env):
+    w = Writer(env.path("syslog"))
+    d = env.daemon(conf(env, cron="0 0 1 1 *"))
+    for i, style in enumerate(STYLES):
+        d.start()
+        w.write(100)
+        d.wait_lines(1)
+        if i % 2 == 0:
+            d.kill9()
+        else:
+            assert d.stop() == 0
+        w.write(40)                        # unread when it stopped
+        w.rotate(style, date="202603%02d" % (i + 1))
+        w.write(25)                        # into the new file
+    # two rotations while stopped (delaycompress: .1 and .2.gz)
+    w.write(10)
+    w.rotate("delaycompress")
+    w.write(10)
+    w.rotate("delaycompress")
+    w.write(10)
+    d.start()
+    d.wait_lines(1)
+    time.sleep(0.5)
+    n = finish(env, d, w)
+    print("    rotation while stopped: %d lines, %d restarts, counted once" % (n, len(STYLES) + 1))
+
+
+def t_partial_line_and_missing_file(env):
+    d = env.daemon(conf(env, log="late.log"))
+    d.start()
+    time.sleep(0.3)
+    assert "waiting" in d.status()
+    with open(env.path("late.log"), "wb") as fp:
+        fp.write(b"Mar  2 10:00:01 host1 app: event seq=1\nMar  2 10:00:02 host1 app: ev")
+    d.wait_lines(1)
+    with open(env.path("late.log"), "ab") as fp:
+        fp.write(b"ent seq=2\n")
+    d.wait_lines(2)
+    with open(env.path("late.log"), "ab") as fp:
+        fp.write(b"Mar  2 10:00:03 host1 app: event seq=3")   # no newline ever
+    d.wait_lines(3, timeout=10)           # partial_timeout 2 s
+    rc = d.stop()
+    assert rc == 0
+    check_once(env.sink.mails(), 3)
