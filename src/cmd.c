@@ -77,7 +77,9 @@ control_path(const char *conf_path)
 	struct conf c;
 	char *p;
 
-	if (conf_load(&c, conf_path) == -1) {
+	/* a config with errors still names the socket: the daemon may be
+	 * running the previous, good one, and 'reload' must reach it */
+	if (conf_load(&c, conf_path) == -1 && access(conf_path, R_OK) == -1) {
 		conf_print_diags(&c, stderr, false);
 		conf_free(&c);
 		return NULL;
@@ -246,10 +248,10 @@ cmd_send_test(int argc, char **argv)
 		    c.queues[qi].from, c.queues[qi].to);
 		if (sender_deliver(&sc, c.queues[qi].from, rcpts, nrcpt, fd,
 		    &res) == 0) {
-			printf("accepted: %ld %s\n", res.code, res.msg);
+			printf("accepted: %s\n", res.msg);
 			rc = 0;
 		} else
-			printf("FAILED: %ld %s\n", res.code, res.msg);
+			printf("FAILED: %s\n", res.msg);
 		sender_cleanup();
 	}
 	if (fd != -1)

@@ -468,10 +468,10 @@ checkpoint(struct daemon *d)
 	d->dirty = false;
 	d->last_ckpt = clock_mono();
 	d->last_ckpt_wall = d->now;
+	/* the sender sees new files through inotify (and keeps to its
+	 * back-off while the relay fails) */
 	for (i = 0; i < d->nstaged; i++)
 		outbox_publish(&d->outbox, d->staged[i]);
-	if (d->nstaged > 0)
-		sender_kick(d);
 	d->nstaged = 0;
 	return 0;
 }
@@ -758,8 +758,8 @@ status_text(struct daemon *d, struct buf *b)
 		fmt_time(t1, sizeof(t1), ss.last_attempt);
 		fmt_time(t2, sizeof(t2), ss.last_success);
 		buf_printf(b, "sender: pid %ld, %llu delivered, last attempt "
-		    "%s, last success %s, last result: %ld %s\n", ss.pid,
-		    ss.delivered, t1, t2, ss.last_code, ss.last_text);
+		    "%s, last success %s, last result: %s\n", ss.pid,
+		    ss.delivered, t1, t2, ss.last_text[0] ? ss.last_text : "none");
 		if (ss.failures > 0) {
 			fmt_time(t1, sizeof(t1), ss.next_retry);
 			buf_printf(b, "sender: FAILING: %llu failed attempt%s in "
@@ -942,6 +942,7 @@ ctl_accept(struct daemon *d)
 				for (i = 0; i < d->conf->nqueues; i++)
 					want[i] = qi < 0 || (long)i == qi;
 				n = mail_queues(d, want, "flushing");
+				sender_kick(d);	/* and retry what waits now */
 				buf_printf(&out, "flushed %s: %zu report%s queued "
 				    "for mail\n", qi < 0 ? "all queues" : arg, n,
 				    n == 1 ? "" : "s");

@@ -1248,9 +1248,10 @@ in_file_poll(struct in_file *f, time_t now, size_t max_lines,
 	int rc;
 
 	f->err_now = false;
-	if (f->old != NULL && f->old->grown == -1)
+	/* -1: first poll; later than now: the clock went back */
+	if (f->old != NULL && (f->old->grown == -1 || f->old->grown > now))
 		f->old->grown = now;
-	if (f->cur != NULL && f->cur->grown == -1)
+	if (f->cur != NULL && (f->cur->grown == -1 || f->cur->grown > now))
 		f->cur->grown = now;
 	check_path(f, now, &c);
 	while (f->old != NULL) {

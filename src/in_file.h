@@ -46,8 +46,13 @@ struct in_file_pos {
 	uint64_t	 tail_hash;	/* hash of the tail_len bytes before offset */
 };
 
-/* A checkpoint: old = a rotated file still being drained (or the first
- * file of a catch-up after a restart), cur = the file at the path. */
+/* A checkpoint.  old = a rotated file still being drained, the copy of a
+ * truncated file, the file being read in a catch-up after a restart, or
+ * — while nothing of cur is consumed yet — the last file read to its end
+ * (it anchors the rotations that follow it).  cur = the file at the path
+ * (or, during a catch-up, the one partly read file after old).  After a
+ * restart every rotated file newer than the oldest one located is read
+ * from its start. */
 struct in_file_save {
 	struct in_file_pos old, cur;
 };
