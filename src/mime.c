@@ -20,7 +20,7 @@
 #include "xmem.h"
 
 #define HDR_SOFT	78	/* header line length to fold at (RFC 5322 SHOULD) */
-#define HDR_HARD	998	/* line length never passed (RFC 5322 MUST), CRLF excluded */
+#define HDR_HARD	998	/* line length never passed, CRLF excluded (MUST) */
 #define EW_MAX		75	/* longest encoded-word (RFC 2047) */
 #define EW_MIN_PART	24	/* shorter encoded-word tails go to the next line */
 #define QP_LINE		76	/* longest quoted-printable line (RFC 2045) */

@@ -14,7 +14,7 @@
 #include "buf.h"
 
 struct mime_opts {
-	const char	*msgid_host;	/* right side of Message-ID; sanitised, NULL or "" gives "localhost" */
+	const char	*msgid_host;	/* Message-ID right side; cleaned, else "localhost" */
 	unsigned long long seq;		/* report sequence number, in the Message-ID */
 	time_t		 now;		/* in the Message-ID */
 };
