@@ -684,9 +684,9 @@ in_file_stats_text(const struct in_file_stats *fs, struct buf *b)
 	if (fs->bytes_lost > 0)
 		buf_printf(b, ", LOST %" PRIu64 " bytes", fs->bytes_lost);
 	if (fs->losses_unknown > 0)
-		buf_printf(b, ", %" PRIu64 " rotation%s not found after a "
-		    "restart (lines may be lost)", fs->losses_unknown,
-		    fs->losses_unknown == 1 ? "" : "s");
+		buf_printf(b, ", %" PRIu64 " POSSIBLE LOSS%s (a rotated file "
+		    "was not found or could not be read; see the log)",
+		    fs->losses_unknown, fs->losses_unknown == 1 ? "" : "ES");
 }
 
 static void

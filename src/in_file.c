@@ -688,11 +688,12 @@ cand_list(const struct in_file *f, struct cand **out)
 	for (i = 0; i < n; i++) {
 		bool drop = false;
 
-		for (j = 0; j < n && !drop; j++) {
-			size_t l = strlen(v[j].name);
+		for (j = 0; j < n && !drop && v[i].name != NULL; j++) {
+			size_t l;
 
 			if (j == i || v[j].gz || v[j].name == NULL)
 				continue;
+			l = strlen(v[j].name);
 			if (v[i].gz && strlen(v[i].name) == l + 3 &&
 			    strncmp(v[i].name, v[j].name, l) == 0)
 				drop = true;

@@ -216,6 +216,13 @@ class Daemon:
             pass
         return out
 
+    def wait_checkpoint(self, timeout=10):
+        """Waits for the next checkpoint write (the state file changes)."""
+        st = os.path.join(self.base, "state", "state")
+        before = os.stat(st).st_mtime_ns if os.path.exists(st) else 0
+        wait_for(lambda: os.path.exists(st) and os.stat(st).st_mtime_ns != before,
+                 timeout, what="a checkpoint")
+
     def wait_lines(self, n, timeout=15):
         """Waits until status says at least n lines were read."""
         def got():

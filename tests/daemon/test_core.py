@@ -33,21 +33,33 @@ def conf(env, cron="0 * * * *", log="syslog"):
     return CONF.format(log=env.path(log), cron=cron)
 
 
+class Counter:
+    """Sequence numbers shared by several writers: unique across files."""
+
+    def __init__(self):
+        self.n = 0
+
+
 class Writer:
     """Appends numbered lines to a log and rotates it like logrotate."""
 
-    def __init__(self, path):
+    def __init__(self, path, counter=None):
         self.path = path
-        self.seq = 0
+        self.counter = counter or Counter()
         self.held = None          # an fd kept open on the pre-rotation file
         open(path, "ab").close()
+
+    @property
+    def seq(self):
+        return self.counter.n
 
     def line(self, n):
         return "Mar  2 10:%02d:%02d host1 app: event seq=%d\n" % (n // 60 % 60, n % 60, n)
 
     def write(self, n, fd=None):
-        data = "".join(self.line(self.seq + i + 1) for i in range(n)).encode()
-        self.seq += n
+        c = self.counter
+        data = "".join(self.line(c.n + i + 1) for i in range(n)).encode()
+        c.n += n
         if fd is not None:
             os.write(fd, data)
         else:
@@ -74,6 +86,8 @@ class Writer:
             os.rename("%s.%d%s" % (self.path, n, gz), "%s.%d%s" % (self.path, n + 1, gz))
 
     def rotate(self, style, date="20260302"):
+        """One logrotate run; each file keeps to one style (as with a
+        real logrotate.conf), so PATH.N and PATH.N.gz never both exist."""
         p = self.path
         if style == "rename":
             self.shift()
@@ -88,9 +102,10 @@ class Writer:
             os.rename(p, "%s-%s" % (p, date))
             open(p, "ab").close()
         elif style == "delaycompress":
-            # PATH.1 -> PATH.2.gz, PATH -> PATH.1 (plain)
-            if os.path.exists(p + ".1"):
-                gzfile(p + ".1", p + ".2.gz")
+            # shift, PATH.2 (was .1) -> PATH.2.gz, PATH -> PATH.1 (plain)
+            self.shift()
+            if os.path.exists(p + ".2"):
+                gzfile(p + ".2", p + ".2.gz")
             os.rename(p, p + ".1")
             open(p, "ab").close()
         elif style == "compress":
@@ -109,6 +124,19 @@ def gzfile(src, dst):
     os.unlink(src)
 
 
+def ranges(v):
+    """[1,2,3,7] -> '1-3,7'"""
+    out, start, prev = [], None, None
+    for x in v + [None]:
+        if start is not None and (x is None or x != prev + 1):
+            out.append("%d-%d" % (start, prev) if prev != start else "%d" % start)
+            start = None
+        if x is not None and start is None:
+            start = x
+        prev = x
+    return ",".join(out)
+
+
 def check_once(mails, total, queue="digest"):
     """Every seq 1..total counted exactly once in queue's mails."""
     counts = {}
@@ -125,7 +153,7 @@ def check_once(mails, total, queue="digest"):
     extra = sorted(s for s in counts if s < 1 or s > total)
     assert not lost and not dup and not extra, \
         "%d written: %d lost %s, %d duplicated %s, %d unknown" % (
-            total, len(lost), lost[:10], len(dup), dup[:10], len(extra))
+            total, len(lost), ranges(lost), len(dup), ranges(dup), len(extra))
     return len(counts)
 
 
@@ -227,49 +255,68 @@ def t_kill9_exactly_once(env):
 STYLES = ["rename", "copytruncate", "dateext", "delaycompress", "compress"]
 
 
+def style_logs(env):
+    """One log per rotation style under logs/, sharing the seq counter."""
+    os.makedirs(env.path("logs"), exist_ok=True)
+    c = Counter()
+    return [(st, Writer(env.path("logs", st + ".log"), c)) for st in STYLES], c
+
+
 def t_rotation_while_running(env):
-    w = Writer(env.path("syslog"))
-    d = env.daemon(conf(env, cron="0 0 1 1 *"))
+    ws, c = style_logs(env)
+    d = env.daemon(conf(env, cron="0 0 1 1 *", log="logs/*.log"))
     d.start()
-    for i, style in enumerate(STYLES + ["delaycompress"]):
-        w.write(100)
-        if style != "copytruncate":
-            w.hold()
-        w.rotate(style, date="202603%02d" % (i + 1))
-        if w.held is not None:
-            w.write(20, fd=w.held)        # late lines into the renamed file
-            w.release()
-        w.write(30)
-        d.wait_lines(w.seq, timeout=20)
-    n = finish(env, d, w)
-    print("    rotation while running: %d lines, %d rotations, counted once" % (n, len(STYLES) + 1))
+    rotations = 0
+    for rnd in range(3):
+        for style, w in ws:
+            w.write(60)
+            if style != "copytruncate":
+                w.hold()
+            w.rotate(style, date="202603%02d" % (rnd + 1))
+            rotations += 1
+            if w.held is not None:
+                w.write(15, fd=w.held)    # late lines into the renamed file
+                w.release()
+            w.write(20)
+        d.wait_lines(c.n, timeout=20)
+    n = finish(env, d, ws[0][1])
+    print("    rotation while running: %d lines, %d rotations in %d styles, "
+          "0 lost, 0 duplicated" % (n, rotations, len(STYLES)))
 
 
 def t_rotation_while_stopped(env):
-    w = Writer(env.path("syslog"))
-    d = env.daemon(conf(env, cron="0 0 1 1 *"))
-    for i, style in enumerate(STYLES):
+    ws, c = style_logs(env)
+    d = env.daemon(conf(env, cron="0 0 1 1 *", log="logs/*.log"))
+    rotations = 0
+    for rnd in range(3):
         d.start()
-        w.write(100)
+        for _, w in ws:
+            w.write(50)
         d.wait_lines(1)
-        if i % 2 == 0:
+        if rnd == 0:
+            # known limit (doc/logward.8): a file that was empty at the
+            # last checkpoint and is then copytruncated while logward is
+            # down cannot be told from one that was never rotated; so the
+            # crash comes after the first checkpoint with data
+            d.wait_checkpoint()
+        if rnd % 2 == 0:
             d.kill9()
         else:
             assert d.stop() == 0
-        w.write(40)                        # unread when it stopped
-        w.rotate(style, date="202603%02d" % (i + 1))
-        w.write(25)                        # into the new file
-    # two rotations while stopped (delaycompress: .1 and .2.gz)
-    w.write(10)
-    w.rotate("delaycompress")
-    w.write(10)
-    w.rotate("delaycompress")
-    w.write(10)
+        for style, w in ws:
+            w.write(30)                    # unread when it stopped
+            w.rotate(style, date="202603%02d" % (rnd + 1))
+            w.write(10)                    # into the new file
+            if rnd == 2 and style != "dateext":
+                w.rotate(style)            # two rotations while stopped
+                w.write(10)
+                rotations += 1
+            rotations += 1
     d.start()
     d.wait_lines(1)
-    time.sleep(0.5)
-    n = finish(env, d, w)
-    print("    rotation while stopped: %d lines, %d restarts, counted once" % (n, len(STYLES) + 1))
+    n = finish(env, d, ws[0][1])
+    print("    rotation while stopped: %d lines, %d rotations, 3 stops (2 kill -9), "
+          "0 lost, 0 duplicated" % (n, rotations))
 
 
 def t_partial_line_and_missing_file(env):
