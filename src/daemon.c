@@ -1407,6 +1407,9 @@ daemon_run(const struct daemon_opts *o)
 	inputs_scan(d, r == 0 ? &st : NULL, true);
 	inputs_watch(d);
 	state_free(&st);
+	/* start-up worked: a detached parent may exit now (and the sender
+	 * must not inherit its standard streams) */
+	signal_ready(&ready);
 	sender_start(d);
 	d->rate_at = d->last_ckpt = clock_mono();
 	d->reload_at = d->now;

@@ -336,3 +336,45 @@ def t_partial_line_and_missing_file(env):
     rc = d.stop()
     assert rc == 0
     check_once(env.sink.mails(), 3)
+
+
+def t_signals_usr1_usr2(env):
+    d = env.daemon(conf(env))
+    open(env.path("syslog"), "w").close()
+    d.start()
+    lib.append(env.path("syslog"), ["Mar  2 10:00:01 host1 kernel: panic: now",
+                                    "Mar  2 10:00:02 host1 app: event seq=1"])
+    d.wait_lines(2)
+    d.signal(signal.SIGUSR1)              # queue check now: [now] goes at once
+    mails = env.sink.wait_mails(1)
+    assert mails[0]["X-logward-queue"] == "critical"
+    assert len(env.sink.mails()) == 1     # the cron queue waits for its time
+    d.signal(signal.SIGUSR2)              # flush all
+    mails = env.sink.wait_mails(2)
+    assert mails[1]["X-logward-queue"] == "digest"
+    assert "*** Status: flushing ***" in lib.body_text(mails[1]), lib.body_text(mails[1])
+    assert d.proc.poll() is None
+    assert d.stop() == 0
+
+
+def t_detach_with_pidfile(env):
+    import subprocess
+    d = env.daemon(conf(env))
+    open(env.path("syslog"), "w").close()
+    pidfile = env.path("logward.pid")
+    envv = dict(os.environ, LOGWARD_TEST_CLOCK=d.clock, TZ="UTC")
+    r = subprocess.run([env.bin, "run", "-d", "-p", pidfile, "-c", d.conf], env=envv,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    pid = int(open(pidfile).read())
+    os.kill(pid, 0)                        # alive
+    assert "pid %d" % pid in d.status()
+    # a second daemon on the same pid file refuses to start
+    r2 = subprocess.run([env.bin, "run", "-d", "-p", pidfile, "-c", d.conf], env=envv,
+                        capture_output=True, text=True, timeout=30)
+    assert r2.returncode == 1, r2
+    lib.append(env.path("syslog"), ["Mar  2 10:00:02 host1 app: event seq=1"])
+    d.wait_lines(1)
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not os.path.exists("/proc/%d" % pid), 15, what="the daemon to exit")
+    check_once(env.sink.wait_mails(1), 1)
