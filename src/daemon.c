@@ -1344,6 +1344,12 @@ daemon_run(const struct daemon_opts *o)
 		return 1;
 	}
 	conf_print_diags(d->conf, stderr, true);
+	if (d->conf->listens.n > 0 || d->conf->fifos.n > 0)
+		log_warnx("set listen / set fifo: this version of logward run "
+		    "reads only log files (set logfile); lines sent to those "
+		    "are NOT monitored");
+	if (d->conf->logfiles.n == 0)
+		log_warnx("no 'set logfile': nothing to watch");
 	if (d->conf->log_syslog || o->detach)
 		log_syslog(1);
 	if (gethostname(err, sizeof(err)) == -1)
