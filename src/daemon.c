@@ -1263,6 +1263,7 @@ sender_drain(struct daemon *d)
 	double until = clock_mono() + (d->conf->mailtimeout > 0 ?
 	    d->conf->mailtimeout : 10);
 	struct sender_status ss;
+	time_t asked = time(NULL);	/* the sender's clock is the real one */
 	int status;
 
 	if (d->sender <= 0)
@@ -1270,8 +1271,8 @@ sender_drain(struct daemon *d)
 	sender_kick(d);
 	while (clock_mono() < until && outbox_pending(&d->outbox) > 0) {
 		if (sender_status_read(d->spooldir, &ss) == 0 && ss.failures > 0 &&
-		    ss.last_attempt >= d->now)
-			break;
+		    ss.last_attempt >= asked)
+			break;		/* the relay refuses: keep it for later */
 		usleep(50000);
 	}
 	kill(d->sender, SIGTERM);
