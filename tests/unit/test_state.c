@@ -220,8 +220,16 @@ round_trip(void **state)
 	assert_int_equal(back.seq, 41);
 	assert_int_equal(back.ninputs, 1);
 	assert_string_equal(back.inputs[0].path, "/var/log/syslog");
-	assert_memory_equal(&back.inputs[0].save.cur, &st.inputs[0].save.cur,
-	    offsetof(struct in_file_pos, tail_hash) + sizeof(uint64_t));
+	{
+		const struct in_file_pos *x = &back.inputs[0].save.cur,
+		    *y = &st.inputs[0].save.cur;
+
+		/* field by field: the struct has padding */
+		assert_true(x->valid == y->valid && x->dev == y->dev &&
+		    x->ino == y->ino && x->offset == y->offset &&
+		    x->head_len == y->head_len && x->head_hash == y->head_hash &&
+		    x->tail_len == y->tail_len && x->tail_hash == y->tail_hash);
+	}
 	assert_int_equal(back.inputs[0].save.old.offset, 99);
 	assert_int_equal(back.nqueues, 2);	/* every queue of the config */
 	assert_string_equal(back.queues[1].name, "report");
