@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "lcdb.h"
+#include "sel.h"
 #include "str.h"
 #include "xmem.h"
 
@@ -475,6 +476,22 @@ set_word(struct parser *p, const char *file, int line, const char *key,
 	*dst = xstrdup(val);
 }
 
+/* FIELD=VALUE with FIELD in journald's alphabet. */
+static bool
+journal_term_ok(const char *t)
+{
+	const char *eq = strchr(t, '=');
+	const char *q;
+
+	if (eq == NULL || eq == t || (*t >= '0' && *t <= '9'))
+		return false;
+	for (q = t; q < eq; q++)
+		if (!((*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+		    *q == '_'))
+			return false;
+	return true;
+}
+
 /* The daemon's directives (logward extensions).  Returns true when key
  * is one of them. */
 static bool
@@ -490,6 +507,8 @@ daemon_directive(struct parser *p, const char *file, int line,
 		{ "partial_timeout", offsetof(struct conf, partial_timeout), 3600 },
 		{ "rotate_grace", offsetof(struct conf, rotate_grace), 3600 },
 		{ "checkpoint", offsetof(struct conf, checkpoint), 3600 },
+		{ "listen_max_conns", offsetof(struct conf, listen_max_conns), 100000 },
+		{ "listen_idle", offsetof(struct conf, listen_idle), 86400 },
 	};
 	static const struct { const char *key; size_t off; } words[] = {
 		{ "statedir", offsetof(struct conf, statedir) },
@@ -500,6 +519,7 @@ daemon_directive(struct parser *p, const char *file, int line,
 		{ "smtp_cafile", offsetof(struct conf, smtp_cafile) },
 		{ "smtp_capath", offsetof(struct conf, smtp_capath) },
 		{ "helo", offsetof(struct conf, helo) },
+		{ "journal_dir", offsetof(struct conf, journal_dir) },
 	};
 	struct conf *c = p->c;
 	unsigned long long n;
@@ -523,7 +543,50 @@ daemon_directive(struct parser *p, const char *file, int line,
 		    (char **)(void *)((char *)c + words[i].off));
 		return true;
 	}
-	if (strcmp(key, "start_at") == 0) {
+	if (strcmp(key, "journal") == 0) {
+		char *term;
+
+		c->journal = true;
+		while ((term = str_token(&rest)) != NULL) {
+			if (!journal_term_ok(term)) {
+				ERR(p, file, line, "set journal: '%s' is not a "
+				    "FIELD=VALUE match (FIELD: upper-case letters, "
+				    "digits and '_', e.g. _SYSTEMD_UNIT=ssh.service "
+				    "or PRIORITY=0..4)", term);
+				continue;
+			}
+			strlist_add(&c->journal_matches, term);
+		}
+	} else if (strcmp(key, "journal_file") == 0) {
+		char *val = str_token(&rest);
+
+		if (val == NULL) {
+			ERR(p, file, line, "set journal_file: expected a file");
+			return true;
+		}
+		extra_words(p, file, line, key, rest);
+		c->journal = true;
+		strlist_add(&c->journal_files, val);
+	} else if (strcmp(key, "archive_sync") == 0) {
+		char *val = str_token(&rest);
+		long long v;
+		const char *errstr;
+
+		if (val != NULL && strcmp(val, "none") == 0)
+			c->archive_sync = 0;
+		else if (val != NULL && strcmp(val, "every") == 0)
+			c->archive_sync = 1;
+		else if (val != NULL && str_tonum(val, 1, 3600, &v, &errstr) == 0) {
+			c->archive_sync = 2;
+			c->archive_sync_interval = (unsigned)v;
+		} else {
+			ERR(p, file, line, "set archive_sync: expected 'none', "
+			    "'every' or a number of seconds (1 to 3600), not "
+			    "'%s'", val ? val : "");
+			return true;
+		}
+		extra_words(p, file, line, key, rest);
+	} else if (strcmp(key, "start_at") == 0) {
 		if ((k = one_of(p, file, line, key, rest, start_at)) >= 0)
 			c->start_at_end = k == 0;
 	} else if (strcmp(key, "smtp_tls") == 0) {
@@ -737,15 +800,20 @@ set_directive(struct parser *p, const char *file, int line, char *rest)
 	}
 }
 
+#define FAILED_GROUP	SIZE_MAX	/* placeholders on the group stack */
+#define FAILED_SELECT	(SIZE_MAX - 1)
+
 /* A group whose rule could not be added still needs its group_end: push
  * a placeholder so the following group_end closes the right group. */
 static void
 failed_rule(struct parser *p, const char *qlist)
 {
-	if (strcmp(qlist, "group") == 0 || strcmp(qlist, "group_host") == 0) {
+	if (strcmp(qlist, "group") == 0 || strcmp(qlist, "group_host") == 0 ||
+	    strcmp(qlist, "select") == 0) {
 		p->groups = xreallocarray(p->groups, p->ngroups + 1,
 		    sizeof(*p->groups));
-		p->groups[p->ngroups++] = SIZE_MAX;
+		p->groups[p->ngroups++] = qlist[0] == 's' ? FAILED_SELECT :
+		    FAILED_GROUP;
 	}
 }
 
@@ -882,6 +950,77 @@ add_rule(struct parser *p, const char *file, int line, char *qlist,
 }
 
 static char *resolve_path(const char *from, const char *path);
+
+/* select SELECTOR: a prefilter like group, on facility, level, program
+ * and host (syslog.conf selectors), closed by select_end. */
+static void
+add_select(struct parser *p, const char *file, int line, char *rest)
+{
+	struct conf *c = p->c;
+	struct rule r;
+	char err[512];
+
+	memset(&r, 0, sizeof(r));
+	r.kind = RULE_SELECT;
+	r.file = file;
+	r.line = line;
+	if (*rest == '\0') {
+		ERR(p, file, line, "select: expected a selector, e.g. "
+		    "'select auth,authpriv.*' or 'select *.err;!sshd'");
+		failed_rule(p, "select");
+		return;
+	}
+	if ((r.sel = sel_parse(rest, err, sizeof(err))) == NULL) {
+		ERR(p, file, line, "select %s: %s", rest, err);
+		failed_rule(p, "select");
+		return;
+	}
+	r.qlist = xstrdup("select");
+	r.re.src = xstrdup(rest);	/* shown by explain; never compiled */
+	c->rules = xreallocarray(c->rules, c->nrules + 1, sizeof(*c->rules));
+	c->rules[c->nrules] = r;
+	p->groups = xreallocarray(p->groups, p->ngroups + 1, sizeof(*p->groups));
+	p->groups[p->ngroups++] = c->nrules;
+	c->nrules++;
+}
+
+/* archive SELECTOR PATTERN: PATTERN is the last word, an absolute path. */
+static void
+add_archive(struct parser *p, const char *file, int line, char *rest)
+{
+	struct conf *c = p->c;
+	struct archive_def a;
+	char err[512], *last, *end;
+
+	end = rest + strlen(rest);
+	while (end > rest && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	last = end;
+	while (last > rest && last[-1] != ' ' && last[-1] != '\t')
+		last--;
+	if (last == rest || *last != '/') {
+		ERR(p, file, line, "archive: expected 'archive SELECTOR "
+		    "/PATH/PATTERN', e.g. 'archive *.* "
+		    "/var/log/remote/%%HOST%%/%%Y-%%m-%%d.log'");
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.pattern = xstrdup(last);
+	while (last > rest && (last[-1] == ' ' || last[-1] == '\t'))
+		last--;
+	*last = '\0';
+	if ((a.sel = sel_parse(rest, err, sizeof(err))) == NULL) {
+		ERR(p, file, line, "archive %s: %s", rest, err);
+		free(a.pattern);
+		return;
+	}
+	a.selector = xstrdup(rest);
+	a.file = file;
+	a.line = line;
+	c->archives = xreallocarray(c->archives, c->narchives + 1,
+	    sizeof(*c->archives));
+	c->archives[c->narchives++] = a;
+}
 
 /* logcheck DIR LEVEL [alerts=Q] [events=Q] [system=Q] [cracking_ignore] */
 static void
@@ -1062,14 +1201,48 @@ parse_line(struct parser *p, const char *file, int line, char *s)
 		add_logcheck(p, file, line, rest);
 		return;
 	}
+	/* as with logcheck: a queue of that name keeps the word for rules */
+	if (strcmp(word, "select") == 0 && conf_queue_find(p->c, "select") < 0) {
+		add_select(p, file, line, rest);
+		return;
+	}
+	if (strcmp(word, "archive") == 0 && conf_queue_find(p->c,
+	    "archive") < 0) {
+		add_archive(p, file, line, rest);
+		return;
+	}
 	if (*rest != '\0') {
 		add_rule(p, file, line, word, rest, trailing_blank);
+		return;
+	}
+	if (strcmp(word, "select_end") == 0) {
+		size_t top = p->ngroups > 0 ? p->groups[p->ngroups - 1] : 0;
+
+		if (p->ngroups > 0 && top == FAILED_SELECT) {
+			p->ngroups--;
+			return;
+		}
+		if (p->ngroups == 0 || top == FAILED_GROUP ||
+		    p->c->rules[top].kind != RULE_SELECT) {
+			ERR(p, file, line, "select_end without an open select%s",
+			    p->ngroups > 0 ? " (close the inner group first "
+			    "with group_end)" : "");
+			return;
+		}
+		p->c->rules[p->groups[--p->ngroups]].skip = p->c->nrules;
 		return;
 	}
 	if (strcmp(word, "group_end") == 0) {
 		if (p->ngroups == 0) {
 			ERR(p, file, line, "group_end without an open group or "
 			    "group_host");
+			return;
+		}
+		if (p->groups[p->ngroups - 1] == FAILED_SELECT ||
+		    (p->groups[p->ngroups - 1] != FAILED_GROUP &&
+		    p->c->rules[p->groups[p->ngroups - 1]].kind == RULE_SELECT)) {
+			ERR(p, file, line, "group_end closes a select; use "
+			    "select_end");
 			return;
 		}
 		if (p->groups[--p->ngroups] != SIZE_MAX)
@@ -1165,6 +1338,9 @@ defaults(struct conf *c)
 	c->rotate_grace = 10;
 	c->checkpoint = 5;
 	c->smtp_tls_verify = true;
+	c->listen_max_conns = 256;
+	c->listen_idle = 300;
+	c->archive_sync_interval = 5;
 }
 
 int
@@ -1180,13 +1356,15 @@ conf_load(struct conf *c, const char *path)
 	for (i = 0; i < p.ngroups; i++) {
 		const struct rule *r;
 
-		if (p.groups[i] == SIZE_MAX)
+		if (p.groups[i] == FAILED_GROUP || p.groups[i] == FAILED_SELECT)
 			continue;
 		r = &c->rules[p.groups[i]];
 
 		ERR(&p, r->file, r->line, "%s opened here is never closed; add "
-		    "'group_end' after its rules",
-		    r->kind == RULE_GROUP ? "group" : "group_host");
+		    "'%s' after its rules",
+		    r->kind == RULE_GROUP ? "group" : r->kind == RULE_SELECT ?
+		    "select" : "group_host",
+		    r->kind == RULE_SELECT ? "select_end" : "group_end");
 	}
 	free(p.groups);
 	if (c->mailserver == NULL)
@@ -1223,7 +1401,18 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nqueues; i++)
 		free_queue(&c->queues[i]);
 	free(c->queues);
+	for (i = 0; i < c->narchives; i++) {
+		sel_free(c->archives[i].sel);
+		free(c->archives[i].selector);
+		free(c->archives[i].pattern);
+	}
+	free(c->archives);
+	strlist_free(&c->journal_matches);
+	strlist_free(&c->journal_files);
+	free(c->journal_dir);
 	for (i = 0; i < c->nrules; i++) {
+		if (c->rules[i].sel != NULL)
+			sel_free(c->rules[i].sel);
 		if (c->rules[i].lc != NULL) {
 			lcdb_free(c->rules[i].lc);
 			free(c->rules[i].lc);

@@ -23,9 +23,11 @@ enum rule_kind {
 	RULE_GROUP,		/* builtin: message prefilter until group_end */
 	RULE_GROUP_HOST,	/* builtin: host prefilter until group_end */
 	RULE_LOGCHECK,		/* a logcheck rule tree (the "logcheck" directive) */
+	RULE_SELECT,		/* syslog selector prefilter until select_end */
 };
 
 struct lcdb;
+struct sel;
 
 struct rule_target {
 	size_t		 queue;		/* index into conf->queues */
@@ -44,6 +46,7 @@ struct rule {
 	int		 line;		/* line in file */
 	bool		 trailing_blank; /* the regex ended in blanks that were stripped */
 	struct lcdb	*lc;		/* RULE_LOGCHECK: owned rule tree */
+	struct sel	*sel;		/* RULE_SELECT: owned selector */
 	long		 lc_queue[3];	/* RULE_LOGCHECK: alerts, events, system queue or -1 */
 };
 
@@ -67,6 +70,15 @@ struct queue_def {
 	char		**filter;	/* owned argv (NULL-terminated), or NULL */
 	char		**program;	/* csv: owned argv of the csv program */
 	const char	*file;		/* where it was defined */
+	int		 line;
+};
+
+/* archive SELECTOR PATTERN */
+struct archive_def {
+	struct sel	*sel;		/* owned: which lines */
+	char		*selector;	/* owned: the selector as written */
+	char		*pattern;	/* owned: path pattern */
+	const char	*file;
 	int		 line;
 };
 
@@ -127,6 +139,16 @@ struct conf {
 	char		*smtp_cafile, *smtp_capath;
 	char		*helo;		/* EHLO name, NULL = this host's name */
 	bool		 log_syslog;	/* own diagnostics to syslog */
+	bool		 journal;	/* set journal: read the systemd journal */
+	struct strlist	 journal_matches; /* its FIELD=VALUE terms */
+	char		*journal_dir;	/* set journal_dir */
+	struct strlist	 journal_files;	/* set journal_file */
+	unsigned	 listen_max_conns; /* TCP connections per listener */
+	unsigned	 listen_idle;	/* s before an idle TCP sender is dropped */
+	struct archive_def *archives;	/* owned array */
+	size_t		 narchives;
+	int		 archive_sync;	/* 0 none, 1 every line, 2 every archive_sync_interval s */
+	unsigned	 archive_sync_interval;
 	struct logprefix *prefixes;	/* owned array */
 	size_t		 nprefixes;
 	struct queue_def *queues;	/* owned array, definition order */

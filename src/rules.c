@@ -14,10 +14,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lcdb.h"
 #include "log.h"
 #include "mask.h"
+#include "sel.h"
+#include "str.h"
 #include "xmem.h"
 
 enum last_kind {
@@ -70,8 +73,8 @@ build_scan(struct engine *e)
 
 		/* group_host tests the host, the logcheck directive has its
 		 * own database: PCRE2 / lcdb decide those */
-		pats[i] = r->kind == RULE_GROUP_HOST || r->kind == RULE_LOGCHECK ?
-		    NULL : r->re.src;
+		pats[i] = r->kind == RULE_GROUP_HOST || r->kind == RULE_LOGCHECK ||
+		    r->kind == RULE_SELECT ? NULL : r->re.src;
 	}
 	if (scan_build(&e->scan, pats, flags, c->nrules, c->cachedir != NULL ?
 	    c->cachedir : scan_default_cachedir(), err, sizeof(err)) == -1) {
@@ -89,6 +92,7 @@ build_scan(struct engine *e)
 			const struct rule *r = &c->rules[i];
 			bool special = r->kind == RULE_GROUP ||
 			    r->kind == RULE_GROUP_HOST || r->kind == RULE_LOGCHECK ||
+			    r->kind == RULE_SELECT ||
 			    e->scan.mode[i] == SCAN_ALWAYS;
 
 			e->next_special[i] = special ? i : e->next_special[i + 1];
@@ -105,6 +109,9 @@ engine_init(struct engine *e, const struct conf *c)
 
 	memset(e, 0, sizeof(*e));
 	e->conf = c;
+	if (gethostname(e->localhost, sizeof(e->localhost)) == -1)
+		str_lcpy(e->localhost, "localhost", sizeof(e->localhost));
+	e->localhost[sizeof(e->localhost) - 1] = '\0';
 	e->queues = xcalloc(n, sizeof(*e->queues));
 	for (i = 0; i < c->nqueues; i++)
 		queue_init(&e->queues[i], c->max_entries);
@@ -521,6 +528,18 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 			if (logcheck_rule(e, v, r, i, line, len, t))
 				break;
 			i++;
+			continue;
+		}
+		if (r->kind == RULE_SELECT) {
+			/* facility, level, program, host: no regex */
+			if (sel_match(r->sel, v->rec.facility, v->rec.severity,
+			    v->rec.prog, v->rec.proglen, v->host, v->hostlen,
+			    e->localhost))
+				i++;
+			else {
+				v->skipped[v->nskipped++] = i;
+				i = r->skip > i ? r->skip : i + 1;
+			}
 			continue;
 		}
 		if (r->kind == RULE_GROUP_HOST)

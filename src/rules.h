@@ -85,6 +85,7 @@ struct engine {
 	size_t		*vskipped;	/* scratch for verdict.skipped */
 	size_t		*verrors;	/* scratch for verdict.errors */
 	long		 noprefix_queue; /* index of the noprefix queue, -1 */
+	char		 localhost[256]; /* this host's name ('@' in selectors) */
 	bool		 use_scan;	/* Hyperscan prefilters the rules */
 	struct scan	 scan;		/* message rules, id = rule index */
 	uint32_t	*hits;		/* owned scratch: the scan's hits, sorted */
