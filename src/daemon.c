@@ -35,12 +35,16 @@
 #include "buf.h"
 #include "clock.h"
 #include "ctl.h"
+#include "archive.h"
 #include "in_file.h"
+#include "in_journal.h"
+#include "in_syslog.h"
 #include "log.h"
 #include "mailer.h"
 #include "outbox.h"
 #include "report.h"
 #include "rules.h"
+#include "sel.h"
 #include "sender.h"
 #include "state.h"
 #include "str.h"
@@ -50,7 +54,10 @@
 #define GLOB_EVERY	10	/* s between re-expansions of logfile globs */
 #define SENDER_RESPAWN	5	/* s before a dead sender is restarted */
 
-enum tag { TAG_SIGNAL = 1, TAG_TIMER, TAG_INOTIFY, TAG_CTL };
+enum tag { TAG_SIGNAL = 1, TAG_TIMER, TAG_INOTIFY, TAG_CTL, TAG_SYSLOG,
+    TAG_JOURNAL };
+
+#define EV(tag, fd)	(((uint64_t)(tag) << 32) | (uint32_t)(fd))
 
 struct input {
 	char		*path;		/* owned */
@@ -74,6 +81,15 @@ struct daemon {
 	struct engine	 engine;
 	struct input	*inputs;	/* owned array */
 	size_t		 ninputs;
+	struct in_syslog **listeners;	/* owned array of owned listeners */
+	size_t		 nlisteners;
+	struct in_journal *journal;	/* owned, or NULL */
+	char		*journal_cursor; /* owned: cursor to resume from (state) */
+	bool		 journal_more;	/* the journal has more to read */
+	struct archive	**archives;	/* owned, one per conf->archives */
+	size_t		 narchives;
+	struct buf	 archtext;	/* scratch: the text written to archives */
+	uint64_t	 archive_errors;
 	struct qrun	*qr;		/* owned, one per queue */
 	uint64_t	 seq;		/* last report staged */
 	uint64_t	 committed;	/* seq of the last checkpoint written */
@@ -371,15 +387,56 @@ inputs_watch(struct daemon *d)
 	}
 }
 
+/* Writes a received line to the archives whose selector takes it. */
 static void
-on_line(void *arg, const char *line, size_t len, size_t cut)
+archive_line(struct daemon *d, const struct verdict *v)
 {
-	struct daemon *d = arg;
+	const struct record *r = &v->rec;
+	const struct conf *c = d->conf;
+	const char *text = r->msg;
+	size_t textlen = r->msglen, i;
+	time_t t;
+
+	if (d->narchives == 0 || v->host == NULL)
+		return;
+	if (r->format == REC_RFC5424 && r->prog != NULL) {
+		/* the classic layout: APP[PROCID]: MSG */
+		buf_reset(&d->archtext);
+		buf_add(&d->archtext, r->prog, r->proglen);
+		if (r->procid != NULL) {
+			buf_addc(&d->archtext, '[');
+			buf_add(&d->archtext, r->procid, r->procidlen);
+			buf_addc(&d->archtext, ']');
+		}
+		buf_addstr(&d->archtext, ": ");
+		buf_add(&d->archtext, r->msg, r->msglen);
+		text = buf_str(&d->archtext);
+		textlen = d->archtext.len;
+	}
+	t = record_time(r, d->now);
+	if (t == (time_t)-1)
+		t = d->now;
+	for (i = 0; i < d->narchives; i++) {
+		if (d->archives[i] == NULL || !sel_match_record(c->archives[i].sel,
+		    r, d->engine.localhost))
+			continue;
+		if (archive_write(d->archives[i], t, v->host, v->hostlen, r->prog,
+		    r->proglen, r->facility, r->severity, text, textlen) == -1)
+			d->archive_errors++;
+	}
+}
+
+static void
+take_line(struct daemon *d, const char *line, size_t len, size_t cut,
+    bool archive)
+{
 	const struct conf *c = d->conf;
 	struct verdict v;
 	size_t i;
 
 	engine_line(&d->engine, line, len, cut, d->now, &v);
+	if (archive)
+		archive_line(d, &v);
 	d->lines++;
 	d->dirty = true;
 	for (i = 0; i < v.nqueues; i++) {
@@ -388,6 +445,172 @@ on_line(void *arg, const char *line, size_t len, size_t cut)
 		if (qi < c->nqueues && c->queues[qi].now && d->qr[qi].due == 0)
 			d->qr[qi].due = d->now + (c->sleep > 0 ? c->sleep : 1);
 	}
+}
+
+/* A line from a log file. */
+static void
+on_line(void *arg, const char *line, size_t len, size_t cut)
+{
+	take_line(arg, line, len, cut, false);
+}
+
+/* A line from the network or the journal: also archived. */
+static void
+on_net_line(void *arg, const char *line, size_t len, size_t cut)
+{
+	take_line(arg, line, len, cut, true);
+}
+
+/* ---- network, journal, archives ---- */
+
+static void
+listener_fd(void *arg, int fd, bool added)
+{
+	struct daemon *d = arg;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV(TAG_SYSLOG, fd) };
+
+	if (added) {
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1 &&
+		    errno != EEXIST)
+			log_warn("epoll: listener connection");
+	} else
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* Binds every 'set listen' (as root: before the drop). */
+static int
+listeners_open(struct daemon *d)
+{
+	const struct conf *c = d->conf;
+	struct in_syslog_opts so = {
+		.max_msg = c->max_line,
+		.idle_timeout = c->listen_idle,
+		.max_conns = c->listen_max_conns,
+		.localhost = NULL,	/* this host's short name */
+		.fd_change = listener_fd,
+		.fd_arg = d,
+	};
+	char err[512];
+	size_t i;
+
+	d->listeners = xcalloc(c->listens.n + 1, sizeof(*d->listeners));
+	for (i = 0; i < c->listens.n; i++) {
+		struct in_syslog *s = in_syslog_open(c->listens.v[i], &so, err,
+		    sizeof(err));
+
+		if (s == NULL) {
+			log_warnx("set listen %s: %s", c->listens.v[i], err);
+			return -1;
+		}
+		d->listeners[d->nlisteners++] = s;
+		listener_fd(d, in_syslog_fd(s), true);
+		log_info("listening on %s", c->listens.v[i]);
+	}
+	return 0;
+}
+
+static bool
+listeners_ready(struct daemon *d, int fd)
+{
+	bool more = false;
+	size_t i;
+
+	for (i = 0; i < d->nlisteners; i++)
+		if (in_syslog_ready(d->listeners[i], fd, d->now, on_net_line, d) == 1)
+			more = true;
+	return more;
+}
+
+static void
+journal_open(struct daemon *d, bool fresh)
+{
+	const struct conf *c = d->conf;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV(TAG_JOURNAL, 0) };
+	char **files = NULL, **matches;
+	struct in_journal_opts jo;
+	char err[512];
+	size_t i;
+	int fd;
+
+	if (!c->journal)
+		return;
+	matches = xcalloc(c->journal_matches.n + 1, sizeof(*matches));
+	for (i = 0; i < c->journal_matches.n; i++)
+		matches[i] = c->journal_matches.v[i];
+	if (c->journal_files.n > 0) {
+		files = xcalloc(c->journal_files.n + 1, sizeof(*files));
+		for (i = 0; i < c->journal_files.n; i++)
+			files[i] = c->journal_files.v[i];
+	}
+	memset(&jo, 0, sizeof(jo));
+	jo.dir = c->journal_dir;
+	jo.files = files;
+	jo.matches = matches;
+	jo.start_at_end = fresh && c->start_at_end;
+	jo.max_msg = c->max_line;
+	d->journal = in_journal_open(&jo, d->journal_cursor, err, sizeof(err));
+	free(matches);
+	free(files);
+	if (d->journal == NULL) {
+		log_warnx("set journal: %s (the journal is not read)", err);
+		return;
+	}
+	d->journal_more = true;
+	if ((fd = in_journal_fd(d->journal)) != -1 &&
+	    epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+		log_warn("epoll: journal");
+	log_info("reading the journal%s%s", c->journal_dir ? " in " : "",
+	    c->journal_dir ? c->journal_dir : "");
+}
+
+static void
+journal_close(struct daemon *d)
+{
+	const char *cur;
+
+	if (d->journal == NULL)
+		return;
+	if ((cur = in_journal_cursor(d->journal)) != NULL) {
+		free(d->journal_cursor);
+		d->journal_cursor = xstrdup(cur);
+	}
+	in_journal_free(d->journal);	/* closes its fd: leaves epoll */
+	d->journal = NULL;
+}
+
+static void
+archives_open(struct daemon *d)
+{
+	const struct conf *c = d->conf;
+	struct archive_opts ao;
+	char err[512];
+	size_t i;
+
+	memset(&ao, 0, sizeof(ao));
+	ao.sync = (enum archive_sync)c->archive_sync;
+	ao.sync_interval = c->archive_sync_interval;
+	d->archives = xcalloc(c->narchives + 1, sizeof(*d->archives));
+	d->narchives = c->narchives;
+	for (i = 0; i < c->narchives; i++) {
+		d->archives[i] = archive_open(c->archives[i].pattern, &ao, err,
+		    sizeof(err));
+		if (d->archives[i] == NULL)
+			log_warnx("%s:%d: archive %s: %s (not written)",
+			    c->archives[i].file, c->archives[i].line,
+			    c->archives[i].pattern, err);
+	}
+}
+
+static void
+archives_close(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->narchives; i++)
+		archive_free(d->archives[i]);
+	free(d->archives);
+	d->archives = NULL;
+	d->narchives = 0;
 }
 
 /* Reads what the inputs have.  Returns true when some have more. */
@@ -449,6 +672,10 @@ state_build(struct daemon *d, struct state *st)
 		memcpy(sq->sent, r->sent, sizeof(sq->sent));
 	}
 	st->nqueues = d->conf->nqueues;
+	if (d->journal != NULL && in_journal_cursor(d->journal) != NULL)
+		st->journal_cursor = xstrdup(in_journal_cursor(d->journal));
+	else if (d->journal_cursor != NULL)
+		st->journal_cursor = xstrdup(d->journal_cursor);
 }
 
 /* Writes the checkpoint; on success publishes the staged reports. */
@@ -730,6 +957,64 @@ status_text(struct daemon *d, struct buf *b)
 		in_file_stats_text(&fs, b);
 		buf_addc(b, '\n');
 	}
+	for (i = 0; i < d->nlisteners; i++) {
+		struct in_syslog_stats ls;
+
+		in_syslog_stats(d->listeners[i], &ls);
+		buf_printf(b, "listen %s: %" PRIu64 " messages, %" PRIu64 " bytes",
+		    ls.spec, ls.received, ls.bytes);
+		if (ls.proto == IN_SYSLOG_TCP)
+			buf_printf(b, ", %" PRIu64 " connections open (%" PRIu64
+			    " in all, %" PRIu64 " refused at the limit, %" PRIu64
+			    " closed idle)", ls.conns_open, ls.conns_total,
+			    ls.conns_refused, ls.conns_closed_idle);
+		if (ls.cut > 0)
+			buf_printf(b, ", %" PRIu64 " cut at max_line", ls.cut);
+		if (ls.bad_frames > 0)
+			buf_printf(b, ", %" PRIu64 " bad frames", ls.bad_frames);
+		if (ls.dropped > 0 || ls.kernel_drops > 0)
+			buf_printf(b, ", LOST %" PRIu64 " (receive errors) + %"
+			    PRIu64 " (kernel buffer full)", ls.dropped,
+			    ls.kernel_drops);
+		buf_addc(b, '\n');
+	}
+	if (d->journal != NULL) {
+		struct in_journal_stats js;
+		const char *cur = in_journal_cursor(d->journal);
+
+		in_journal_stats(d->journal, &js);
+		buf_printf(b, "journal: %" PRIu64 " entries, %" PRIu64 " without "
+		    "MESSAGE skipped, %" PRIu64 " cut", js.entries,
+		    js.skipped_no_message, js.cut);
+		if (js.cursor_lost > 0)
+			buf_printf(b, ", SAVED CURSOR NOT FOUND %" PRIu64 " time%s "
+			    "(entries may be lost or repeated)", js.cursor_lost,
+			    js.cursor_lost == 1 ? "" : "s");
+		if (js.no_files)
+			buf_addstr(b, ", NO READABLE JOURNAL FILES (is the user "
+			    "in group systemd-journal or adm?)");
+		if (js.error != NULL)
+			buf_printf(b, ", ERROR: %s", js.error);
+		buf_printf(b, ", cursor %s\n", cur != NULL ? cur : "none");
+	} else if (c->journal)
+		buf_addstr(b, "journal: NOT OPEN (see the log)\n");
+	for (i = 0; i < d->narchives; i++) {
+		struct archive_stats as;
+
+		if (d->archives[i] == NULL) {
+			buf_printf(b, "archive %s: NOT OPEN (see the log)\n",
+			    c->archives[i].pattern);
+			continue;
+		}
+		archive_stats(d->archives[i], &as);
+		buf_printf(b, "archive %s: %" PRIu64 " lines, %" PRIu64 " files "
+		    "open, %" PRIu64 " created", c->archives[i].pattern, as.lines,
+		    as.files_open, as.files_created);
+		if (as.errors > 0)
+			buf_printf(b, ", %" PRIu64 " LINES NOT WRITTEN: %s",
+			    as.errors, as.last_error ? as.last_error : "");
+		buf_addc(b, '\n');
+	}
 	for (i = 0; i < c->nqueues; i++) {
 		const struct queue *q = &d->engine.queues[i];
 		const struct qrun *r = &d->qr[i];
@@ -819,6 +1104,7 @@ reload(struct daemon *d, struct buf *err)
 	struct engine ne;
 	struct state st;
 	struct qrun *oldqr;
+	struct strlist oldlistens;
 	size_t i;
 	long k;
 
@@ -857,6 +1143,10 @@ reload(struct daemon *d, struct buf *err)
 	}
 	/* keep the schedules of queues that stay */
 	state_build(d, &st);
+	oldlistens.n = d->conf->listens.n;
+	oldlistens.v = d->conf->listens.v;
+	d->conf->listens.v = NULL;
+	d->conf->listens.n = 0;
 	engine_free(&d->engine);
 	conf_free(d->conf);
 	free(d->conf);
@@ -887,6 +1177,30 @@ reload(struct daemon *d, struct buf *err)
 	inputs_scan(d, &st, true);
 	inputs_watch(d);
 	state_free(&st);
+	/* archives reopen (also what logrotate's HUP needs), the journal
+	 * continues from its cursor with the new matches */
+	archives_close(d);
+	archives_open(d);
+	journal_close(d);
+	journal_open(d, d->journal_cursor == NULL);
+	{
+		size_t a, b;
+		bool same = oldlistens.n == nc->listens.n;
+
+		for (a = 0; same && a < oldlistens.n; a++) {
+			for (b = 0; b < nc->listens.n; b++)
+				if (strcmp(oldlistens.v[a], nc->listens.v[b]) == 0)
+					break;
+			same = b < nc->listens.n;
+		}
+		if (!same)
+			log_warnx("reload: 'set listen' changed; the listeners "
+			    "change at the next restart (sockets are bound "
+			    "before privileges are dropped)");
+		for (a = 0; a < oldlistens.n; a++)
+			free(oldlistens.v[a]);
+		free(oldlistens.v);
+	}
 
 	/* the sender picks up new relay settings when restarted */
 	free(d->smtp_password);
@@ -1178,16 +1492,16 @@ setup_fds(struct daemon *d)
 	its.it_interval.tv_nsec = clock_is_test() ? 200000000 : 0;
 	its.it_value = its.it_interval;
 	timerfd_settime(d->tfd, 0, &its, NULL);
-	ev.data.u32 = TAG_SIGNAL;
+	ev.data.u64 = EV(TAG_SIGNAL, 0);
 	epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->sigfd, &ev);
-	ev.data.u32 = TAG_TIMER;
+	ev.data.u64 = EV(TAG_TIMER, 0);
 	epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->tfd, &ev);
 	if (d->inofd != -1) {
-		ev.data.u32 = TAG_INOTIFY;
+		ev.data.u64 = EV(TAG_INOTIFY, 0);
 		epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->inofd, &ev);
 	}
 	if (d->ctlfd != -1) {
-		ev.data.u32 = TAG_CTL;
+		ev.data.u64 = EV(TAG_CTL, 0);
 		epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->ctlfd, &ev);
 	}
 	return 0;
@@ -1240,6 +1554,7 @@ static void
 tick(struct daemon *d)
 {
 	double m = clock_mono();
+	size_t i;
 
 	if (m - d->rate_at >= 10) {
 		d->rate = (double)(d->lines - d->rate_lines) / (m - d->rate_at);
@@ -1248,6 +1563,12 @@ tick(struct daemon *d)
 	}
 	if (m - d->last_glob >= GLOB_EVERY)
 		inputs_scan(d, NULL, false);
+	for (i = 0; i < d->nlisteners; i++)
+		in_syslog_tick(d->listeners[i], d->now, on_net_line, d);
+	for (i = 0; i < d->narchives; i++)
+		if (d->archives[i] != NULL)
+			archive_tick(d->archives[i], time(NULL));
+	d->journal_more = true;		/* safety net: poll it once a tick */
 	schedule(d, false);
 	if (d->dirty && m - d->last_ckpt >= d->conf->checkpoint)
 		checkpoint(d);
@@ -1285,7 +1606,7 @@ static int
 loop(struct daemon *d, int *ready)
 {
 	struct epoll_event ev[16];
-	bool more = true;
+	bool more = true, net_more = false;
 	char ibuf[16384];
 	uint64_t ticks;
 	int n, i;
@@ -1299,7 +1620,7 @@ loop(struct daemon *d, int *ready)
 		}
 		d->now = clock_now();
 		for (i = 0; i < n; i++) {
-			switch (ev[i].data.u32) {
+			switch ((enum tag)(ev[i].data.u64 >> 32)) {
 			case TAG_SIGNAL:
 				on_signal(d);
 				break;
@@ -1315,10 +1636,31 @@ loop(struct daemon *d, int *ready)
 			case TAG_CTL:
 				ctl_accept(d);
 				break;
+			case TAG_SYSLOG:
+				if (listeners_ready(d, (int)(uint32_t)ev[i].data.u64))
+					net_more = true;
+				break;
+			case TAG_JOURNAL:
+				d->journal_more = true;
+				break;
 			}
 		}
 		/* every wake-up: read what the inputs have */
 		more = inputs_poll(d);
+		if (d->journal != NULL && d->journal_more) {
+			int r = in_journal_poll(d->journal, LINES_PER_POLL,
+			    on_net_line, d);
+
+			d->journal_more = r == 1;
+			if (r == 1)
+				more = true;
+		}
+		if (net_more) {
+			/* a listener stopped at its bound: give it another
+			 * turn (epoll is level-triggered, it will wake us) */
+			net_more = false;
+			more = true;
+		}
 	}
 	return 0;
 }
@@ -1345,12 +1687,14 @@ daemon_run(const struct daemon_opts *o)
 		return 1;
 	}
 	conf_print_diags(d->conf, stderr, true);
-	if (d->conf->listens.n > 0 || d->conf->fifos.n > 0)
-		log_warnx("set listen / set fifo: this version of logward run "
-		    "reads only log files (set logfile); lines sent to those "
-		    "are NOT monitored");
-	if (d->conf->logfiles.n == 0)
-		log_warnx("no 'set logfile': nothing to watch");
+	if (d->conf->fifos.n > 0)
+		log_warnx("set fifo: this version of logward run does not read "
+		    "named pipes; lines written to them are NOT monitored "
+		    "(use set listen unix:PATH or a log file)");
+	if (d->conf->logfiles.n == 0 && d->conf->listens.n == 0 &&
+	    !d->conf->journal)
+		log_warnx("no 'set logfile', 'set listen' or 'set journal': "
+		    "nothing to watch");
 	if (d->conf->log_syslog || o->detach)
 		log_syslog(1);
 	if (gethostname(err, sizeof(err)) == -1)
@@ -1396,6 +1740,8 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	if (setup_fds(d) == -1)
 		goto out;
+	if (listeners_open(d) == -1)
+		goto out;
 	if (drop_privileges(d) == -1)
 		goto out;
 
@@ -1413,6 +1759,11 @@ daemon_run(const struct daemon_opts *o)
 	qrun_init(d, r == 0 ? &st : NULL);
 	inputs_scan(d, r == 0 ? &st : NULL, true);
 	inputs_watch(d);
+	if (r == 0 && st.journal_cursor != NULL)
+		d->journal_cursor = xstrdup(st.journal_cursor);
+	journal_open(d, r != 0 || st.journal_cursor == NULL);
+	buf_init(&d->archtext, SIZE_MAX / 4);
+	archives_open(d);
 	state_free(&st);
 	/* start-up worked: a detached parent may exit now (and the sender
 	 * must not inherit its standard streams) */
@@ -1430,6 +1781,8 @@ daemon_run(const struct daemon_opts *o)
 		rc = 0;
 	d->now = clock_now();
 	inputs_poll(d);
+	if (d->journal != NULL)
+		in_journal_poll(d->journal, LINES_PER_POLL, on_net_line, d);
 	mail_all(d, "terminating");
 	d->dirty = true;
 	if (checkpoint(d) == -1)
@@ -1437,6 +1790,9 @@ daemon_run(const struct daemon_opts *o)
 	sender_drain(d);
 	engine_free(&d->engine);
 	inputs_free(d);
+	journal_close(d);
+	archives_close(d);
+	buf_free(&d->archtext);
 	log_info("stopped");
 out:
 	if (d->ctlfd != -1) {
@@ -1457,6 +1813,10 @@ out:
 		close(d->tfd);
 	if (d->inofd != -1)
 		close(d->inofd);
+	for (size_t li = 0; li < d->nlisteners; li++)
+		in_syslog_free(d->listeners[li]);
+	free(d->listeners);
+	free(d->journal_cursor);
 	free(d->qr);
 	free(d->staged);
 	free(d->statedir);

@@ -4,6 +4,7 @@
  *	"LWSTATE\n"  u32 version  u32 0
  *	u64 seq  u64 rules_hash  i64 saved
  *	u32 ninputs   { str path, pos old, pos cur }
+ *	str journal_cursor (version 2; "" = none)
  *	u32 nqueues   { str name, i64 last_fire, i64 report_start, i64 due,
  *	                u32 nsent, i64 sent[nsent], u64 lines, u64 errlines,
  *	                u32 nover { str host, u64 lines },
@@ -232,6 +233,8 @@ state_write(const char *path, const struct state *st, const struct engine *e)
 		put_pos(&w, &st->inputs[i].save.old);
 		put_pos(&w, &st->inputs[i].save.cur);
 	}
+	put_str(&w, st->journal_cursor ? st->journal_cursor : "",
+	    st->journal_cursor ? strlen(st->journal_cursor) : 0);
 	/* every queue of the config, with its schedule from st when known */
 	nq = e->conf->nqueues;
 	put_u32(&w, (uint32_t)nq);
@@ -370,7 +373,8 @@ get_count(struct reader *r, size_t min)
 
 /* One pass over the body; with apply, st and e are filled in. */
 static void
-parse(struct reader *r, struct state *st, struct engine *e, bool apply)
+parse(struct reader *r, struct state *st, struct engine *e, bool apply,
+    uint32_t version)
 {
 	const struct conf *c = e->conf;
 	uint32_t n, i, j, k, nrules, nhosts;
@@ -396,6 +400,11 @@ parse(struct reader *r, struct state *st, struct engine *e, bool apply)
 			st->inputs[i].save = sv;
 			st->ninputs++;
 		}
+	}
+	if (version >= 2) {
+		s = get_str(r, &len);
+		if (apply && len > 0 && !r->bad)
+			st->journal_cursor = xmemdup0(s, len);
 	}
 	n = get_count(r, 4 + 3 * 8 + 4 + 16 + 8);
 	if (apply)
@@ -552,7 +561,7 @@ state_read(const char *path, struct state *st, struct engine *e, char *err,
 		return -1;
 	}
 	memcpy(&version, data + sizeof(magic), sizeof(version));
-	if (version != STATE_VERSION) {
+	if (version != STATE_VERSION && version != 1) {
 		snprintf(err, errlen, "%s has state format version %u; this "
 		    "logward reads version %u", path, version, STATE_VERSION);
 		free(data);
@@ -571,7 +580,7 @@ state_read(const char *path, struct state *st, struct engine *e, char *err,
 	r.end = data + len - 4;
 	r.bad = false;
 	memset(&scratch, 0, sizeof(scratch));
-	parse(&r, &scratch, e, false);
+	parse(&r, &scratch, e, false, version);
 	if (r.bad) {
 		snprintf(err, errlen, "%s is corrupt (inconsistent content at "
 		    "byte %zu)", path, (size_t)(r.p - data));
@@ -579,7 +588,7 @@ state_read(const char *path, struct state *st, struct engine *e, char *err,
 		return -1;
 	}
 	r.p = data + sizeof(magic) + 8;
-	parse(&r, st, e, true);
+	parse(&r, st, e, true, version);
 	free(data);
 	return 0;
 }
@@ -595,6 +604,7 @@ state_free(struct state *st)
 	for (i = 0; i < st->nqueues; i++)
 		free(st->queues[i].name);
 	free(st->queues);
+	free(st->journal_cursor);
 	memset(st, 0, sizeof(*st));
 }
 

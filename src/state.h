@@ -18,7 +18,7 @@
 #include "in_file.h"
 #include "rules.h"
 
-#define STATE_VERSION	1
+#define STATE_VERSION	2	/* 1: without the journal cursor (still read) */
 #define STATE_MAX_SENT	64	/* send times kept per queue (mail_rate) */
 
 struct state_input {
@@ -43,6 +43,7 @@ struct state {
 	size_t		 ninputs;
 	struct state_queue *queues;	/* owned array */
 	size_t		 nqueues;
+	char		*journal_cursor; /* owned: last journal entry taken, or NULL */
 };
 
 void	state_free(struct state *st);
