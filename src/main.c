@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "filter.h"
 #include "lcdb.h"
+#include "sel.h"
 #include "lines.h"
 #include "log.h"
 #include "match.h"
@@ -705,6 +706,13 @@ explain_one(struct engine *e, const char *line, size_t len, time_t now)
 	for (i = 0; i < v.nskipped; i++) {
 		const struct rule *r = &c->rules[v.skipped[i]];
 
+		if (r->kind == RULE_SELECT) {
+			buf_printf(&b, "  %-9s %s:%d select %s (wants ", "skipped:",
+			    r->file, r->line, r->re.src);
+			sel_describe(r->sel, &b);
+			buf_addstr(&b, ")\n");
+			continue;
+		}
 		buf_printf(&b, "  %-9s %s:%d %s %s (%s did not match)\n", "skipped:",
 		    r->file, r->line, r->kind == RULE_GROUP ? "group" : "group_host",
 		    r->re.src, r->kind == RULE_GROUP ? "message" : "host");
