@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "archive.h"
 #include "lcdb.h"
 #include "sel.h"
 #include "str.h"
@@ -1002,6 +1003,10 @@ add_archive(struct parser *p, const char *file, int line, char *rest)
 		ERR(p, file, line, "archive: expected 'archive SELECTOR "
 		    "/PATH/PATTERN', e.g. 'archive *.* "
 		    "/var/log/remote/%%HOST%%/%%Y-%%m-%%d.log'");
+		return;
+	}
+	if (archive_check(last, err, sizeof(err)) == -1) {
+		ERR(p, file, line, "archive %s: %s", last, err);
 		return;
 	}
 	memset(&a, 0, sizeof(a));
