@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "archive.h"
+#include "in_syslog.h"
 #include "lcdb.h"
 #include "sel.h"
 #include "str.h"
@@ -629,8 +630,17 @@ set_directive(struct parser *p, const char *file, int line, char *rest)
 			strlist_add(&c->logfiles, val);
 		else if (strcmp(key, "fifo") == 0)
 			strlist_add(&c->fifos, val);
-		else if (strcmp(key, "listen") == 0)
+		else if (strcmp(key, "listen") == 0) {
+			enum in_syslog_proto proto;
+			char addr[256], port[1024];
+
+			if (in_syslog_parse_spec(val, &proto, addr, sizeof(addr),
+			    port, sizeof(port), err, sizeof(err)) == -1) {
+				ERR(p, file, line, "set listen %s: %s", val, err);
+				return;
+			}
 			strlist_add(&c->listens, val);
+		}
 		else {
 			free(c->pidfile);
 			c->pidfile = xstrdup(val);
