@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sock_diag.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -759,7 +760,7 @@ conn_flush(struct in_syslog *s, struct conn *c, time_t now,
 	conn_parse(s, c, true, now, fn, arg);
 	if (c->st == F_OCTET)
 		s->st.bad_frames++;
-	if (c->st != F_START && (c->head > 0 || c->total > 0))
+	if (c->st != F_START && c->head > 0)
 		deliver(s, c->buf + c->start, c->head, c->total, c->peer, now,
 		    fn, arg);
 	frame_reset(c);
@@ -873,12 +874,13 @@ accept_some(struct in_syslog *s, time_t now)
 				continue;
 			if ((errno == EMFILE || errno == ENFILE) &&
 			    s->spare != -1) {
-				/* give up the spare fd to accept and close */
+				/* give up the spare fd to accept and close,
+				 * or the loop would spin on the pending one */
 				close(s->spare);
 				fd = accept(s->fd, NULL, NULL);
 				if (fd != -1)
 					close(fd);
-				s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				s->spare = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
 				if (fd == -1)
 					return 0;
 				refuse(s, "out of file descriptors");
@@ -1130,7 +1132,8 @@ in_syslog_open(const char *spec, const struct in_syslog_opts *o, char *err,
 	}
 	if (proto == IN_SYSLOG_TCP) {
 		s->conns = xcalloc(s->max_conns, sizeof(*s->conns));
-		s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* a spare fd (a dup of the listener: no path needed) */
+		s->spare = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
 	} else
 		dgram_setup(s);
 	return s;
@@ -1145,10 +1148,10 @@ in_syslog_free(struct in_syslog *s)
 		return;
 	while (s->nconns > 0)
 		conn_close(s, s->nconns - 1);
+	if (s->spare != -1)
+		close(s->spare);	/* first: it shares the listener's file */
 	if (s->fd != -1)
 		close(s->fd);
-	if (s->spare != -1)
-		close(s->spare);
 	if (s->path != NULL && lstat(s->path, &st) == 0 &&
 	    st.st_dev == s->dev && st.st_ino == s->ino)
 		(void)unlink(s->path);
@@ -1238,6 +1241,16 @@ in_syslog_port(const struct in_syslog *s)
 void
 in_syslog_stats(const struct in_syslog *s, struct in_syslog_stats *st)
 {
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t sl = sizeof(mem);
+
 	*st = s->st;
 	st->conns_open = s->nconns;
+	/* the socket's drop counter now (SO_RXQ_OVFL only tells it with
+	 * the next datagram received) */
+	if (s->proto != IN_SYSLOG_TCP &&
+	    getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, mem, &sl) == 0 &&
+	    sl >= (SK_MEMINFO_DROPS + 1) * sizeof(mem[0]) &&
+	    mem[SK_MEMINFO_DROPS] > st->kernel_drops)
+		st->kernel_drops = mem[SK_MEMINFO_DROPS];
 }

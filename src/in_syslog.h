@@ -38,7 +38,7 @@ enum in_syslog_proto {
 typedef void in_syslog_fd_fn(void *arg, int fd, bool added);
 
 struct in_syslog_opts {
-	size_t		 max_msg;	/* bytes per message kept; 0 = 64 KiB */
+	size_t		 max_msg;	/* bytes per message kept; 0 = 64 KiB, at most IN_SYSLOG_OCTET_MAX */
 	unsigned	 idle_timeout;	/* s before an idle TCP connection is closed; 0 = 3600 */
 	unsigned	 max_conns;	/* open connections per TCP listener; 0 = 256 */
 	const char	*localhost;	/* HOST for unix-socket messages; NULL = gethostname() up to the first '.' */

@@ -90,11 +90,13 @@ class Sink:
         return open(p, errors="replace").read().splitlines() if os.path.exists(p) else []
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on (just closed)."""
+def free_port(udp=False, addr="127.0.0.1"):
+    """A port on addr that nothing listens on (just closed): TCP, or UDP
+    with udp=True; addr may be an IPv6 address such as "::1"."""
     import socket
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
+    s.bind((addr, 0))
     port = s.getsockname()[1]
     s.close()
     return port
@@ -293,3 +295,22 @@ def report_counts(mails, queue=None):
             if mm:
                 counts[mm.group(2)] = counts.get(mm.group(2), 0) + int(mm.group(1))
     return counts
+
+
+def report_hosts(mails, queue=None):
+    """{host: {masked message: count}} summed over the tenshi-layout
+    bodies of mails ("HOST: " lines, then "  COUNT: MESSAGE" lines)."""
+    out = {}
+    for m in mails:
+        if queue is not None and m.get("X-logward-queue") != queue:
+            continue
+        host = None
+        for line in body_text(m).splitlines():
+            mm = re.match(r"^\s+(\d+): (.*)$", line)
+            if mm and host is not None:
+                d = out.setdefault(host, {})
+                d[mm.group(2)] = d.get(mm.group(2), 0) + int(mm.group(1))
+                continue
+            mh = re.match(r"^(\S.*): $", line)
+            host = mh.group(1) if mh else None
+    return out

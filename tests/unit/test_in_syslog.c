@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -186,6 +187,18 @@ drive(struct in_syslog *s, struct got *g, size_t want, int ms, time_t now)
 				    got_fn, g);
 		}
 	}
+}
+
+/* Drives s until nothing arrived for 300 ms. */
+static void
+drive_quiet(struct in_syslog *s, struct got *g)
+{
+	size_t before;
+
+	do {
+		before = g->n;
+		drive(s, g, 0, 300, 0);
+	} while (g->n != before);
 }
 
 /* Parses line and checks its fields (prog NULL: no tag; msg compared
@@ -554,6 +567,45 @@ test_udp(void **state)
 	in_syslog_free(s);
 }
 
+/* a burst past the receive buffer: what is lost is counted */
+static void
+test_udp_kernel_drops(void **state)
+{
+	enum { N = 40000 };
+	struct sockaddr_storage ss;
+	struct in_syslog_stats st;
+	struct in_syslog *s;
+	struct got g = { 0 };
+	socklen_t sl;
+	int fd, i;
+
+	(void)state;
+	s = open_ok("udp:127.0.0.1:0", NULL);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd != -1);
+	sa_make(&ss, &sl, AF_INET, in_syslog_port(s));
+	for (i = 0; i < N; i++)
+		assert_int_equal(sendto(fd, "<13>burst", 9, 0,
+		    (struct sockaddr *)&ss, sl), 9);
+	drive_quiet(s, &g);
+	in_syslog_stats(s, &st);
+	if (st.kernel_drops == 0) {
+		print_message("no drops after %d datagrams: skipped\n", N);
+		skip();
+	}
+	assert_int_equal(g.n + st.kernel_drops, N);
+	/* the next datagram carries the counter too (SO_RXQ_OVFL) */
+	assert_int_equal(sendto(fd, "<13>after", 9, 0, (struct sockaddr *)&ss,
+	    sl), 9);
+	drive(s, &g, g.n + 1, 5000, 0);
+	in_syslog_stats(s, &st);
+	assert_int_equal(g.n + st.kernel_drops, N + 1);
+	assert_int_equal(st.received, g.n);
+	close(fd);
+	got_free(&g);
+	in_syslog_free(s);
+}
+
 /* ---- TCP ---- */
 
 static void
@@ -715,7 +767,7 @@ test_tcp_split(void **state)
 	for (i = 0; i < n; i++) {
 		write_all(fd, data + i, 1);
 		want = (i + 1 >= e0) + (i + 1 >= e1) + (i + 1 >= n);
-		drive(s, &g, want, 2000, 0);
+		drive(s, &g, want, want > g.n ? 2000 : 5, 0);
 		assert_int_equal(g.n, want);
 	}
 	drive(s, &g, 3, 5000, 0);
@@ -852,6 +904,60 @@ test_tcp_limit(void **state)
 	assert_int_equal(st.conns_total, 3);
 	close(fd[1]);
 	close(fd[2]);
+	got_free(&g);
+	in_syslog_free(s);
+}
+
+/* out of fds: pending connections are accepted with the spare fd and
+ * closed (counted), instead of the loop spinning on them */
+static void
+test_tcp_out_of_fds(void **state)
+{
+	struct in_syslog_stats st;
+	struct in_syslog *s;
+	struct got g = { 0 };
+	struct rlimit old, low;
+	int fd[2], fd3, port, lowest, i;
+	const char *pre;
+
+	(void)state;
+	pre = getenv("LD_PRELOAD");
+	if (pre != NULL && strstr(pre, "valgrind") != NULL) {
+		/* valgrind applies RLIMIT_NOFILE itself, not to accept4 */
+		print_message("under valgrind: skipped\n");
+		skip();
+	}
+	s = open_ok("tcp:127.0.0.1:0", NULL);
+	port = in_syslog_port(s);
+	fd[0] = tcp_connect(AF_INET, port);
+	fd[1] = tcp_connect(AF_INET, port);
+	lowest = dup(0);
+	assert_true(lowest != -1);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	for (i = 0; i < 500; i++) {
+		drive(s, &g, 0, 10, 0);
+		in_syslog_stats(s, &st);
+		if (st.conns_refused >= 2)
+			break;
+	}
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(peer_closed(fd[0], 2000));
+	assert_true(peer_closed(fd[1], 2000));
+	in_syslog_stats(s, &st);
+	assert_int_equal(st.conns_refused, 2);
+	assert_int_equal(st.conns_open, 0);
+	/* with fds again: accepted */
+	fd3 = tcp_connect(AF_INET, port);
+	write_str(fd3, "<13>Nov  1 10:00:00 h p: fds again\n");
+	drive(s, &g, 1, 5000, 0);
+	assert_int_equal(g.n, 1);
+	close(fd[0]);
+	close(fd[1]);
+	close(fd3);
 	got_free(&g);
 	in_syslog_free(s);
 }
@@ -1074,12 +1180,14 @@ main(void)
 		cmocka_unit_test(test_parse_spec_bad),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_udp_kernel_drops),
 		cmocka_unit_test(test_tcp_mixed),
 		cmocka_unit_test(test_tcp_many_clients),
 		cmocka_unit_test(test_tcp_split),
 		cmocka_unit_test(test_tcp_cut),
 		cmocka_unit_test(test_tcp_idle),
 		cmocka_unit_test(test_tcp_limit),
+		cmocka_unit_test(test_tcp_out_of_fds),
 		cmocka_unit_test(test_unix),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_logger),
