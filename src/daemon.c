@@ -1262,6 +1262,16 @@ ctl_accept(struct daemon *d)
 				    n == 1 ? "" : "s");
 			}
 			free(want);
+		} else if (strcmp(cmd, "reopen") == 0) {
+			size_t i;
+
+			/* logrotate's postrotate: new archive files, nothing
+			 * else (reload would also mail every queue) */
+			for (i = 0; i < d->narchives; i++)
+				if (d->archives[i] != NULL)
+					archive_reopen(d->archives[i]);
+			buf_printf(&out, "reopened %zu archive%s\n", d->narchives,
+			    d->narchives == 1 ? "" : "s");
 		} else if (strcmp(cmd, "reload") == 0) {
 			struct buf err;
 
@@ -1275,7 +1285,7 @@ ctl_accept(struct daemon *d)
 			buf_free(&err);
 		} else
 			buf_printf(&out, "error: unknown command '%s' (status, "
-			    "flush [QUEUE], reload)\n", cmd);
+			    "flush [QUEUE], reload, reopen)\n", cmd);
 		ctl_reply(fd, buf_str(&out), out.len);
 		buf_free(&out);
 		free(cmd);

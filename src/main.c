@@ -57,9 +57,10 @@ usage(FILE *fp)
 	    "  run     [-c CONF] [-d] [-p PIDFILE] [-v|-q]\n"
 	    "          the daemon: tail the logfiles, mail the queues on their\n"
 	    "          schedule (foreground unless -d)\n"
-	    "  status | reload [-c CONF | --socket PATH]\n"
+	    "  status | reload | reopen [-c CONF | --socket PATH]\n"
 	    "  flush   [-c CONF | --socket PATH] [QUEUE]\n"
 	    "          talk to the running daemon through its control socket\n"
+	    "          (reopen: new archive files after logrotate)\n"
 	    "  send-test [-c CONF] [QUEUE]\n"
 	    "          send a test mail through the configured relay and print\n"
 	    "          the relay's answer\n"
@@ -1028,7 +1029,7 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "run") == 0)
 		rc = cmd_run(argc - 1, argv + 1);
 	else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "flush") == 0 ||
-	    strcmp(cmd, "reload") == 0)
+	    strcmp(cmd, "reload") == 0 || strcmp(cmd, "reopen") == 0)
 		rc = cmd_ctl(argc - 1, argv + 1);
 	else if (strcmp(cmd, "send-test") == 0)
 		rc = cmd_send_test(argc - 1, argv + 1);

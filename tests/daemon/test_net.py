@@ -533,6 +533,17 @@ def t_archive_per_host(env):
     wait_for(lambda: read(web1) == "Mar  2 09:01:02 web1 app: after hup\n", 5,
              what="the line in the new file")
     assert "after hup" not in read(web1 + ".2")
+    # logrotate's postrotate: `logward reopen` (no mail, unlike reload)
+    nmails = len(env.sink.mails())
+    os.rename(web1, web1 + ".3")
+    rc, out = d.ctl("reopen")
+    assert rc == 0 and "reopened 2 archives" in out, out
+    udp(port, "<14>Mar  2 09:01:04 web1 app: after reopen")
+    wait_for(lambda: os.path.exists(web1) and "after reopen" in read(web1), 5,
+             what="a new archive file after reopen")
+    assert "after reopen" not in read(web1 + ".3")
+    time.sleep(0.3)
+    assert len(env.sink.mails()) == nmails, "reopen mailed the queues"
     # a symlink planted where an archive file would be is refused
     os.makedirs(os.path.join(remote, "web3"))
     os.symlink(env.path("target"), os.path.join(remote, "web3", "2026-03-02.log"))
