@@ -511,6 +511,8 @@ daemon_directive(struct parser *p, const char *file, int line,
 		{ "checkpoint", offsetof(struct conf, checkpoint), 3600 },
 		{ "listen_max_conns", offsetof(struct conf, listen_max_conns), 100000 },
 		{ "listen_idle", offsetof(struct conf, listen_idle), 86400 },
+		{ "max_files", offsetof(struct conf, max_files), 1000000 },
+		{ "max_outbox", offsetof(struct conf, max_outbox), 1000000 },
 	};
 	static const struct { const char *key; size_t off; } words[] = {
 		{ "statedir", offsetof(struct conf, statedir) },
@@ -545,7 +547,34 @@ daemon_directive(struct parser *p, const char *file, int line,
 		    (char **)(void *)((char *)c + words[i].off));
 		return true;
 	}
-	if (strcmp(key, "journal") == 0) {
+	if (strcmp(key, "max_memory") == 0) {
+		char *val = str_token(&rest), *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = val != NULL ? strtoull(val, &end, 10) : 0;
+		if (val == NULL || end == val || errno != 0 || *val == '-' ||
+		    (*end != '\0' && end[1] != '\0') ||
+		    (*end != '\0' && strchr("kKmMgG", *end) == NULL)) {
+			ERR(p, file, line, "set max_memory: expected a size such "
+			    "as 256M or 2G (K, M, G: powers of 1024), or 0 for "
+			    "no cap, not '%s'", val ? val : "");
+			return true;
+		}
+		if (*end == 'k' || *end == 'K')
+			v <<= 10;
+		else if (*end == 'm' || *end == 'M')
+			v <<= 20;
+		else if (*end == 'g' || *end == 'G')
+			v <<= 30;
+		if (v != 0 && v < (16ULL << 20)) {
+			ERR(p, file, line, "set max_memory: %s is too small; "
+			    "logward needs 16M at least", val);
+			return true;
+		}
+		extra_words(p, file, line, key, rest);
+		c->max_memory = v;
+	} else if (strcmp(key, "journal") == 0) {
 		char *term;
 
 		c->journal = true;
@@ -1356,6 +1385,9 @@ defaults(struct conf *c)
 	c->listen_max_conns = 256;
 	c->listen_idle = 300;
 	c->archive_sync_interval = 5;
+	c->max_memory = 512ULL << 20;
+	c->max_files = 4096;
+	c->max_outbox = 1000;
 }
 
 int

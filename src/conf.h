@@ -123,6 +123,9 @@ struct conf {
 	bool		 engine_pcre2;	/* set engine pcre2: no Hyperscan */
 	char		*cachedir;	/* set cachedir: compiled databases, NULL = default */
 	size_t		 max_entries;	/* distinct entries per queue */
+	uint64_t	 max_memory;	/* bytes for the whole process, 0 = no cap */
+	unsigned	 max_files;	/* files watched through globs */
+	unsigned	 max_outbox;	/* reports waiting in the outbox */
 	/* the daemon (logward run) */
 	bool		 start_at_end;	/* first start: read files from their end */
 	char		*statedir;	/* checkpoint and control socket, NULL = default */

@@ -41,6 +41,7 @@
 #include "in_syslog.h"
 #include "log.h"
 #include "mailer.h"
+#include "map.h"
 #include "outbox.h"
 #include "report.h"
 #include "rules.h"
@@ -62,6 +63,8 @@ enum tag { TAG_SIGNAL = 1, TAG_TIMER, TAG_INOTIFY, TAG_CTL, TAG_SYSLOG,
 struct input {
 	char		*path;		/* owned */
 	struct in_file	*f;		/* owned */
+	bool		 dirty;		/* inotify saw activity: poll it */
+	bool		 more;		/* the last poll stopped at its bound */
 };
 
 /* Run-time schedule of one queue. */
@@ -81,6 +84,11 @@ struct daemon {
 	struct engine	 engine;
 	struct input	*inputs;	/* owned array */
 	size_t		 ninputs;
+	struct map	 paths;		/* input path → index + 1 */
+	struct map	 wds;		/* inotify watch (int) → directory (owned) */
+	bool		 poll_all;	/* poll every input at the next turn */
+	bool		 rescan;	/* re-expand the globs at the next turn */
+	size_t		 files_skipped;	/* glob matches past set max_files */
 	struct in_syslog **listeners;	/* owned array of owned listeners */
 	size_t		 nlisteners;
 	struct in_journal *journal;	/* owned, or NULL */
@@ -275,12 +283,20 @@ reap(struct daemon *d)
 static struct input *
 input_find(struct daemon *d, const char *path)
 {
+	uintptr_t v = (uintptr_t)map_get(&d->paths, path, strlen(path));
+
+	return v != 0 ? &d->inputs[v - 1] : NULL;
+}
+
+static void
+paths_rebuild(struct daemon *d)
+{
 	size_t i;
 
+	map_clear(&d->paths);
 	for (i = 0; i < d->ninputs; i++)
-		if (strcmp(d->inputs[i].path, path) == 0)
-			return &d->inputs[i];
-	return NULL;
+		*map_put(&d->paths, d->inputs[i].path,
+		    strlen(d->inputs[i].path)) = (void *)(uintptr_t)(i + 1);
 }
 
 static void
@@ -297,8 +313,11 @@ input_add(struct daemon *d, const char *path, const struct in_file_save *saved,
 
 	d->inputs = xreallocarray(d->inputs, d->ninputs + 1, sizeof(*d->inputs));
 	in = &d->inputs[d->ninputs++];
+	memset(in, 0, sizeof(*in));
 	in->path = xstrdup(path);
 	in->f = in_file_new(path, &fo, saved);
+	in->dirty = true;
+	*map_put(&d->paths, path, strlen(path)) = (void *)(uintptr_t)d->ninputs;
 	log_info("watching %s", path);
 }
 
@@ -319,7 +338,7 @@ fnmatch_path(const char *pat, const char *path)
 static void
 inputs_scan(struct daemon *d, const struct state *st, bool at_start)
 {
-	size_t i, j, k;
+	size_t i, j, k, skipped = 0;
 
 	for (i = 0; i < d->conf->logfiles.n; i++) {
 		const char *pat = d->conf->logfiles.v[i];
@@ -347,6 +366,10 @@ inputs_scan(struct daemon *d, const struct state *st, bool at_start)
 
 			if (input_find(d, p) != NULL)
 				continue;
+			if (d->ninputs >= d->conf->max_files) {
+				skipped++;
+				continue;
+			}
 			for (k = 0; st != NULL && k < st->ninputs; k++)
 				if (strcmp(st->inputs[k].path, p) == 0)
 					sv = &st->inputs[k].save;
@@ -355,7 +378,14 @@ inputs_scan(struct daemon *d, const struct state *st, bool at_start)
 		}
 		globfree(&g);
 	}
+	if (skipped != d->files_skipped && skipped > 0)
+		log_warnx("%zu more file%s match the logfile patterns but set "
+		    "max_files is %u: %s NOT watched", skipped,
+		    skipped == 1 ? "" : "s", d->conf->max_files,
+		    skipped == 1 ? "it is" : "they are");
+	d->files_skipped = skipped;
 	d->last_glob = clock_mono();
+	d->rescan = false;
 }
 
 /* Watches the directories of the logfile patterns. */
@@ -377,12 +407,23 @@ inputs_watch(struct daemon *d)
 			slash[1] = '\0';
 		else
 			*slash = '\0';
-		if (!has_magic(dir) && inotify_add_watch(d->inofd, dir,
-		    IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
-		    IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB) == -1 &&
-		    errno != ENOENT)
-			log_warn("inotify on %s (polling once a second instead)",
-			    dir);
+		if (!has_magic(dir)) {
+			int wd = inotify_add_watch(d->inofd, dir, IN_MODIFY |
+			    IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+			    IN_CLOSE_WRITE | IN_ATTRIB);
+			void **slot;
+
+			if (wd == -1) {
+				if (errno != ENOENT)
+					log_warn("inotify on %s (polling once a "
+					    "second instead)", dir);
+			} else {
+				slot = map_put(&d->wds, &wd, sizeof(wd));
+				free(*slot);
+				*slot = dir;
+				dir = NULL;
+			}
+		}
 		free(dir);
 	}
 }
@@ -615,17 +656,68 @@ archives_close(struct daemon *d)
 
 /* Reads what the inputs have.  Returns true when some have more. */
 static bool
-inputs_poll(struct daemon *d)
+inputs_poll(struct daemon *d, bool all)
 {
 	time_t real = time(NULL);
 	bool more = false;
 	size_t i;
 
-	for (i = 0; i < d->ninputs; i++)
-		if (in_file_poll(d->inputs[i].f, real, LINES_PER_POLL, on_line,
-		    d) == 1)
+	all = all || d->poll_all;
+	d->poll_all = false;
+	for (i = 0; i < d->ninputs; i++) {
+		struct input *in = &d->inputs[i];
+
+		if (!all && !in->dirty && !in->more)
+			continue;
+		in->dirty = false;
+		in->more = in_file_poll(in->f, real, LINES_PER_POLL, on_line,
+		    d) == 1;
+		if (in->more)
 			more = true;
+	}
 	return more;
+}
+
+/* inotify: mark the inputs whose files changed; a name we do not follow
+ * (a rotated file still being drained, a new file a glob may match)
+ * makes the next turn poll everything and re-expand the globs. */
+static void
+inotify_read(struct daemon *d)
+{
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(d->inofd, buf, sizeof(buf))) > 0) {
+		char *p = buf;
+
+		while (p < buf + n) {
+			const struct inotify_event *ev = (const void *)p;
+			const char *dir;
+			struct input *in = NULL;
+
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				d->poll_all = d->rescan = true;
+				continue;
+			}
+			dir = map_get(&d->wds, &ev->wd, sizeof(ev->wd));
+			if (dir != NULL && ev->len > 0) {
+				char *path = xasprintf("%s%s%s", dir,
+				    dir[strlen(dir) - 1] == '/' ? "" : "/",
+				    ev->name);
+
+				in = input_find(d, path);
+				free(path);
+			}
+			if (in != NULL)
+				in->dirty = true;
+			else {
+				d->poll_all = true;
+				if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+					d->rescan = true;
+			}
+		}
+	}
 }
 
 static void
@@ -640,6 +732,7 @@ inputs_free(struct daemon *d)
 	free(d->inputs);
 	d->inputs = NULL;
 	d->ninputs = 0;
+	paths_rebuild(d);
 }
 
 /* ---- checkpoint and the outbox commit ---- */
@@ -949,6 +1042,10 @@ status_text(struct daemon *d, struct buf *b)
 	    " cut at max_line, %" PRIu64 " with regex limit errors\n",
 	    d->lines, d->rate, es->queued, es->trashed, es->unmatched, es->cut,
 	    es->regex_errors);
+	if (d->files_skipped > 0)
+		buf_printf(b, "inputs: %zu watched, %zu more matching files NOT "
+		    "WATCHED (set max_files %u)\n", d->ninputs, d->files_skipped,
+		    c->max_files);
 	for (i = 0; i < d->ninputs; i++) {
 		struct in_file_stats fs;
 
@@ -1138,6 +1235,7 @@ reload(struct daemon *d, struct buf *err)
 
 			ne.queues[i] = d->engine.queues[k];
 			ne.queues[i].max_entries = nc->max_entries;
+			tmp.mem = NULL;		/* empty: counts nowhere */
 			d->engine.queues[k] = tmp;
 		}
 	}
@@ -1152,6 +1250,7 @@ reload(struct daemon *d, struct buf *err)
 	free(d->conf);
 	d->conf = nc;
 	d->engine = ne;
+	engine_set_memory(&d->engine);	/* queues count into d->engine now */
 	oldqr = d->qr;
 	qrun_init(d, &st);
 	free(oldqr);
@@ -1174,6 +1273,7 @@ reload(struct daemon *d, struct buf *err)
 		free(d->inputs[i].path);
 		d->inputs[i] = d->inputs[--d->ninputs];
 	}
+	paths_rebuild(d);
 	inputs_scan(d, &st, true);
 	inputs_watch(d);
 	state_free(&st);
@@ -1573,6 +1673,7 @@ tick(struct daemon *d)
 	}
 	if (m - d->last_glob >= GLOB_EVERY)
 		inputs_scan(d, NULL, false);
+	d->poll_all = true;		/* the once-a-second safety net */
 	for (i = 0; i < d->nlisteners; i++)
 		in_syslog_tick(d->listeners[i], d->now, on_net_line, d);
 	for (i = 0; i < d->narchives; i++)
@@ -1594,18 +1695,29 @@ sender_drain(struct daemon *d)
 	double until = clock_mono() + (d->conf->mailtimeout > 0 ?
 	    d->conf->mailtimeout : 10);
 	struct sender_status ss;
-	time_t asked = time(NULL);	/* the sender's clock is the real one */
+	char *stpath = xasprintf("%s/sender.status", d->spooldir);
+	struct stat sb;
+	struct timespec before = { 0, 0 };
 	int status;
 
-	if (d->sender <= 0)
+	if (d->sender <= 0) {
+		free(stpath);
 		return;
+	}
+	/* the sender rewrites its status file after every attempt: one
+	 * written after the kick that still says failing is the answer */
+	if (stat(stpath, &sb) == 0)
+		before = sb.st_mtim;
 	sender_kick(d);
 	while (clock_mono() < until && outbox_pending(&d->outbox) > 0) {
-		if (sender_status_read(d->spooldir, &ss) == 0 && ss.failures > 0 &&
-		    ss.last_attempt >= asked)
+		if (stat(stpath, &sb) == 0 &&
+		    (sb.st_mtim.tv_sec != before.tv_sec ||
+		    sb.st_mtim.tv_nsec != before.tv_nsec) &&
+		    sender_status_read(d->spooldir, &ss) == 0 && ss.failures > 0)
 			break;		/* the relay refuses: keep it for later */
 		usleep(50000);
 	}
+	free(stpath);
 	kill(d->sender, SIGTERM);
 	while (waitpid(d->sender, &status, 0) == -1 && errno == EINTR)
 		;
@@ -1617,7 +1729,6 @@ loop(struct daemon *d, int *ready)
 {
 	struct epoll_event ev[16];
 	bool more = true, net_more = false;
-	char ibuf[16384];
 	uint64_t ticks;
 	int n, i;
 
@@ -1640,8 +1751,7 @@ loop(struct daemon *d, int *ready)
 				tick(d);
 				break;
 			case TAG_INOTIFY:
-				while (read(d->inofd, ibuf, sizeof(ibuf)) > 0)
-					;
+				inotify_read(d);
 				break;
 			case TAG_CTL:
 				ctl_accept(d);
@@ -1655,8 +1765,11 @@ loop(struct daemon *d, int *ready)
 				break;
 			}
 		}
-		/* every wake-up: read what the inputs have */
-		more = inputs_poll(d);
+		/* every wake-up: read what the changed inputs have (all of
+		 * them once a second: the tick sets poll_all) */
+		if (d->rescan)
+			inputs_scan(d, NULL, false);
+		more = inputs_poll(d, false);
 		if (d->journal != NULL && d->journal_more) {
 			int r = in_journal_poll(d->journal, LINES_PER_POLL,
 			    on_net_line, d);
@@ -1684,6 +1797,8 @@ daemon_run(const struct daemon_opts *o)
 	int rc = 1, ready = -1, r;
 
 	memset(d, 0, sizeof(*d));
+	map_init(&d->paths);
+	map_init(&d->wds);
 	d->o = o;
 	d->epfd = d->sigfd = d->tfd = d->inofd = d->ctlfd = d->pidfd = -1;
 	log_init("logward", o->verbose);
@@ -1790,7 +1905,7 @@ daemon_run(const struct daemon_opts *o)
 	if (loop(d, &ready) == 0)
 		rc = 0;
 	d->now = clock_now();
-	inputs_poll(d);
+	inputs_poll(d, true);
 	if (d->journal != NULL)
 		in_journal_poll(d->journal, LINES_PER_POLL, on_net_line, d);
 	mail_all(d, "terminating");
@@ -1827,6 +1942,15 @@ out:
 		in_syslog_free(d->listeners[li]);
 	free(d->listeners);
 	free(d->journal_cursor);
+	{
+		const struct map_slot *ms;
+		size_t mi = 0;
+
+		while (map_next(&d->wds, &mi, &ms))
+			free(ms->val);
+	}
+	map_free(&d->wds);
+	map_free(&d->paths);
 	free(d->qr);
 	free(d->staged);
 	free(d->statedir);

@@ -651,7 +651,8 @@ dgram_read(struct in_syslog *s, time_t now, in_syslog_msg_fn *fn, void *arg)
 /*
  * An RFC 6587 "MSG-LEN SP" at p[0..n): returns 1 with *len and *hl (the
  * header's length), 0 when more bytes are needed, -1 when this is not an
- * octet count (*bad: digits and a SP, but a leading zero or too large).
+ * octet count (*bad: more than OCTET_DIGITS digits, or digits and a SP
+ * but a leading zero or too large).
  */
 static int
 octet_header(const char *p, size_t n, size_t *len, size_t *hl, bool *bad)
@@ -663,11 +664,21 @@ octet_header(const char *p, size_t n, size_t *len, size_t *hl, bool *bad)
 		if (i < OCTET_DIGITS + 1)
 			v = v * 10 + (size_t)(p[i] - '0');
 	}
+	/*
+	 * More digits than a count can have: bad whatever follows.  Deciding
+	 * on the byte after them would make the verdict (and bad_frames)
+	 * depend on whether a read ended inside the digits (found by
+	 * tests/fuzz/fuzz_syslog).
+	 */
+	if (i > OCTET_DIGITS) {
+		*bad = true;
+		return -1;
+	}
 	if (i == n)
-		return i > OCTET_DIGITS ? -1 : 0;
+		return 0;
 	if (p[i] != ' ')
 		return -1;
-	if (p[0] == '0' || i > OCTET_DIGITS || v > IN_SYSLOG_OCTET_MAX) {
+	if (p[0] == '0' || v > IN_SYSLOG_OCTET_MAX) {
 		*bad = true;
 		return -1;
 	}
@@ -843,6 +854,52 @@ conn_read(struct in_syslog *s, size_t i, time_t now, in_syslog_msg_fn *fn,
 		conn_close(s, i);
 		return 0;
 	}
+}
+
+/* Test hook (see in_syslog.h): conn_read over a memory buffer. */
+void
+in_syslog_tcp_replay(const char *data, size_t len, const size_t *reads,
+    size_t nreads, size_t max_msg, const char *peer, time_t now,
+    in_syslog_msg_fn *fn, void *arg, struct in_syslog_stats *st)
+{
+	struct in_syslog s;
+	struct conn c;
+	size_t off = 0, k = 0, piece, n;
+
+	memset(&s, 0, sizeof(s));
+	s.fd = s.spare = -1;
+	s.max_msg = max_msg > 0 ? min_sz(max_msg, IN_SYSLOG_OCTET_MAX) :
+	    DEF_MAX_MSG;
+	s.out = xmalloc(s.max_msg + IN_SYSLOG_EXTRA);
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	str_lcpy(c.peer, peer != NULL ? peer : "", sizeof(c.peer));
+	c.cap = min_sz(CONN_BUF0, s.max_msg + CONN_SLACK);
+	c.buf = xmalloc(c.cap);
+	frame_reset(&c);
+	piece = k < nreads ? reads[k] : len;
+	while (off < len) {
+		if (piece == 0) {
+			k++;
+			piece = k < nreads ? reads[k] : len - off;
+			continue;
+		}
+		conn_room(&s, &c);
+		n = min_sz(min_sz(piece, len - off), c.cap - c.end);
+		if (n == 0)
+			break;		/* read(fd, buf, 0) would be taken as EOF */
+		memcpy(c.buf + c.end, data + off, n);
+		c.end += n;
+		off += n;
+		piece -= n;
+		s.st.bytes += n;
+		conn_parse(&s, &c, false, now, fn, arg);
+	}
+	conn_flush(&s, &c, now, fn, arg);
+	if (st != NULL)
+		*st = s.st;
+	free(c.buf);
+	free(s.out);
 }
 
 /* Counts a refused connection; logs once until a connection closes. */

@@ -148,4 +148,18 @@ void	in_syslog_stats(const struct in_syslog *s, struct in_syslog_stats *st);
 size_t	in_syslog_normalize(char *out, const char *msg, size_t len, bool trim,
 	    const char *host, time_t now);
 
+/*
+ * The TCP framing without sockets, for tests and fuzzing: frames the
+ * byte stream data[0..len) of one connection from peer, read in pieces
+ * of reads[0..nreads) bytes (a piece larger than the connection buffer's
+ * free room is split as read(2) would split it; after the last piece the
+ * rest is read in as large pieces as fit), then the peer closes.  Calls
+ * fn for each message exactly as in_syslog_ready and the close would.
+ * max_msg as in in_syslog_opts.  When st is not NULL it receives the
+ * counters (received, bytes, cut, bad_frames).  Borrows everything.
+ */
+void	in_syslog_tcp_replay(const char *data, size_t len, const size_t *reads,
+	    size_t nreads, size_t max_msg, const char *peer, time_t now,
+	    in_syslog_msg_fn *fn, void *arg, struct in_syslog_stats *st);
+
 #endif

@@ -19,16 +19,55 @@ queue_init(struct queue *q, size_t max_entries)
 	q->max_entries = max_entries;
 }
 
+void
+queue_set_memory(struct queue *q, uint64_t *total, uint64_t max)
+{
+	q->mem = total;
+	q->mem_max = max;
+	*total += q->bytes;
+}
+
+/* Bytes an entry costs: its allocation with malloc's overhead, and its
+ * share of the index (two slots) and of the entries array. */
+#define ENTRY_OVERHEAD	(16 + 2 * sizeof(struct queue_slot) + sizeof(void *))
+#define HOST_COST(len)	((len) + 16 + sizeof(uint64_t) + 16 + \
+			    2 * sizeof(struct map_slot))
+
+static uint64_t
+entry_cost(const struct entry *e)
+{
+	return sizeof(*e) + e->hostlen + e->msglen + e->exheadlen + 3 +
+	    ENTRY_OVERHEAD;
+}
+
+static void
+account(struct queue *q, int64_t delta)
+{
+	q->bytes += (uint64_t)delta;
+	if (q->mem != NULL)
+		*q->mem += (uint64_t)delta;
+}
+
+/* Would n more bytes pass the memory cap? */
+static bool
+over_memory(const struct queue *q, uint64_t n)
+{
+	return q->mem != NULL && q->mem_max != 0 && *q->mem + n > q->mem_max;
+}
+
 static void
 clear_over(struct queue *q)
 {
 	const struct map_slot *s;
 	size_t i = 0;
 
-	while (map_next(&q->over_hosts, &i, &s))
+	while (map_next(&q->over_hosts, &i, &s)) {
+		account(q, -(int64_t)HOST_COST(s->klen));
 		free(s->val);
+	}
 	map_clear(&q->over_hosts);
-	q->over_nhosts = q->over_lines = 0;
+	q->over_nhosts = q->over_lines = q->over_unhosted = 0;
+	q->over_mem = false;
 }
 
 void
@@ -36,8 +75,10 @@ queue_clear(struct queue *q)
 {
 	size_t i;
 
-	for (i = 0; i < q->nentries; i++)
+	for (i = 0; i < q->nentries; i++) {
+		account(q, -(int64_t)entry_cost(q->entries[i]));
 		free(q->entries[i]);
+	}
 	q->nentries = 0;
 	q->lines = 0;
 	if (q->slots != NULL)
@@ -184,20 +225,36 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 	slot = find(q, h, host, hostlen, msg, msglen);
 	e = slot->e;
 	if (e == NULL) {
-		if (q->nentries >= q->max_entries) {
-			uint64_t **hv = (uint64_t **)map_put(&q->over_hosts,
-			    host, hostlen);
+		uint64_t need = sizeof(*e) + hostlen + msglen + 3 +
+		    (rawlen < QUEUE_EXAMPLE_MAX ? rawlen : QUEUE_EXAMPLE_MAX) +
+		    ENTRY_OVERHEAD;
+		bool mem = over_memory(q, need);
 
+		if (q->nentries >= q->max_entries || mem) {
+			uint64_t **hv;
+
+			q->over_lines += n;
+			q->lines += n;
+			if (mem)
+				q->over_mem = true;
+			hv = (uint64_t **)map_get(&q->over_hosts, host, hostlen);
+			if (hv == NULL && over_memory(q, HOST_COST(hostlen))) {
+				/* not even the host fits: counted, not named */
+				q->over_unhosted += n;
+				q->over_mem = true;
+				return NULL;
+			}
+			hv = (uint64_t **)map_put(&q->over_hosts, host, hostlen);
 			if (*hv == NULL) {
 				*hv = xcalloc(1, sizeof(**hv));
 				q->over_nhosts++;
+				account(q, (int64_t)HOST_COST(hostlen));
 			}
 			**hv += n;
-			q->over_lines += n;
-			q->lines += n;
 			return NULL;
 		}
 		e = new_entry(h, host, hostlen, msg, msglen, raw, rawlen);
+		account(q, (int64_t)entry_cost(e));
 		e->first = e->last = t;
 		if (q->nentries == q->cap) {
 			q->cap = q->cap ? q->cap * 2 : 16;
@@ -236,6 +293,7 @@ queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *),
 		struct entry *e = q->entries[i];
 
 		if (pred(e, arg)) {
+			account(q, -(int64_t)entry_cost(e));
 			free(e);
 			continue;
 		}
@@ -267,6 +325,7 @@ queue_restore_over(struct queue *q, const char *host, size_t hostlen,
 	if (*hv == NULL) {
 		*hv = xcalloc(1, sizeof(**hv));
 		q->over_nhosts++;
+		account(q, (int64_t)HOST_COST(hostlen));
 	}
 	**hv += n;
 	q->over_lines += n;

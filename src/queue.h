@@ -50,6 +50,12 @@ struct queue {
 	uint64_t	 over_nhosts;	/* hosts with lines refused by the cap */
 	uint64_t	 over_lines;	/* lines refused by the cap */
 	struct map	 over_hosts;	/* host → (uint64_t *) lines refused, owned values */
+	uint64_t	 over_unhosted;	/* of those, lines whose host could not be
+					   recorded either (memory cap) */
+	bool		 over_mem;	/* the memory cap refused some (else max_entries) */
+	uint64_t	 bytes;		/* memory held by this queue (estimate) */
+	uint64_t	*mem;		/* shared total of all queues, or NULL */
+	uint64_t	 mem_max;	/* cap on *mem, 0 = none */
 };
 
 enum queue_op {
@@ -58,6 +64,10 @@ enum queue_op {
 };
 
 void	queue_init(struct queue *q, size_t max_entries);
+/* Makes q count its memory in *total and refuse new keys past max bytes
+ * (0 = no cap); refused lines go to the overflow counters as with
+ * max_entries. */
+void	queue_set_memory(struct queue *q, uint64_t *total, uint64_t max);
 void	queue_free(struct queue *q);
 /* Empties the queue (after its report was handed on). */
 void	queue_clear(struct queue *q);

@@ -132,6 +132,23 @@ sorted_entries(struct queue *q, const struct conf *c, bool csv)
 	return v;
 }
 
+/* Why lines were not itemised. */
+static const char *
+over_why(const struct queue *q)
+{
+	static char why[128];
+
+	if (q->over_mem && q->nentries < q->max_entries)
+		snprintf(why, sizeof(why), "logward reached set max_memory");
+	else if (q->over_mem)
+		snprintf(why, sizeof(why), "the queue reached max_entries (%zu) "
+		    "and logward set max_memory", q->max_entries);
+	else
+		snprintf(why, sizeof(why), "the queue reached max_entries (%zu)",
+		    q->max_entries);
+	return why;
+}
+
 static void
 host_trailer(struct buf *out, struct queue *q, const struct entry *h,
     unsigned limit, uint64_t cut_entries, uint64_t cut_lines)
@@ -144,9 +161,8 @@ host_trailer(struct buf *out, struct queue *q, const struct entry *h,
 		    (unsigned long long)cut_entries, cut_entries == 1 ? "y" : "ies",
 		    (unsigned long long)cut_lines, cut_lines == 1 ? "" : "s");
 	if (over > 0)
-		buf_printf(out, "\n  *** %llu more line%s not itemised: the queue "
-		    "reached max_entries (%zu) ***\n", (unsigned long long)over,
-		    over == 1 ? "" : "s", q->max_entries);
+		buf_printf(out, "\n  *** %llu more line%s not itemised: %s ***\n",
+		    (unsigned long long)over, over == 1 ? "" : "s", over_why(q));
 }
 
 /* Hosts that only have lines over the cap still get a block.  seen
@@ -169,9 +185,20 @@ over_only_hosts(struct buf *out, struct queue *q, bool pager,
 			buf_addc(out, '\n');
 			report_escape(out, s->key, s->klen);
 			buf_printf(out, ": \n\n  *** %llu more lines not itemised: "
-			    "the queue reached max_entries (%zu) ***\n",
-			    (unsigned long long)*(uint64_t *)s->val, q->max_entries);
+			    "%s ***\n", (unsigned long long)*(uint64_t *)s->val,
+			    over_why(q));
 		}
+	}
+	if (q->over_unhosted > 0) {
+		if (pager)
+			buf_printf(out, "[other hosts],%llu,[lines not itemised: "
+			    "max_memory reached]\n",
+			    (unsigned long long)q->over_unhosted);
+		else
+			buf_printf(out, "\n[other hosts]: \n\n  *** %llu more "
+			    "lines from hosts not named: logward reached set "
+			    "max_memory ***\n",
+			    (unsigned long long)q->over_unhosted);
 	}
 }
 
@@ -299,7 +326,7 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 	if (flush != NULL && out->len > 0)
 		flush(out, arg);
 	free(v);
-	return shown + (size_t)q->over_nhosts;
+	return shown + (size_t)q->over_nhosts + (q->over_unhosted > 0);
 }
 
 void

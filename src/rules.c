@@ -115,6 +115,8 @@ engine_init(struct engine *e, const struct conf *c)
 	e->queues = xcalloc(n, sizeof(*e->queues));
 	for (i = 0; i < c->nqueues; i++)
 		queue_init(&e->queues[i], c->max_entries);
+	/* the queues' share of set max_memory is computed after the rule
+	 * databases exist (see the end) */
 	e->queue_errlines = xcalloc(n, sizeof(*e->queue_errlines));
 	e->rule_errors = xcalloc(c->nrules ? c->nrules : 1, sizeof(*e->rule_errors));
 	e->vqueues = xcalloc(n, sizeof(*e->vqueues));
@@ -132,6 +134,51 @@ engine_init(struct engine *e, const struct conf *c)
 				    c->cachedir : scan_default_cachedir());
 		}
 	}
+	engine_set_memory(e);
+}
+
+/* Resident set size of this process in bytes, 0 if unknown. */
+static uint64_t
+rss_now(void)
+{
+	unsigned long long size, resident;
+	FILE *fp = fopen("/proc/self/statm", "re");
+	int n;
+
+	if (fp == NULL)
+		return 0;
+	n = fscanf(fp, "%llu %llu", &size, &resident);
+	fclose(fp);
+	return n == 2 ? resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+void
+engine_set_memory(struct engine *e)
+{
+	const struct conf *c = e->conf;
+	uint64_t base, margin, budget = 0;
+	size_t i;
+
+	if (c->max_memory != 0) {
+		/* set max_memory bounds the whole process: the queues get
+		 * what is left after the rules, the buffers and a margin */
+		base = rss_now();
+		margin = 4 * (uint64_t)c->max_line + 8 * 1024 * 1024 +
+		    c->max_memory / 16;
+		if (c->max_memory > base + margin + 1024 * 1024)
+			budget = c->max_memory - base - margin;
+		else {
+			budget = 1024 * 1024;
+			log_warnx("set max_memory %llu MB is too small: logward "
+			    "uses %llu MB before any queue; the queues get 1 MB",
+			    (unsigned long long)(c->max_memory >> 20),
+			    (unsigned long long)((base + margin) >> 20));
+		}
+	}
+	e->mem_used = 0;
+	e->mem_budget = budget;
+	for (i = 0; i < c->nqueues; i++)
+		queue_set_memory(&e->queues[i], &e->mem_used, budget);
 }
 
 void

@@ -86,6 +86,8 @@ struct engine {
 	size_t		*verrors;	/* scratch for verdict.errors */
 	long		 noprefix_queue; /* index of the noprefix queue, -1 */
 	char		 localhost[256]; /* this host's name ('@' in selectors) */
+	uint64_t	 mem_used;	/* bytes held by all queues */
+	uint64_t	 mem_budget;	/* cap for them from set max_memory, 0 = none */
 	bool		 use_scan;	/* Hyperscan prefilters the rules */
 	struct scan	 scan;		/* message rules, id = rule index */
 	uint32_t	*hits;		/* owned scratch: the scan's hits, sorted */
@@ -99,6 +101,10 @@ struct engine {
  * PCRE2 alone is used. */
 void	engine_init(struct engine *e, const struct conf *c);
 void	engine_free(struct engine *e);
+/* (Re)computes the queues' memory budget from set max_memory and the
+ * process's size now, and points every queue at the engine's total
+ * (also after queues were moved in from another engine). */
+void	engine_set_memory(struct engine *e);
 
 /* Classifies one line (no trailing newline) and files it.  cut_from is 0,
  * or the original length of a line that was cut to len bytes.  now is

@@ -7,6 +7,7 @@
  *	str journal_cursor (version 2; "" = none)
  *	u32 nqueues   { str name, i64 last_fire, i64 report_start, i64 due,
  *	                u32 nsent, i64 sent[nsent], u64 lines, u64 errlines,
+ *	                (version 2:) u64 over_unhosted, u8 over_mem,
  *	                u32 nover { str host, u64 lines },
  *	                u32 nentries { str host, str msg, u64 count,
  *	                               i64 first, i64 last, str example } }
@@ -127,12 +128,16 @@ put_queue(struct writer *w, const struct state_queue *sq,
 	if (q == NULL) {
 		put_u64(w, 0);
 		put_u64(w, 0);
+		put_u64(w, 0);
+		put_u8(w, 0);
 		put_u32(w, 0);
 		put_u32(w, 0);
 		return;
 	}
 	put_u64(w, q->lines);
 	put_u64(w, e->queue_errlines[qi]);
+	put_u64(w, q->over_unhosted);
+	put_u8(w, q->over_mem);
 	put_u32(w, (uint32_t)q->over_hosts.len);
 	i = 0;
 	while (map_next(&q->over_hosts, &i, &s)) {
@@ -413,7 +418,8 @@ parse(struct reader *r, struct state *st, struct engine *e, bool apply,
 		struct state_queue sq = { 0 };
 		struct queue *q = NULL;
 		long qi;
-		uint64_t lines, errlines;
+		uint64_t lines, errlines, unhosted = 0;
+		bool overmem = false;
 
 		s = get_str(r, &len);
 		sq.last_fire = get_time(r);
@@ -426,6 +432,10 @@ parse(struct reader *r, struct state *st, struct engine *e, bool apply,
 			sq.sent[j] = get_time(r);
 		lines = get_u64(r);
 		errlines = get_u64(r);
+		if (version >= 2) {
+			unhosted = get_u64(r);
+			overmem = get_u8(r) != 0;
+		}
 		qi = -1;
 		if (apply) {
 			sq.name = xmemdup0(s, len);
@@ -466,8 +476,12 @@ parse(struct reader *r, struct state *st, struct engine *e, bool apply,
 				en->last = last;
 			}
 		}
-		if (q != NULL)
+		if (q != NULL) {
 			q->lines = lines;
+			q->over_unhosted = unhosted;
+			q->over_lines += unhosted;
+			q->over_mem = q->over_mem || overmem;
+		}
 	}
 	nrules = get_u32(r);
 	nhosts = get_count(r, 4 + 1 + 1 + 4 + 4);

@@ -314,3 +314,24 @@ def report_hosts(mails, queue=None):
             mh = re.match(r"^(\S.*): $", line)
             host = mh.group(1) if mh else None
     return out
+
+
+def header_fields(raw):
+    """[(name, value)] of the header block of a raw message (bytes, LF or
+    CRLF line ends), continuation lines unfolded (joined with their
+    leading blank), in order; values as bytes."""
+    head = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    out = []
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and out:
+            out[-1] = (out[-1][0], out[-1][1] + line)
+            continue
+        name, sep, value = line.partition(b":")
+        out.append((name.decode("latin-1"), value.strip() if sep else None))
+    return out
+
+
+def body_bytes(m):
+    """The decoded body (quoted-printable undone) as bytes, exactly."""
+    part = m.get_body(preferencelist=("plain",)) if m.is_multipart() else m
+    return part.get_payload(decode=True) or b""

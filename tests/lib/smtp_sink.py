@@ -52,12 +52,15 @@ itself ("500 Line too long ...", not stored) with or without --max-line.
 
 Fault injection (for SMTP failure tests): --fault takes SPEC, a list of
 KEY=VALUE items separated by ';':
-    stage=connect|helo|starttls|mail|rcpt|data|eod
+    stage=connect|helo|starttls|mail|rcpt|data|body|eod
                      where the fault fires (required)
                      connect = before the greeting, starttls = the STARTTLS
                      command (with or without --tls-cert), data = the DATA
-                     command, eod = after the final "." of the message
+                     command, body = in the middle of the message (after
+                     the 354 reply, see bytes=), eod = after the final "."
+                     of the message
     action=reply|drop|delay                 default reply
+                     (stage=body: reply or drop only)
     reply=CODE TEXT  reply sent instead of the normal one (action=reply);
                      default "451 4.3.0 Injected temporary failure"
     seconds=N        action=delay: wait N seconds (float), then carry on
@@ -67,13 +70,21 @@ KEY=VALUE items separated by ';':
                      message content (decoded latin-1) for eod
     skip=N           let the first N matching events pass (default 0)
     times=N          fire at most N times (default: always)
+    bytes=N          stage=body: read N bytes of the message (as sent,
+                     dot-stuffed, CRLF) before the fault fires (default 0:
+                     right after "354"); a shorter message fires it at its
+                     final "." instead.  The part read is logged, never
+                     stored:  "1 BODY 200 bytes DROP" (or the reply),
+                     "... bytes (whole message) ..." when the "." was read
 Faults are checked in the order given; the first one that fires decides.
-drop closes the connection without any reply.
+drop closes the connection without any reply; at stage=body a reply is
+sent and the connection closed (a relay giving up in the middle of DATA).
 Examples:
     --fault 'stage=rcpt;match=^pager:;reply=553 5.1.3 Bad recipient'
     --fault 'stage=eod;reply=554 5.7.1 Rejected;times=1'
     --fault 'stage=connect;action=drop;times=2'
     --fault 'stage=data;action=delay;seconds=15'
+    --fault 'stage=body;action=drop;bytes=200'
     --fault 'stage=starttls;reply=454 4.7.0 TLS not available'
 """
 
@@ -94,7 +105,7 @@ except ImportError:  # pragma: no cover - reported to the caller
                      "(run scripts/deps test; use /usr/bin/python3)\n")
     sys.exit(3)
 
-STAGES = ("connect", "helo", "starttls", "mail", "rcpt", "data", "eod")
+STAGES = ("connect", "helo", "starttls", "mail", "rcpt", "data", "body", "eod")
 ACTIONS = ("reply", "drop", "delay")
 STRICT_ADDR = re.compile(r"[^\s@:<>,]+@[^\s@:<>,]+")
 
@@ -113,7 +124,7 @@ class Fault:
                 raise ValueError("fault item without '=': %r" % part)
             items[key.strip()] = value
         unknown = set(items) - {"stage", "action", "reply", "seconds",
-                                "match", "skip", "times"}
+                                "match", "skip", "times", "bytes"}
         if unknown:
             raise ValueError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
         self.stage = items.get("stage")
@@ -129,6 +140,13 @@ class Fault:
         self.match = re.compile(items["match"]) if "match" in items else None
         self.skip = int(items.get("skip", "0"))
         self.times = int(items["times"]) if "times" in items else None
+        self.bytes = int(items.get("bytes", "0"))
+        if self.bytes < 0:
+            raise ValueError("fault bytes must be >= 0")
+        if "bytes" in items and self.stage != "body":
+            raise ValueError("bytes= is for stage=body only")
+        if self.stage == "body" and self.action == "delay":
+            raise ValueError("stage=body takes action=reply or drop")
         self.seen = 0    # matching events so far
         self.fired = 0
 
@@ -415,7 +433,37 @@ class SinkSMTP(SMTP):
                 self.sink.store.log(self.conn_no, "DATA %s" % verdict)
                 await self.push(verdict)
                 return
+            if not arg and await self._body_fault():
+                return
         await super().smtp_DATA(arg)
+
+    async def _body_fault(self):
+        """stage=body: answer 354, read part of the message, then drop the
+        connection (or reply and close).  Returns True when a fault fired."""
+        for fault in self.sink.plan.faults:
+            if fault.fires("body", None):
+                break
+        else:
+            return False
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        got = b""
+        whole = False
+        while len(got) < fault.bytes and self.transport is not None:
+            chunk = await self._reader.read(fault.bytes - len(got))
+            if not chunk:
+                break
+            got += chunk
+            if got == b".\r\n" or got.endswith(b"\r\n.\r\n"):
+                whole = True
+                break
+        what = "DROP" if fault.action == "drop" else fault.reply
+        self.sink.store.log(self.conn_no, "BODY %d bytes%s %s" % (
+            len(got), " (whole message)" if whole else "", what))
+        if fault.action == "reply" and self.transport is not None:
+            await self.push(fault.reply)
+        if self.transport is not None:
+            self.transport.close()
+        return True
 
 
 async def serve(args):
