@@ -38,7 +38,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit golden compat logcheck equiv daemon demo deps clean bench lint lint-src valgrind
+.PHONY: all check unit golden compat logcheck equiv daemon flood demo deps clean bench lint lint-src valgrind
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -90,6 +90,10 @@ logcheck: $(BUILD)/logward
 
 equiv: $(BUILD)/logward
 	@rm -f $(BUILD)/results; tests/equiv/run $(BUILD); tests/lib/summary $(BUILD)/results
+
+# The memory-cap flood with 10^7 distinct lines (make check runs 10^6).
+flood: $(BUILD)/logward
+	@rm -f $(BUILD)/results; FLOOD_LINES=10000000 VERBOSE=1 tests/daemon/run $(BUILD) memory_cap_flood; tests/lib/summary $(BUILD)/results
 
 # Scenario tests of the daemon with a real SMTP server (tests/daemon/).
 daemon: $(BUILD)/logward

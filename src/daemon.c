@@ -118,6 +118,8 @@ struct daemon {
 	double		 last_glob;	/* mono */
 	bool		 stop;
 	bool		 sender_recycle; /* restart the sender at once (reload) */
+	bool		 outbox_full;	/* reports are being deferred */
+	uint64_t	 deferred;	/* reports deferred since start */
 	bool		 drop;		/* drop privileges to uid/gid */
 	uid_t		 uid;
 	gid_t		 gid;
@@ -833,11 +835,14 @@ mail_queues(struct daemon *d, const bool *want, const char *status)
 {
 	const struct conf *c = d->conf;
 	struct mail_meta meta;
-	size_t qi, n = 0;
+	size_t qi, n = 0, pending;
 	bool changed = false;
 
 	meta.now = d->now;
 	meta.hostname = d->hostname;
+	pending = outbox_pending(&d->outbox) + d->nstaged;
+	if (c->max_outbox == 0 || pending < c->max_outbox)
+		d->outbox_full = false;
 	for (qi = 0; qi < c->nqueues; qi++) {
 		const struct queue_def *qd = &c->queues[qi];
 		struct qrun *r = &d->qr[qi];
@@ -847,6 +852,23 @@ mail_queues(struct daemon *d, const bool *want, const char *status)
 
 		if (!want[qi])
 			continue;
+		if (c->max_outbox > 0 && pending >= c->max_outbox &&
+		    report_pending(&d->engine, qi)) {
+			/* the outbox is full (the relay has been refusing
+			 * for long): the lines stay in the queue, where
+			 * they fold into the next report; nothing is
+			 * deleted */
+			if (!d->outbox_full)
+				log_warnx("outbox full (%zu reports, set "
+				    "max_outbox %u): reports wait in their "
+				    "queues and are merged into the next one",
+				    pending, c->max_outbox);
+			d->outbox_full = true;
+			d->deferred++;
+			/* a [now] queue tries again in a minute */
+			r->due = qd->now ? d->now + 60 : 0;
+			continue;
+		}
 		meta.start = r->report_start;
 		buf_init(&msg, SIZE_MAX / 4);
 		res = mailer_render(&d->engine, qi, status != NULL ? status :
@@ -864,6 +886,7 @@ mail_queues(struct daemon *d, const bool *want, const char *status)
 			    sizeof(*d->staged));
 			d->staged[d->nstaged++] = d->seq;
 			d->mails++;
+			pending++;
 			n++;
 			note_sent(r, d->now);
 			log_info("queue %s: report %" PRIu64 " queued for %s",
@@ -1134,8 +1157,19 @@ status_text(struct daemon *d, struct buf *b)
 		}
 		buf_addc(b, '\n');
 	}
-	buf_printf(b, "outbox: %zu waiting in %s/new\n",
-	    outbox_pending(&d->outbox), d->spooldir);
+	{
+		size_t pend = outbox_pending(&d->outbox);
+
+		if (d->outbox_full && pend < c->max_outbox)
+			d->outbox_full = false;
+		buf_printf(b, "outbox: %zu waiting in %s/new (max_outbox %u)%s",
+		    pend, d->spooldir, c->max_outbox, d->outbox_full ?
+		    ", FULL: reports wait in their queues" : "");
+		if (d->deferred > 0)
+			buf_printf(b, ", %" PRIu64 " report%s deferred since "
+			    "start", d->deferred, d->deferred == 1 ? "" : "s");
+		buf_addc(b, '\n');
+	}
 	if (sender_status_read(d->spooldir, &ss) == 0) {
 		fmt_time(t1, sizeof(t1), ss.last_attempt);
 		fmt_time(t2, sizeof(t2), ss.last_success);
