@@ -921,6 +921,23 @@ lint_extra(struct conf *c, struct buf *out, size_t *nwarn)
 			    r->file, r->line);
 			(*nwarn)++;
 		}
+		if ((r->kind == RULE_QUEUE || r->kind == RULE_TRASH ||
+		    r->kind == RULE_REPEAT || r->kind == RULE_GROUP ||
+		    r->kind == RULE_GROUP_HOST) && r->re.src != NULL) {
+			char why[256];
+
+			if (match_hazard(r->re.src, false, why, sizeof(why))) {
+				buf_printf(out, "%s:%d: warning: %s: a backtracking "
+				    "engine can take exponential time on lines "
+				    "that almost match; logward's Hyperscan pass "
+				    "is immune, but PCRE2 (captures, --engine "
+				    "pcre2) stops at its match limit and counts "
+				    "an error; rewrite it without the nested "
+				    "repeat, or make it atomic: (?>...)\n",
+				    r->file, r->line, why);
+				(*nwarn)++;
+			}
+		}
 		if (r->kind == RULE_REPEAT && strstr(r->re.src, "\\\\d") != NULL) {
 			buf_printf(out, "%s:%d: warning: '\\\\d' in a repeat rule "
 			    "matches a backslash and a 'd', not a digit (Debian's "
@@ -944,7 +961,7 @@ static int
 lint_logcheck(struct opts *o)
 {
 	struct lcdb db;
-	size_t i, nfiles, nrules = 0;
+	size_t i, nfiles, nrules = 0, nwarn = 0;
 	const struct lc_layer *layers[5];
 	int rc, k;
 
@@ -961,9 +978,30 @@ lint_logcheck(struct opts *o)
 		for (i = 0; i < layers[k]->nfiles; i++)
 			nrules += layers[k]->files[i].nrules;
 	}
-	printf("%s: %zu error%s; %zu rule file%s, %zu rule%s\n", o->logcheck,
-	    db.nerrors, db.nerrors == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s",
-	    nrules, nrules == 1 ? "" : "s");
+	for (k = 0; k < 5; k++) {
+		for (i = 0; i < layers[k]->nfiles; i++) {
+			const struct lc_file *f = &layers[k]->files[i];
+			size_t j;
+
+			for (j = 0; j < f->nrules; j++) {
+				char why[256];
+
+				if (!match_hazard(f->rules[j].src, true, why,
+				    sizeof(why)))
+					continue;
+				printf("%s:%d: warning: %s: backtracking engines "
+				    "(egrep in logcheck, PCRE2) can take "
+				    "exponential time on lines that almost match; "
+				    "logward matches it with Hyperscan\n",
+				    f->rules[j].path, f->rules[j].line, why);
+				nwarn++;
+			}
+		}
+	}
+	printf("%s: %zu error%s, %zu warning%s; %zu rule file%s, %zu rule%s\n",
+	    o->logcheck, db.nerrors, db.nerrors == 1 ? "" : "s", nwarn,
+	    nwarn == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", nrules,
+	    nrules == 1 ? "" : "s");
 	lcdb_free(&db);
 	return rc == 0 ? 0 : 1;
 }

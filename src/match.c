@@ -177,3 +177,216 @@ match_cleanup(void)
 	mctx = NULL;
 	mdata_pairs = 0;
 }
+
+/* ---- match_hazard: nested unbounded repetition ---- */
+
+struct hz {
+	const char	*p, *start;
+	bool		 ere;
+	bool		 found;
+	char		*why;
+	size_t		 whylen;
+};
+
+/* Skips a bracket expression starting at '['; returns the byte after. */
+static const char *
+hz_class(const char *p)
+{
+	p++;			/* '[' */
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;		/* a leading ']' is a member */
+	while (*p != '\0' && *p != ']') {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			const char *e = strstr(p + 2, p[1] == ':' ? ":]" :
+			    p[1] == '.' ? ".]" : "=]");
+
+			p = e != NULL ? e + 2 : p + 1;
+			continue;
+		}
+		if (*p == '\\' && p[1] != '\0')
+			p++;	/* PCRE escapes in classes (harmless for ERE) */
+		p++;
+	}
+	return *p == ']' ? p + 1 : p;
+}
+
+/* Reads a quantifier at h->p, if any: sets *unbounded and *possessive,
+ * advances past it.  Returns true when there was one. */
+static bool
+hz_quant(struct hz *h, bool *unbounded, bool *possessive, bool *big)
+{
+	const char *p = h->p;
+
+	*unbounded = *possessive = *big = false;
+	if (*p == '*' || *p == '+')
+		*unbounded = true;
+	else if (*p == '?')
+		;
+	else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
+		const char *q = p + 1;
+
+		while (*q >= '0' && *q <= '9')
+			q++;
+		unsigned long max = strtoul(p + 1, NULL, 10);
+
+		if (*q == ',') {
+			q++;
+			*unbounded = !(*q >= '0' && *q <= '9');
+			max = strtoul(q, NULL, 10);
+			while (*q >= '0' && *q <= '9')
+				q++;
+		}
+		*big = max >= 10;	/* (x*y){12}: polynomial, still bad */
+		if (*q != '}')
+			return false;	/* a literal '{' */
+		p = q;
+	} else
+		return false;
+	p++;
+	if (!h->ere && (*p == '+' || *p == '?')) {
+		*possessive = *p == '+';
+		p++;
+	}
+	h->p = p;
+	return true;
+}
+
+struct hz_info {
+	bool		 unbounded;	/* an unbounded quantifier inside */
+	bool		 lit_start;	/* every branch starts with a fixed byte */
+	bool		 lit_end;	/* every branch ends with a fixed byte */
+	bool		 alt;		/* has a top-level alternation */
+	bool		 dup_first;	/* two alternatives start with the same byte */
+};
+
+/* A literal atom: a plain byte or an escaped punctuation byte. */
+static bool
+hz_literal(const char *atom, const char *end)
+{
+	if (end - atom == 1)
+		return strchr(".^$", *atom) == NULL;
+	if (end - atom == 2 && atom[0] == '\\')
+		return strchr("wWsSdDbBhHvVRXNpPkKgQEGAzZ", atom[1]) == NULL &&
+		    !(atom[1] >= '0' && atom[1] <= '9');
+	return false;
+}
+
+/* Parses a sequence up to ')' or the end, describing it in *in.  A
+ * repeated group is taken as dangerous when iterations can split the
+ * same text in many ways: it has an unbounded repeat inside and neither
+ * starts nor ends (in every alternative) with a fixed byte that would
+ * mark where an iteration begins or ends.  A heuristic: it can miss a
+ * hazard such as (a|ab)+c and flag a harmless group. */
+static void
+hz_seq(struct hz *h, int depth, struct hz_info *in)
+{
+	bool first = true, all_lit = true, branch_lit = false;
+	bool all_end = true, last_lit = false, dup_first = false;
+	unsigned char firsts[32] = { 0 };
+
+	in->unbounded = in->lit_start = in->alt = false;
+	while (*h->p != '\0' && *h->p != ')') {
+		const char *atom = h->p;
+		struct hz_info sub = { false, false, false, false, false };
+		bool group = false, atomic = false, unb, poss, big, q;
+
+		if (*h->p == '\\') {
+			h->p += h->p[1] != '\0' ? 2 : 1;
+		} else if (*h->p == '[') {
+			h->p = hz_class(h->p);
+		} else if (*h->p == '(') {
+			h->p++;
+			group = true;
+			if (*h->p == '?') {
+				/* (?: (?> (?= (?! (?<= (?<! (?<name> (?i) ... */
+				atomic = h->p[1] == '>';
+				if (h->p[1] == '<' && h->p[2] != '=' && h->p[2] != '!') {
+					const char *e = strchr(h->p, '>');
+
+					h->p = e != NULL ? e + 1 : h->p + 1;
+				} else {
+					h->p++;
+					while (*h->p != '\0' && *h->p != ':' &&
+					    *h->p != ')' && *h->p != '>' &&
+					    *h->p != '=' && *h->p != '!')
+						h->p++;
+					if (*h->p == ')') {	/* (?i) */
+						h->p++;
+						continue;
+					}
+					if (*h->p != '\0')
+						h->p++;
+				}
+			}
+			if (depth > 200)
+				return;
+			hz_seq(h, depth + 1, &sub);
+			if (*h->p == ')')
+				h->p++;
+			if (atomic)
+				sub.unbounded = false;
+		} else if (*h->p == '|') {
+			/* every branch must start with a fixed byte */
+			h->p++;
+			in->alt = true;
+			all_lit = all_lit && branch_lit;
+			all_end = all_end && last_lit;
+			branch_lit = last_lit = false;
+			first = true;
+			continue;
+		} else {
+			h->p++;
+		}
+		q = hz_quant(h, &unb, &poss, &big);
+		if (first) {
+			branch_lit = !q && (group ? sub.lit_start :
+			    hz_literal(atom, h->p));
+			if (branch_lit && !group) {
+				/* two alternatives starting with the same byte
+				 * do not tell iterations apart: (a|ab)+ */
+				unsigned char c = (unsigned char)atom[atom[0] ==
+				    '\\' ? 1 : 0];
+
+				if (firsts[c >> 3] & (1u << (c & 7)))
+					dup_first = true;
+				firsts[c >> 3] |= (unsigned char)(1u << (c & 7));
+			}
+		}
+		first = false;
+		last_lit = !q && (group ? sub.lit_end : hz_literal(atom, h->p));
+		if (q && (unb || big) && !poss && group && !h->found &&
+		    ((sub.unbounded && !sub.lit_start && !sub.lit_end) ||
+		    (unb && sub.dup_first))) {
+			int n = (int)(h->p - atom);
+
+			h->found = true;
+			snprintf(h->why, h->whylen, "ambiguous repetition "
+			    "'%.*s%s' at offset %d", n > 60 ? 60 : n, atom,
+			    n > 60 ? "..." : "", (int)(atom - h->start));
+		}
+		if ((q && unb && !poss) || sub.unbounded)
+			in->unbounded = true;
+	}
+	in->lit_start = all_lit && branch_lit && !dup_first;
+	in->lit_end = all_end && last_lit;
+	in->dup_first = dup_first;
+}
+
+bool
+match_hazard(const char *src, bool ere, char *why, size_t whylen)
+{
+	struct hz h = { src, src, ere, false, why, whylen };
+
+	if (whylen > 0)
+		why[0] = '\0';
+	while (*h.p != '\0' && !h.found) {
+		struct hz_info in;
+
+		hz_seq(&h, 0, &in);
+		if (*h.p == ')')
+			h.p++;		/* unbalanced: go on */
+	}
+	return h.found;
+}

@@ -9,6 +9,7 @@
 #ifndef LOGWARD_MATCH_H
 #define LOGWARD_MATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,5 +63,14 @@ const PCRE2_SIZE *match_ovector(uint32_t *npairs);
 
 /* Frees the shared match data and JIT stack (at exit, for leak checkers). */
 void	match_cleanup(void);
+
+/* Looks for nested unbounded repetition ("star height" 2: a group with
+ * an unbounded quantifier inside that is itself repeated without bound,
+ * as in (a+)+, (\w*\s?)*, (x|y+){2,}), the shape that makes backtracking
+ * engines take exponential time on some non-matching lines.  Atomic
+ * groups and possessive quantifiers are safe.  ere: the pattern is GNU
+ * ERE (logcheck) instead of PCRE.  Returns true and describes the
+ * offending part in why. */
+bool	match_hazard(const char *src, bool ere, char *why, size_t whylen);
 
 #endif
