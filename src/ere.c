@@ -255,7 +255,8 @@ bracket(struct parser *p, size_t start, bool render)
 		if (c == '[' && i + 1 < len &&
 		    (s[i + 1] == ':' || s[i + 1] == '.' || s[i + 1] == '=')) {
 			int delim = s[i + 1];
-			size_t k;
+			const unsigned char *nul;
+			size_t k, name;
 
 			for (k = i + 2; k + 1 < len; k++)
 				if (s[k] == delim && s[k + 1] == ']')
@@ -268,13 +269,20 @@ bracket(struct parser *p, size_t start, bool render)
 				unsupported(p, i, delim);
 				return 0;
 			}
+			/* dfa.c and regcomp copy the name into a C string:
+			 * a NUL ends it ("[:alpha<NUL>x:]" is [:alpha:]) */
+			nul = memchr(s + i + 2, '\0', k - (i + 2));
+			name = nul != NULL ? (size_t)(nul - (s + i + 2)) :
+			    k - (i + 2);
 			if (k - (i + 2) >= CLASS_NAME_MAX ||
-			    !class_known(s + i + 2, k - (i + 2))) {
+			    !class_known(s + i + 2, name)) {
 				fail(p, i, "invalid character class name");
 				return 0;
 			}
-			if (render)
-				rc |= buf_add(o, s + i, k + 2 - i);
+			if (render) {
+				rc |= buf_add(o, s + i, name + 2);
+				rc |= buf_add(o, ":]", 2);
+			}
 			i = k + 2;
 			special = true;
 			first = false;
@@ -824,8 +832,9 @@ glibc_check(struct parser *p)
 					return fail(p, off,
 					    "invalid back reference");
 				state = ATOM;
-			} else if (c != -1 && strchr("<>bB`'", c) != NULL)
-				state = ANCHOR;
+			} else if (c > 0 && strchr("<>bB`'", c) != NULL)
+				state = ANCHOR;	/* c > 0: strchr finds '\0' too,
+						   "\<NUL>" is a literal NUL */
 			else
 				state = ATOM;
 			break;

@@ -337,7 +337,7 @@ def t_status_output(env):
                      r"2026-03-02 10:00:05$", st, re.M), st
     assert re.search(r"^queue misc \[0 8 \* \* \*\]: 1 entries, 1 lines, next mail "
                      r"2026-03-03 08:00:00$", st, re.M), st
-    assert re.search(r"^outbox: 0 waiting in %s/new$" % re.escape(env.path("spool")),
+    assert re.search(r"^outbox: 0 waiting in %s/new \(max_outbox 1000\)$" % re.escape(env.path("spool")),
                      st, re.M), st
     assert re.search(r"^sender: pid \d+, 0 delivered, ", st, re.M), st
     assert re.search(r"^checkpoint: %s, written 2026-03-02 10:00:\d\d, report "
