@@ -70,6 +70,7 @@ check: $(BUILD)/logward $(UNITBINS)
 	@tests/logcheck/run $(BUILD)
 	@tests/equiv/run $(BUILD)
 	@tests/daemon/run $(BUILD)
+	@$(MAKE) --no-print-directory fuzz-regress FUZZ_RESULTS=$(CURDIR)/$(BUILD)/results
 	@tests/lib/summary $(BUILD)/results
 
 unit: $(UNITBINS)
@@ -121,3 +122,6 @@ lint-src:
 
 clean:
 	rm -rf build build-san
+
+# libFuzzer targets (tests/fuzz/README.md): make fuzz, make fuzz-regress
+-include tests/fuzz/fuzz.mk

@@ -15,6 +15,7 @@
 # Everything is built with clang, ASan and UBSan into $(FUZZ_BUILD)/,
 # apart from build/ and build-san/.
 
+FUZZ_MK      := $(lastword $(MAKEFILE_LIST))
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
@@ -49,10 +50,13 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	@tests/fuzz/run fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# The SKIP line is for make check on machines without clang.
+# The SKIP line is for make check on machines without clang.  The build
+# runs in a sub-make of this file alone (it needs nothing else), so it is
+# only attempted when clang works.
 fuzz-regress:
 	@if tests/fuzz/run have-clang $(FUZZ_CC) $(FUZZ_BUILD); then \
-	    $(MAKE) --no-print-directory fuzz-build && \
+	    $(MAKE) --no-print-directory -f $(FUZZ_MK) fuzz-build \
+	        FUZZ_PKGS="$(FUZZ_PKGS)" VERSION="$(or $(VERSION),fuzz)" && \
 	    tests/fuzz/run regress $(FUZZ_BUILD) "$(FUZZ_RESULTS)" $(FUZZ_TARGETS); \
 	else \
 	    echo "SKIP fuzz-regress: clang not installed (scripts/deps fuzz)"; \

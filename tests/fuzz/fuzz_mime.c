@@ -15,7 +15,7 @@
  *     Auto-Submitted, MIME-Version, Content-Type,
  *     Content-Transfer-Encoding), each once; a continuation line starts
  *     with a blank and is not blank only;
- *   - encoded-words are at most 75 bytes;
+ *   - encoded-words in values are at most 75 bytes;
  *   - the body decodes (7bit or quoted-printable) back to the input body
  *     (plus the final newline mime adds); quoted-printable lines are at
  *     most 76 bytes.
@@ -194,6 +194,10 @@ check(const char *m, size_t n, const char *body, size_t blen)
 			if (len > 26 && strncasecmp(p,
 			    "Content-Transfer-Encoding:", 26) == 0)
 				cte = p + 27;
+			/* the value: a name may hold "=?" (it is ftext) */
+			i = (size_t)((const char *)memchr(p, ':', len) - p) + 1;
+			check_encoded(p + i, len - i);
+			continue;
 		}
 		check_encoded(p, len);
 	}
