@@ -38,7 +38,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit golden compat logcheck equiv daemon flood demo deps clean bench lint lint-src valgrind
+.PHONY: all check unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src valgrind
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -70,6 +70,7 @@ check: $(BUILD)/logward $(UNITBINS)
 	@tests/logcheck/run $(BUILD)
 	@tests/equiv/run $(BUILD)
 	@tests/daemon/run $(BUILD)
+	@tests/torture/run $(BUILD)
 	@$(MAKE) --no-print-directory fuzz-regress FUZZ_RESULTS=$(CURDIR)/$(BUILD)/results
 	@tests/lib/summary $(BUILD)/results
 
@@ -91,6 +92,10 @@ logcheck: $(BUILD)/logward
 
 equiv: $(BUILD)/logward
 	@rm -f $(BUILD)/results; tests/equiv/run $(BUILD); tests/lib/summary $(BUILD)/results
+
+# The long exactly-once torture: 200 kills, 200,000 lines (tests/torture/README.md).
+torture: $(BUILD)/logward
+	@rm -f $(BUILD)/results; tests/torture/run $(BUILD) --long; tests/lib/summary $(BUILD)/results
 
 # The memory-cap flood with 10^7 distinct lines (make check runs 10^6).
 flood: $(BUILD)/logward

@@ -1015,7 +1015,12 @@ sender_run(const struct smtp_conf *sc, const char *spooldir)
 		log_warnx("sender: %llu undeliverable file(s) in %s",
 		    r.st.bad, r.baddir);
 	status_write(&r);
-	abort_on_term = true;
+	/* SIGTERM (the daemon stopping, reloading or killed: the parent-death
+	 * signal) does NOT abort a transfer in progress: the relay may have
+	 * the message already, and abandoning it would make the next sender
+	 * send it again.  The transfer is bounded by the SMTP timeouts; the
+	 * next sender waits for the spool lock meanwhile. */
+	abort_on_term = false;
 
 	for (;;) {
 		struct pollfd pfd[2] = {
