@@ -118,6 +118,7 @@ struct daemon {
 	double		 last_glob;	/* mono */
 	bool		 stop;
 	bool		 sender_recycle; /* restart the sender at once (reload) */
+	int64_t		 saved_ns;	/* time of the checkpoint started from */
 	bool		 outbox_full;	/* reports are being deferred */
 	uint64_t	 deferred;	/* reports deferred since start */
 	bool		 drop;		/* drop privileges to uid/gid */
@@ -310,6 +311,10 @@ input_add(struct daemon *d, const char *path, const struct in_file_save *saved,
 		.start_at_end = at_start && d->conf->start_at_end,
 		.partial_timeout = d->conf->partial_timeout,
 		.rotate_grace = d->conf->rotate_grace,
+		.saved_at = {
+			(time_t)(d->saved_ns / 1000000000),
+			(long)(d->saved_ns % 1000000000)
+		},
 	};
 	struct input *in;
 
@@ -747,7 +752,13 @@ state_build(struct daemon *d, struct state *st)
 	memset(st, 0, sizeof(*st));
 	st->seq = d->seq;
 	st->rules_hash = state_rules_hash(d->conf);
-	st->saved = d->now;
+	{
+		struct timespec ts;
+
+		/* real time, precise: in_file compares it with file mtimes */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		st->saved = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
 	st->inputs = xcalloc(d->ninputs + 1, sizeof(*st->inputs));
 	for (i = 0; i < d->ninputs; i++) {
 		st->inputs[i].path = xstrdup(d->inputs[i].path);
@@ -1913,6 +1924,7 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	}
 	d->seq = d->committed = st.seq;
+	d->saved_ns = r == 0 ? st.saved : 0;
 	if (outbox_recover(&d->outbox, d->committed) > 0)
 		log_info("published reports left from before a crash");
 	qrun_init(d, r == 0 ? &st : NULL);

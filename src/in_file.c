@@ -1151,7 +1151,25 @@ in_file_new(const char *path, const struct in_file_opts *o,
 		path_unknown = true;
 	}
 	n = cand_list(f, &v);
-	if (saved->cur.valid) {
+	if (saved->cur.valid && saved->cur.head_len == 0 &&
+	    saved->cur.offset == 0 && (!saved->old.valid ||
+	    (saved->old.head_len == 0 && saved->old.offset == 0)) &&
+	    (o->saved_at.tv_sec != 0 || o->saved_at.tv_nsec != 0)) {
+		/* empty at the checkpoint: nothing to recognise it by.
+		 * Whatever was written to it since is in the rotated files
+		 * changed after the checkpoint (renamed, copied or
+		 * compressed meanwhile), then in the path */
+		for (i = 0; i < n; i++) {
+			if (ts_cmp(&v[i].mtime, &o->saved_at) <= 0)
+				continue;
+			if ((rcur = rd_open(v[i].name, v[i].gz, f->max_line)) !=
+			    NULL)
+				icur = (int)i;
+			break;
+		}
+		if (icur < 0 && p != NULL && rd_seek(p, 0, NULL) == 0)
+			icur = (int)n;
+	} else if (saved->cur.valid) {
 		const struct in_file_pos *w = &saved->cur;
 
 		if (p != NULL && p->dev == w->dev && p->ino == w->ino &&

@@ -68,6 +68,8 @@ struct in_file_opts {
 	bool		 start_at_end;	/* no saved position: skip what exists */
 	unsigned	 partial_timeout; /* s idle before a last line without newline is delivered */
 	unsigned	 rotate_grace;	/* s idle before a renamed-away file is closed */
+	struct timespec	 saved_at;	/* real time of the checkpoint 'saved' comes
+					   from; {0, 0} = unknown (see in_file_new) */
 };
 
 enum in_file_state {
@@ -94,6 +96,9 @@ struct in_file_stats {
 struct in_file;
 
 /* Creates a tailer for path (copied).  saved: the position from the last
+ * checkpoint.  A saved file that was EMPTY then (no fingerprint) is found
+ * by time instead: the rotated files changed after o->saved_at are read
+ * from their start, oldest first, then the path.  Otherwise: the position from the last
  * checkpoint (borrowed), or NULL for no state: then the file existing now
  * is read from its start, or from its end with start_at_end; a file
  * created later is always read from its start.  With a saved position the

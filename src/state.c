@@ -231,7 +231,7 @@ state_write(const char *path, const struct state *st, const struct engine *e)
 	put_u32(&w, zero);
 	put_u64(&w, st->seq);
 	put_u64(&w, st->rules_hash);
-	put_time(&w, st->saved);
+	put_u64(&w, (uint64_t)st->saved);
 	put_u32(&w, (uint32_t)st->ninputs);
 	for (i = 0; i < st->ninputs; i++) {
 		put_str(&w, st->inputs[i].path, strlen(st->inputs[i].path));
@@ -390,7 +390,9 @@ parse(struct reader *r, struct state *st, struct engine *e, bool apply,
 
 	st->seq = get_u64(r);
 	st->rules_hash = get_u64(r);
-	st->saved = get_time(r);
+	st->saved = (int64_t)get_u64(r);
+	if (version < 2)
+		st->saved = 0;		/* seconds then, and of the test clock */
 	n = get_count(r, 4 + 2 * 45);
 	if (apply)
 		st->inputs = xcalloc(n ? n : 1, sizeof(*st->inputs));

@@ -38,7 +38,8 @@ struct state_queue {
 struct state {
 	uint64_t	 seq;		/* last report handed to the outbox */
 	uint64_t	 rules_hash;	/* state_rules_hash of the config saved with */
-	time_t		 saved;		/* when the file was written */
+	int64_t		 saved;		/* when the file was written: real time, ns
+					   since the epoch (version 1: seconds) */
 	struct state_input *inputs;	/* owned array */
 	size_t		 ninputs;
 	struct state_queue *queues;	/* owned array */
