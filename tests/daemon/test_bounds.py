@@ -53,7 +53,10 @@ def t_memory_cap_flood(env):
     assert r.returncode == 0, r.stderr.decode()[-2000:]
     err = r.stderr.decode()
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1))
-    assert rss < 64 * 1024, "peak RSS %d KiB over the 64 MiB cap" % rss
+    # AddressSanitizer's redzones and quarantine are not the allocator
+    # logward budgets for: the bound is checked on normal builds only
+    sanitized = "build-san" in env.bin
+    assert sanitized or rss < 64 * 1024, "peak RSS %d KiB over the 64 MiB cap" % rss
     out = r.stdout.decode("utf-8", "replace")
     itemised = sum(int(m) for m in re.findall(r"^    (\d+): ", out, re.M))
     folded = sum(int(m) for m in re.findall(
@@ -61,8 +64,10 @@ def t_memory_cap_flood(env):
     assert "max_memory" in out, "the report does not say why lines were folded"
     assert itemised + folded == FLOOD_LINES, \
         "%d itemised + %d folded != %d lines" % (itemised, folded, FLOOD_LINES)
-    print("    memory cap: %d distinct lines, peak RSS %.1f MiB (cap 64), %d itemised, "
-          "%d folded into counts, %.1f s" % (FLOOD_LINES, rss / 1024, itemised, folded, took))
+    print("    memory cap: %d distinct lines, peak RSS %.1f MiB (cap 64%s), %d itemised, "
+          "%d folded into counts, %.1f s" % (FLOOD_LINES, rss / 1024,
+                                             "; not checked under ASan" if sanitized else "",
+                                             itemised, folded, took))
 
 
 t_memory_cap_flood.with_sink = False
