@@ -77,48 +77,6 @@ teardown_all(void **state)
 
 /* ---- collected messages ---- */
 
-struct got {
-	char	**line;
-	size_t	 *len, *cut;
-	size_t	  n, cap;
-};
-
-static void
-got_fn(void *arg, const char *line, size_t len, size_t cut_from)
-{
-	struct got *g = arg;
-
-	if (g->n == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 16;
-		g->line = realloc(g->line, g->cap * sizeof(*g->line));
-		g->len = realloc(g->len, g->cap * sizeof(*g->len));
-		g->cut = realloc(g->cut, g->cap * sizeof(*g->cut));
-		assert_non_null(g->line);
-		assert_non_null(g->len);
-		assert_non_null(g->cut);
-	}
-	g->line[g->n] = malloc(len + 1);
-	assert_non_null(g->line[g->n]);
-	memcpy(g->line[g->n], line, len);
-	g->line[g->n][len] = '\0';
-	g->len[g->n] = len;
-	g->cut[g->n] = cut_from;
-	g->n++;
-}
-
-static void
-got_free(struct got *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->n; i++)
-		free(g->line[i]);
-	free(g->line);
-	free(g->len);
-	free(g->cut);
-	memset(g, 0, sizeof(*g));
-}
-
 /* fd_change bookkeeping */
 struct fds {
 	int	 fd[1024];

@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "match.h"
@@ -44,6 +45,59 @@ tu_teardown_match(void **state)
 	(void)state;
 	match_cleanup();
 	return 0;
+}
+
+/* A collector of delivered lines (the callback shape of in_file,
+ * in_journal and in_syslog): owned copies with their length and
+ * cut_from. */
+struct got {
+	char	**line;		/* owned NUL-terminated copies */
+	size_t	 *len, *cut;
+	size_t	  n, cap;
+};
+
+static inline void
+got_fn(void *arg, const char *line, size_t len, size_t cut_from)
+{
+	struct got *g = arg;
+
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 64;
+		g->line = realloc(g->line, g->cap * sizeof(*g->line));
+		g->len = realloc(g->len, g->cap * sizeof(*g->len));
+		g->cut = realloc(g->cut, g->cap * sizeof(*g->cut));
+		if (g->line == NULL || g->len == NULL || g->cut == NULL)
+			abort();
+	}
+	g->line[g->n] = malloc(len + 1);
+	if (g->line[g->n] == NULL)
+		abort();
+	memcpy(g->line[g->n], line, len);
+	g->line[g->n][len] = '\0';
+	g->len[g->n] = len;
+	g->cut[g->n] = cut_from;
+	g->n++;
+}
+
+/* Empties g, keeping its arrays. */
+static inline void
+got_reset(struct got *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		free(g->line[i]);
+	g->n = 0;
+}
+
+static inline void
+got_free(struct got *g)
+{
+	got_reset(g);
+	free(g->line);
+	free(g->len);
+	free(g->cut);
+	memset(g, 0, sizeof(*g));
 }
 
 #endif
