@@ -98,6 +98,8 @@ struct daemon {
 	size_t		 narchives;
 	struct buf	 archtext;	/* scratch: the text written to archives */
 	uint64_t	 archive_errors;
+	uint64_t	 logged_cut;	/* engine stats already in our log */
+	uint64_t	 logged_regex;
 	struct qrun	*qr;		/* owned, one per queue */
 	uint64_t	 seq;		/* last report staged */
 	uint64_t	 committed;	/* seq of the last checkpoint written */
@@ -1296,6 +1298,7 @@ reload(struct daemon *d, struct buf *err)
 	d->conf = nc;
 	d->engine = ne;
 	engine_set_memory(&d->engine);	/* queues count into d->engine now */
+	d->logged_cut = d->logged_regex = 0;	/* new engine, new stats */
 	oldqr = d->qr;
 	qrun_init(d, &st);
 	free(oldqr);
@@ -1705,6 +1708,28 @@ signal_ready(int *ready)
 	}
 }
 
+/* Promise 2: what a limit did also goes to our own log (once a tick,
+ * as a count since the last message). */
+static void
+log_limits(struct daemon *d)
+{
+	const struct engine_stats *es = &d->engine.stats;
+
+	if (es->cut > d->logged_cut) {
+		log_warnx("%" PRIu64 " line%s longer than max_line (%zu bytes) "
+		    "cut; the reports mark them", es->cut - d->logged_cut,
+		    es->cut - d->logged_cut == 1 ? "" : "s", d->conf->max_line);
+		d->logged_cut = es->cut;
+	}
+	if (es->regex_errors > d->logged_regex) {
+		log_warnx("%" PRIu64 " line%s hit a PCRE2 limit on some rule; "
+		    "see the report trailers and 'logward explain'",
+		    es->regex_errors - d->logged_regex,
+		    es->regex_errors - d->logged_regex == 1 ? "" : "s");
+		d->logged_regex = es->regex_errors;
+	}
+}
+
 static void
 tick(struct daemon *d)
 {
@@ -1719,6 +1744,7 @@ tick(struct daemon *d)
 	if (m - d->last_glob >= GLOB_EVERY)
 		inputs_scan(d, NULL, false);
 	d->poll_all = true;		/* the once-a-second safety net */
+	log_limits(d);
 	for (i = 0; i < d->nlisteners; i++)
 		in_syslog_tick(d->listeners[i], d->now, on_net_line, d);
 	for (i = 0; i < d->narchives; i++)
@@ -1954,6 +1980,7 @@ daemon_run(const struct daemon_opts *o)
 	inputs_poll(d, true);
 	if (d->journal != NULL)
 		in_journal_poll(d->journal, LINES_PER_POLL, on_net_line, d);
+	log_limits(d);
 	mail_all(d, "terminating");
 	d->dirty = true;
 	if (checkpoint(d) == -1)

@@ -754,7 +754,9 @@ cand_find(const struct in_file *f, const struct cand *v, size_t n,
 	size_t i;
 
 	*out = NULL;
-	for (pass = 0; pass < 2; pass++) {
+	/* an empty fingerprint (the file was empty) matches any file by
+	 * content: only the inode can tell then */
+	for (pass = 0; pass < (want->head_len > 0 ? 2 : 1); pass++) {
 		for (i = n; i-- > 0;) {
 			bool same = !v[i].gz && v[i].dev == want->dev &&
 			    v[i].ino == want->ino;

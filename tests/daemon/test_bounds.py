@@ -88,7 +88,15 @@ def t_outbox_cap_merges(env):
         seq += 3
         d.wait_lines(seq)
         d.advance(2)
-        time.sleep(0.5)
+        # batches 0 and 1 are mailed (the queue empties); batch 2 finds
+        # the outbox full and is deferred (a [now] queue retries after a
+        # minute), so batches 3 and 4 join it in the queue
+        if batch < 2:
+            wait_for(lambda: "queue now [now]: 0 entries" in d.status(), 10,
+                     what="batch %d mailed" % batch)
+        else:
+            wait_for(lambda: "1 report deferred" in d.status(), 10,
+                     what="batch %d deferred" % batch)
     st = d.status()
     assert "outbox: 2 waiting" in st and "FULL" in st and "deferred" in st, st
     assert len(os.listdir(env.path("spool", "new"))) == 2
@@ -119,6 +127,8 @@ def t_one_gib_without_newline(env):
     d.wait_lines(1, timeout=30)
     st = d.status()
     assert "1 lines cut at max_line" in st, st
+    wait_for(lambda: "1 line longer than max_line (65536 bytes) cut" in d.log(), 5,
+             what="the cut line in the daemon's own log")
     rss = rss_kb(d.proc.pid)
     assert rss < 100 * 1024, "peak RSS %d KiB reading a 1 GiB line" % rss
     assert d.stop() == 0

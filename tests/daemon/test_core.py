@@ -327,8 +327,8 @@ def t_rotation_while_stopped(env):
 def t_partial_line_and_missing_file(env):
     d = env.daemon(conf(env, log="late.log"))
     d.start()
-    time.sleep(0.3)
-    assert "waiting" in d.status()
+    wait_for(lambda: "waiting for the file to appear" in d.status(), 5,
+             what="the missing file in status")
     with open(env.path("late.log"), "wb") as fp:
         fp.write(b"Mar  2 10:00:01 host1 app: event seq=1\nMar  2 10:00:02 host1 app: ev")
     d.wait_lines(1)

@@ -526,8 +526,9 @@ def t_archive_per_host(env):
     assert read(auth) == "Mar  2 09:01:01 web1 sshd[13]: after reload\n", read(auth)
     # once more with SIGHUP
     os.rename(web1, web1 + ".2")
+    nreload = d.log().count("reloaded ")
     d.signal(signal.SIGHUP)
-    time.sleep(0.5)
+    wait_for(lambda: d.log().count("reloaded ") > nreload, 10, what="the HUP reload")
     udp(port, "<14>Mar  2 09:01:02 web1 app: after hup")
     wait_for(lambda: os.path.exists(web1), 5, what="a new archive file after HUP")
     wait_for(lambda: read(web1) == "Mar  2 09:01:02 web1 app: after hup\n", 5,
