@@ -16,7 +16,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 \
             -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
             -DLOGWARD_VERSION='"$(VERSION)"'
-CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(PKGS))
+CFLAGS   += -Isrc $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 ifneq ($(filter true 1 yes,$(CI) $(WERROR)),)
@@ -31,8 +31,9 @@ endif
 # Tests keep compiled rule databases inside the build tree, not in $HOME.
 export LOGWARD_CACHE_DIR ?= $(CURDIR)/$(BUILD)/hscache
 
-SRCS     := $(sort $(wildcard src/*.c))
-LIBSRCS  := $(filter-out src/main.c,$(SRCS))
+# src/STAGE/MODULE.c (doc/HACKING.md); objects mirror the folders.
+SRCS     := $(sort $(wildcard src/*/*.c))
+LIBSRCS  := $(filter-out src/cli/main.c,$(SRCS))
 OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
 LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -44,14 +45,15 @@ all: $(BUILD)/logward
 $(BUILD)/logward: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: src/%.c | $(BUILD)
+$(BUILD)/%.o: src/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/liblogward.a: $(LIBOBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BUILD)/liblogward.a | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Isrc $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
+	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
 	    $(LDFLAGS) $(BUILD)/liblogward.a $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
 $(BUILD) $(BUILD)/tests:
@@ -123,7 +125,7 @@ demo:
 # Banned unsafe functions (curl style).
 lint: lint-src
 lint-src:
-	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|gets|strtok)\s*\(' src/*.c src/*.h
+	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|gets|strtok)\s*\(' src/*/*.c src/*/*.h
 
 clean:
 	rm -rf build build-san

@@ -10,18 +10,18 @@
  * reported in the verdict, the engine's counters and the report of the
  * queue the line ends in.
  */
-#include "rules.h"
+#include "classify/engine.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "lcdb.h"
-#include "log.h"
-#include "mask.h"
-#include "sel.h"
-#include "str.h"
-#include "xmem.h"
+#include "conf/lcdb.h"
+#include "lib/log.h"
+#include "classify/mask.h"
+#include "conf/sel.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 enum last_kind {
 	LAST_NONE,		/* no line from this host yet */

@@ -16,12 +16,12 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "buf.h"
-#include "conf.h"
-#include "map.h"
-#include "queue.h"
-#include "record.h"
-#include "scan.h"
+#include "lib/buf.h"
+#include "conf/conf.h"
+#include "lib/map.h"
+#include "queue/queue.h"
+#include "input/record.h"
+#include "lib/scan.h"
 
 #define NOPREFIX_HOST	"[unprefixed logs]"
 

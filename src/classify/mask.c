@@ -1,11 +1,11 @@
 /*
  * mask — capture-group masking.
  */
-#include "mask.h"
+#include "classify/mask.h"
 
 #include <stdlib.h>
 
-#include "xmem.h"
+#include "lib/xmem.h"
 
 struct span {
 	size_t	start;

@@ -1,7 +1,7 @@
 /*
  * cmd — run, status/flush/reload (control socket client), send-test.
  */
-#include "cmd.h"
+#include "cli/cmd.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -11,17 +11,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "conf.h"
-#include "ctl.h"
-#include "daemon.h"
-#include "log.h"
-#include "mime.h"
-#include "outbox.h"
-#include "report.h"
-#include "sender.h"
-#include "str.h"
-#include "xmem.h"
+#include "lib/buf.h"
+#include "conf/conf.h"
+#include "daemon/ctl.h"
+#include "daemon/daemon.h"
+#include "lib/log.h"
+#include "report/mime.h"
+#include "deliver/outbox.h"
+#include "report/report.h"
+#include "deliver/sender.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 #define DEFAULT_CONF	"/etc/logward/logward.conf"
 

@@ -11,7 +11,7 @@
  * and a bad cron spec are errors; errors never stop the parse, so every
  * problem is reported at once.
  */
-#include "conf.h"
+#include "conf/conf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,12 +22,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "archive.h"
-#include "in_syslog.h"
-#include "lcdb.h"
-#include "sel.h"
-#include "str.h"
-#include "xmem.h"
+#include "deliver/archive.h"
+#include "input/in_syslog.h"
+#include "conf/lcdb.h"
+#include "conf/sel.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 #define MAX_INCLUDE_DEPTH	16
 #define MAX_CONF_LINE		(1024 * 1024)

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cron.h"
-#include "match.h"
+#include "queue/cron.h"
+#include "lib/match.h"
 
 enum rule_kind {
 	RULE_QUEUE,		/* file into the listed queues */

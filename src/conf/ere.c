@@ -21,7 +21,7 @@
  * and [=x=], and, with a backreference, the constructs dfa.c and regcomp
  * read differently (grep then answers with regcomp, filtered by dfa.c).
  */
-#include "ere.h"
+#include "conf/ere.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmem.h"
+#include "lib/xmem.h"
 
 #define DUP_MAX		32767		/* RE_DUP_MAX */
 #define MAX_LEN		65536		/* bytes of one pattern */

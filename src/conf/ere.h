@@ -33,7 +33,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 
 enum ere_target {
 	ERE_PCRE2,		/* for pcre2_compile() with PCRE2_DOTALL |

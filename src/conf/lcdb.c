@@ -4,7 +4,7 @@
  * The classification follows logcheck 1.4.2's greplogoutput exactly; the
  * comments name the step of the shell script each test stands for.
  */
-#include "lcdb.h"
+#include "conf/lcdb.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ere.h"
-#include "log.h"
-#include "str.h"
-#include "xmem.h"
+#include "conf/ere.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 #define MAX_RULE_FILE	(16 * 1024 * 1024)
 #define RULE_OPTS	(PCRE2_DOTALL | PCRE2_DOLLAR_ENDONLY)

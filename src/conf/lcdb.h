@@ -22,9 +22,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "buf.h"
-#include "match.h"
-#include "scan.h"
+#include "lib/buf.h"
+#include "lib/match.h"
+#include "lib/scan.h"
 
 enum lc_level {
 	LC_PARANOID,

@@ -3,7 +3,7 @@
  * plus program and host lists, matching, and a description in words.
  * The grammar and its meaning are documented in sel.h.
  */
-#include "sel.h"
+#include "conf/sel.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "str.h"
-#include "xmem.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 #define NSEV		8
 #define ALLSEV		0xffu

@@ -61,8 +61,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "buf.h"
-#include "record.h"
+#include "lib/buf.h"
+#include "input/record.h"
 
 #define SEL_NFAC	24	/* facilities 0..23 */
 #define SEL_MAXNAME	255	/* bytes in one program or host name */

@@ -1,7 +1,7 @@
 /*
  * ctl — control socket: listen, read a command, reply; and the client.
  */
-#include "ctl.h"
+#include "daemon/ctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,9 +13,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "log.h"
-#include "str.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/str.h"
 
 static int
 addr(struct sockaddr_un *sun, const char *path)

@@ -7,7 +7,7 @@
  * every report) the input positions and the queues are checkpointed
  * together, so a restart continues exactly where the checkpoint left off.
  */
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,24 +32,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "clock.h"
-#include "ctl.h"
-#include "archive.h"
-#include "in_file.h"
-#include "in_journal.h"
-#include "in_syslog.h"
-#include "log.h"
-#include "mailer.h"
-#include "map.h"
-#include "outbox.h"
-#include "report.h"
-#include "rules.h"
-#include "sel.h"
-#include "sender.h"
-#include "state.h"
-#include "str.h"
-#include "xmem.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
+#include "daemon/ctl.h"
+#include "deliver/archive.h"
+#include "input/in_file.h"
+#include "input/in_journal.h"
+#include "input/in_syslog.h"
+#include "lib/log.h"
+#include "report/mailer.h"
+#include "lib/map.h"
+#include "deliver/outbox.h"
+#include "report/report.h"
+#include "classify/engine.h"
+#include "conf/sel.h"
+#include "deliver/sender.h"
+#include "daemon/state.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 #define LINES_PER_POLL	20000	/* per input per loop turn: stay responsive */
 #define GLOB_EVERY	10	/* s between re-expansions of logfile globs */

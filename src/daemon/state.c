@@ -18,7 +18,7 @@
  * str = u32 length + bytes; pos = u8 valid, u64 dev, ino, offset,
  * u32 head_len, u64 head_hash, u32 tail_len, u64 tail_hash.
  */
-#include "state.h"
+#include "daemon/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,9 +29,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "log.h"
-#include "map.h"
-#include "xmem.h"
+#include "lib/log.h"
+#include "lib/map.h"
+#include "lib/xmem.h"
 
 static const char magic[8] = { 'L', 'W', 'S', 'T', 'A', 'T', 'E', '\n' };
 

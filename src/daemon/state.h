@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "in_file.h"
-#include "rules.h"
+#include "input/in_file.h"
+#include "classify/engine.h"
 
 #define STATE_VERSION	2	/* 1: without the journal cursor (still read) */
 #define STATE_MAX_SENT	64	/* send times kept per queue (mail_rate) */

@@ -7,7 +7,7 @@
  * and are dropped once idle), builds the line in a reused buffer and
  * writes it with one write(2).  Open files are also on an LRU list.
  */
-#include "archive.h"
+#include "deliver/archive.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "log.h"
-#include "map.h"
-#include "str.h"
-#include "xmem.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/map.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 #define DEF_INTERVAL	5
 #define DEF_MODE	0640

@@ -1,7 +1,7 @@
 /*
  * outbox — durable spool: stage (tmp/), publish (new/), recover.
  */
-#include "outbox.h"
+#include "deliver/outbox.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "log.h"
-#include "str.h"
-#include "xmem.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 static int
 open_sub(const char *dir, const char *sub)

@@ -2,7 +2,7 @@
  * sender — SMTP delivery with libcurl (one connection per message) and the
  * sender process: inotify + signalfd + poll, back-off, status file.
  */
-#include "sender.h"
+#include "deliver/sender.h"
 
 #include <curl/curl.h>
 #include <dirent.h>
@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "log.h"
-#include "str.h"
-#include "xmem.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 #define ENVELOPE_MAX	(64 * 1024)	/* bytes of an outbox file's envelope */
 #define READ_CHUNK	(64 * 1024)	/* bytes read from the message at once */

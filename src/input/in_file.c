@@ -16,7 +16,7 @@
  * seen while old is busy waits (old is hurried) — so {old, cur} always
  * describes every partly read file, which is what in_file_save records.
  */
-#include "in_file.h"
+#include "input/in_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,8 +30,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "log.h"
-#include "xmem.h"
+#include "lib/log.h"
+#include "lib/xmem.h"
 
 #define BLOCK		(256 * 1024)	/* read size */
 #define KEEP		IN_FILE_TAIL	/* bytes kept before the offset */

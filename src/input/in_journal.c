@@ -16,7 +16,7 @@
  * small ones into fixed buffers, MESSAGE (at most max_msg bytes) into
  * the line buffer's tail, then moved behind the prefix.
  */
-#include "in_journal.h"
+#include "input/in_journal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,8 +25,8 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
-#include "log.h"
-#include "xmem.h"
+#include "lib/log.h"
+#include "lib/xmem.h"
 
 #define PREFIX_MAX	(8 + 40 + IN_JOURNAL_HOST_MAX + IN_JOURNAL_IDENT_MAX + 32)
 #define FIELD_MAX	64		/* longest journal field name */

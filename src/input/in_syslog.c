@@ -14,7 +14,7 @@
  * byte: a digit starts an RFC 6587 octet count "LEN SP", anything else a
  * line ended by LF (a CR before it is trimmed; empty lines are skipped).
  */
-#include "in_syslog.h"
+#include "input/in_syslog.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,10 +31,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "record.h"
-#include "str.h"
-#include "xmem.h"
+#include "lib/log.h"
+#include "input/record.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 #define DEF_MAX_MSG	(64 * 1024)
 #define DEF_IDLE	3600

@@ -1,14 +1,14 @@
 /*
  * lines — buffered line splitting with a length cap.
  */
-#include "lines.h"
+#include "input/lines.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "xmem.h"
+#include "lib/xmem.h"
 
 #define BLOCK	(256 * 1024)
 

@@ -10,12 +10,12 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE		/* timegm */
 #endif
-#include "record.h"
+#include "input/record.h"
 
 #include <limits.h>
 #include <string.h>
 
-#include "str.h"
+#include "lib/str.h"
 
 #define DAY	86400
 

@@ -1,13 +1,13 @@
 /*
  * buf — capped dynamic buffers.
  */
-#include "buf.h"
+#include "lib/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmem.h"
+#include "lib/xmem.h"
 
 void
 buf_init(struct buf *b, size_t max)

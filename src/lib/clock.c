@@ -1,16 +1,16 @@
 /*
  * clock — wall clock with a test override (see clock.h).
  */
-#include "clock.h"
+#include "lib/clock.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "str.h"
-#include "xmem.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 static char *test_file;		/* owned, NULL = real time */
 static time_t test_last;	/* last value read (kept if the file is mid-write) */

@@ -1,7 +1,7 @@
 /*
  * log — diagnostics on stderr, OpenBSD style.
  */
-#include "log.h"
+#include "lib/log.h"
 
 #include <errno.h>
 #include <stdio.h>

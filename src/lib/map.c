@@ -1,12 +1,12 @@
 /*
  * map — open-addressing hash map keyed by bytes.
  */
-#include "map.h"
+#include "lib/map.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmem.h"
+#include "lib/xmem.h"
 
 /* A fast 64-bit hash, 8 bytes per step (multiply-xorshift mixing); the
  * keys are log text chosen by whoever writes logs, so collisions only

@@ -3,13 +3,13 @@
  * block and JIT stack serve every pattern: the line path is single
  * threaded and allocates nothing per line.
  */
-#include "match.h"
+#include "lib/match.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmem.h"
+#include "lib/xmem.h"
 
 #define DFA_WORKSPACE	65536	/* ints; big alternations need room */
 

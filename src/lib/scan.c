@@ -2,7 +2,7 @@
  * scan — Hyperscan databases: build (with per-pattern fallback modes),
  * cache on disk, scan a line into a hit set.
  */
-#include "scan.h"
+#include "lib/scan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,10 +14,10 @@
 
 #include <hs.h>
 
-#include "buf.h"
-#include "log.h"
-#include "map.h"
-#include "xmem.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/map.h"
+#include "lib/xmem.h"
 
 #define CACHE_MAGIC	"logward-hsdb-2\n"
 #define MAX_CACHE_FILE	(512 * 1024 * 1024)

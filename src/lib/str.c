@@ -1,7 +1,7 @@
 /*
  * str — small string helpers.
  */
-#include "str.h"
+#include "lib/str.h"
 
 #include <errno.h>
 #include <limits.h>

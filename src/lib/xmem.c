@@ -1,7 +1,7 @@
 /*
  * xmem — abort-on-OOM wrappers.
  */
-#include "xmem.h"
+#include "lib/xmem.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -4,13 +4,13 @@
  * next firing instant in local time, including the daylight-saving rules
  * (repeated and skipped wall-clock minutes).  Owns no memory.
  */
-#include "cron.h"
+#include "queue/cron.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "str.h"
+#include "lib/str.h"
 
 #define NFIELDS		5
 #define ITEMSHOW	40		/* bytes of a bad item in errors */

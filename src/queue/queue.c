@@ -4,12 +4,12 @@
  * compares against the entry's own copies, so no key is built and no
  * memory is allocated for a line whose entry exists.
  */
-#include "queue.h"
+#include "queue/queue.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmem.h"
+#include "lib/xmem.h"
 
 void
 queue_init(struct queue *q, size_t max_entries)

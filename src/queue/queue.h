@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "map.h"
+#include "lib/map.h"
 
 #define QUEUE_EXAMPLE_MAX	1024	/* bytes kept of an entry's example line */
 

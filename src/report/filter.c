@@ -2,7 +2,7 @@
  * filter — run a report post-processor (set filter, set csv) with argv,
  * never through a shell.
  */
-#include "filter.h"
+#include "report/filter.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "log.h"
+#include "lib/buf.h"
+#include "lib/log.h"
 
 #define MAX_FILTER_OUT	(64 * 1024 * 1024)
 

@@ -1,13 +1,13 @@
 /*
  * mailer — queue → mail (see mailer.h).
  */
-#include "mailer.h"
+#include "report/mailer.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "filter.h"
-#include "log.h"
+#include "report/filter.h"
+#include "lib/log.h"
 
 enum mailer_result
 mailer_render(struct engine *e, size_t qi, const char *status,

@@ -6,10 +6,10 @@
 #ifndef LOGWARD_MAILER_H
 #define LOGWARD_MAILER_H
 
-#include "buf.h"
-#include "mime.h"
-#include "report.h"
-#include "rules.h"
+#include "lib/buf.h"
+#include "report/mime.h"
+#include "report/report.h"
+#include "classify/engine.h"
 
 enum mailer_result {
 	MAILER_NOTHING,			/* nothing to report (queue left as is) */

@@ -6,7 +6,7 @@
  * scanned once to pick charset and encoding, then written once, through
  * a stack chunk so quoted-printable costs no call per byte.
  */
-#include "mime.h"
+#include "report/mime.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,7 +17,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "xmem.h"
+#include "lib/xmem.h"
 
 #define HDR_SOFT	78	/* header line length to fold at (RFC 5322 SHOULD) */
 #define HDR_HARD	998	/* line length never passed, CRLF excluded (MUST) */

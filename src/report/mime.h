@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 
 struct mime_opts {
 	const char	*msgid_host;	/* Message-ID right side; cleaned, else "localhost" */

@@ -1,7 +1,7 @@
 /*
  * report — text renderers and mail headers.
  */
-#include "report.h"
+#include "report/report.h"
 
 #include <netdb.h>
 #include <stdint.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "str.h"
-#include "xmem.h"
+#include "lib/str.h"
+#include "lib/xmem.h"
 
 static const struct conf *sort_conf;
 

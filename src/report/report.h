@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "buf.h"
-#include "conf.h"
-#include "rules.h"
+#include "lib/buf.h"
+#include "conf/conf.h"
+#include "classify/engine.h"
 
 /* Drops the entries of queue qi that its thresholds filter out (for good,
  * as tenshi does).  Call before report_body. */

@@ -39,7 +39,7 @@ endif
 fuzz_pkg_cflags = $(shell $(FUZZ_PKG_CONFIG) --cflags $(FUZZ_PKGS))
 fuzz_pkg_libs   = $(shell $(FUZZ_PKG_CONFIG) --libs $(FUZZ_PKGS))
 
-FUZZ_LIBSRCS := $(filter-out src/main.c,$(sort $(wildcard src/*.c)))
+FUZZ_LIBSRCS := $(filter-out src/cli/main.c,$(sort $(wildcard src/*/*.c)))
 FUZZ_LIBOBJS := $(FUZZ_LIBSRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
@@ -65,8 +65,9 @@ fuzz-regress:
 fuzz-clean:
 	rm -rf $(FUZZ_BUILD)
 
-$(FUZZ_BUILD)/obj/%.o: src/%.c | $(FUZZ_BUILD)/obj
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(fuzz_pkg_cflags) -fsanitize=fuzzer-no-link \
+$(FUZZ_BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc $(fuzz_pkg_cflags) -fsanitize=fuzzer-no-link \
 	    -MMD -MP -c -o $@ $<
 
 $(FUZZ_BUILD)/liblogward.a: $(FUZZ_LIBOBJS)

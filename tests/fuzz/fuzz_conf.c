@@ -35,8 +35,8 @@
 #include <unistd.h>
 #include <ftw.h>
 
-#include "conf.h"
-#include "match.h"
+#include "conf/conf.h"
+#include "lib/match.h"
 
 #define FAIL(...) do { fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); abort(); } while (0)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cron.h"
+#include "queue/cron.h"
 
 #define CHECK(x) do { if (!(x)) { fprintf(stderr, "CHECK failed: %s " \
 	"(line %d)\n", #x, __LINE__); abort(); } } while (0)

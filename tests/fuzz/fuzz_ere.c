@@ -22,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "ere.h"
-#include "match.h"
+#include "lib/buf.h"
+#include "conf/ere.h"
+#include "lib/match.h"
 
 #define FAIL(...) do { fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); abort(); } while (0)

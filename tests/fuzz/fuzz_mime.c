@@ -26,8 +26,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
-#include "mime.h"
+#include "lib/buf.h"
+#include "report/mime.h"
 
 #define FAIL(...) do { fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); abort(); } while (0)

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "match.h"
-#include "record.h"
+#include "lib/match.h"
+#include "input/record.h"
 
 /* tenshi's prefix, plus a one-digit day after one blank (record.h) */
 #define TENSHI_BSD "^[A-Z][a-z]{2}\\s(?:\\s\\d|\\d\\d|\\d)\\s\\d{2}:\\d{2}:" \

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "in_syslog.h"
-#include "record.h"
+#include "lib/buf.h"
+#include "input/in_syslog.h"
+#include "input/record.h"
 
 #define FAIL(...) do { fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); abort(); } while (0)

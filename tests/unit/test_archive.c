@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "deliver/archive.h"
 #include "testutil.h"
 
 static char dir[128];

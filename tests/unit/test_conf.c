@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "match.h"
+#include "conf/conf.h"
+#include "lib/match.h"
 
 static char	 dir[64];		/* per-test temp directory */
 static struct conf	 cf;		/* the config under test (freed in teardown) */

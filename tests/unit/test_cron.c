@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "cron.h"
+#include "queue/cron.h"
 
 #define BERLIN	"/usr/share/zoneinfo/Europe/Berlin"
 #define B(n)	((uint64_t)1 << (n))

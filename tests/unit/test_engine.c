@@ -22,10 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "match.h"
-#include "queue.h"
-#include "rules.h"
+#include "conf/conf.h"
+#include "lib/match.h"
+#include "queue/queue.h"
+#include "classify/engine.h"
 
 #define M6	"______"
 #define NOW	((time_t)1736676000)	/* 2025-01-12 10:00 UTC */

@@ -31,8 +31,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "buf.h"
-#include "ere.h"
+#include "lib/buf.h"
+#include "conf/ere.h"
 
 #define S(s)		s, sizeof(s) - 1	/* string and its length */
 #define LOGCHECK	"/etc/logcheck"

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "match.h"
+#include "lib/match.h"
 
 static void
 flagged(void **state)

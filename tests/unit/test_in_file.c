@@ -33,8 +33,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "in_file.h"
-#include "log.h"
+#include "input/in_file.h"
+#include "lib/log.h"
 
 static int trace;	/* IN_FILE_TRACE=1: print the simulation's steps */
 

@@ -35,9 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "in_journal.h"
-#include "log.h"
-#include "record.h"
+#include "input/in_journal.h"
+#include "lib/log.h"
+#include "input/record.h"
 
 extern char **environ;
 

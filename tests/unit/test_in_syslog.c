@@ -42,8 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "in_syslog.h"
-#include "record.h"
+#include "input/in_syslog.h"
+#include "input/record.h"
 
 #define LOGGER		"/usr/bin/logger"
 #define NOW		((time_t)1700000000)	/* Nov 14 22:13:20 UTC */

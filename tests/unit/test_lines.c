@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lines.h"
+#include "input/lines.h"
 
 #define BLOCK		(256 * 1024)	/* lines.c's read size */
 

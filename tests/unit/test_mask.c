@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "mask.h"
-#include "match.h"
+#include "lib/buf.h"
+#include "classify/mask.h"
+#include "lib/match.h"
 
 #define M6	"______"		/* tenshi's default mask */
 

@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "mime.h"
+#include "lib/buf.h"
+#include "report/mime.h"
 
 #define MAXMSG	(64u * 1024 * 1024)
 

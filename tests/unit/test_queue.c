@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "queue.h"
+#include "queue/queue.h"
 
 /* String literals that may hold NUL bytes. */
 #define S(s)	(s), (sizeof(s) - 1)

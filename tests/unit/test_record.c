@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "record.h"
+#include "input/record.h"
 
 /* Buffers handed out by copy(), freed after each test. */
 #define MAXBUFS	64

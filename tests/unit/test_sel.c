@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "record.h"
-#include "sel.h"
+#include "lib/buf.h"
+#include "input/record.h"
+#include "conf/sel.h"
 
 /* ---- helpers ---- */
 

@@ -37,10 +37,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "sender.h"
+#include "lib/log.h"
+#include "deliver/sender.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "lib/xmem.h"
 
 #define PYTHON	"/usr/bin/python3"
 

@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
-#include "rules.h"
-#include "state.h"
+#include "conf/conf.h"
+#include "classify/engine.h"
+#include "daemon/state.h"
 #include "testutil.h"
 
 #define NOW	1795000000

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "match.h"
+#include "lib/match.h"
 
 /* Creates /tmp/logward-test-NAME.XXXXXX into dir; returns 0 or -1. */
 static inline int
