@@ -39,7 +39,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src valgrind
+.PHONY: all check unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -65,6 +65,7 @@ $(BUILD) $(BUILD)/tests:
 # tests/lib/summary prints the totals as the last line.
 check: $(BUILD)/logward $(UNITBINS)
 	@rm -f $(BUILD)/results
+	@tests/lib/layout --results $(BUILD)/results $(BUILD)
 	@tests/lib/run-unit $(BUILD) $(UNITBINS)
 	@tests/golden/run $(BUILD)
 	@tests/compat/run $(BUILD)
@@ -122,8 +123,11 @@ demo:
 	@echo
 	@$(BUILD)/logward check -c etc/logward.conf tests/data/loghub-openssh-LabSZ.log
 
-# Banned unsafe functions (curl style).
-lint: lint-src
+# Banned unsafe functions (curl style), and the layout rules of
+# doc/HACKING.md (folders, layers, file size, header comments, prefixes).
+lint: lint-src lint-layout
+lint-layout: $(BUILD)/logward
+	@tests/lib/layout $(BUILD)
 lint-src:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|gets|strtok)\s*\(' src/*/*.c src/*/*.h
 
