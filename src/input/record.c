@@ -344,8 +344,11 @@ sdata(const char **pp, const char *e)
 /*
  * After "<PRI>": "1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [SP MSG]"
  * with single SPs between fields.  Lengths of the header fields are not
- * limited to those of RFC 5424.  A UTF-8 BOM at the start of MSG is
- * dropped.
+ * limited to those of RFC 5424.  One SP at the start of MSG is dropped:
+ * rsyslog's RSYSLOG_SyslogProtocol23Format writes its %msg%, which keeps
+ * the blank that followed the tag, after the separator, so "SD  text"
+ * means "text" (rsyslog's own files show it so).  A UTF-8 BOM at the start
+ * of MSG is dropped.
  */
 static bool
 rfc5424(struct record *r, const char *p, const char *e)
@@ -372,6 +375,7 @@ rfc5424(struct record *r, const char *p, const char *e)
 	}
 	if (p < e && !lit(&p, e, ' '))
 		return false;
+	(void)lit(&p, e, ' ');
 	if (e - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	r->msg = p;

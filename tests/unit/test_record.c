@@ -696,8 +696,30 @@ test_rfc5424_missing_or_empty_msg(void **state)
 	assert_ptr_equal(r.msg, r.line + r.len);
 	assert_int_equal(PARSE(&r, "<13>1 - h a - - [x y=\"1\"] "), REC_RFC5424);
 	assert_int_equal(r.msglen, 0);
+}
+
+/* rsyslog's RSYSLOG_SyslogProtocol23Format puts its %msg% (which keeps the
+ * blank after the tag) after the separator: "SD  text".  Rules and
+ * archives must see "text", as rsyslog's own files do; one blank only. */
+static void
+test_rfc5424_rsyslog_leading_space_is_dropped_once(void **state)
+{
+	struct record r;
+
+	(void)state;
 	assert_int_equal(PARSE(&r, "<13>1 - h a - - -  two"), REC_RFC5424);
-	assert_span(r.msg, r.msglen, " two");
+	assert_span(r.msg, r.msglen, "two");
+	assert_int_equal(PARSE(&r, "<13>1 - h a - - -   three"), REC_RFC5424);
+	assert_span(r.msg, r.msglen, " three");
+	assert_int_equal(PARSE(&r, "<13>1 - h a - - - one"), REC_RFC5424);
+	assert_span(r.msg, r.msglen, "one");
+	assert_int_equal(PARSE(&r, "<13>1 - h a - - [x y=\"1\"]  sd"), REC_RFC5424);
+	assert_span(r.msg, r.msglen, "sd");
+	assert_int_equal(PARSE(&r, "<38>1 2026-12-07T00:09:47.78+00:00 vm sshd 811 - -  "
+	    "Failed password for root"), REC_RFC5424);
+	assert_span(r.msg, r.msglen, "Failed password for root");
+	assert_int_equal(PARSE(&r, "<13>1 - h a - - -  "), REC_RFC5424);
+	assert_int_equal(r.msglen, 0);
 }
 
 static void
@@ -1494,6 +1516,7 @@ main(void)
 		T(test_rfc5424_sd_escapes_and_bracket_in_value),
 		T(test_rfc5424_multiple_sd_elements),
 		T(test_rfc5424_missing_or_empty_msg),
+		T(test_rfc5424_rsyslog_leading_space_is_dropped_once),
 		T(test_rfc5424_bom_stripped_only_at_msg_start),
 		T(test_rfc5424_msg_tag_not_parsed),
 		T(test_rfc5424_malformed_is_none),
