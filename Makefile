@@ -39,7 +39,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind
+.PHONY: all check check-run unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -62,8 +62,14 @@ $(BUILD) $(BUILD)/tests:
 -include $(OBJS:.o=.d)
 
 # Every suite appends "PASS name" / "FAIL name" lines to $(BUILD)/results;
-# tests/lib/summary prints the totals as the last line.
-check: $(BUILD)/logward $(UNITBINS)
+# tests/lib/summary prints the totals as the last line.  make check first
+# installs what the tests need (scripts/deps test: a no-op when present),
+# so on a fresh Debian 12 machine it is the whole set-up.
+check:
+	@scripts/deps test
+	@$(MAKE) --no-print-directory check-run
+
+check-run: $(BUILD)/logward $(UNITBINS)
 	@rm -f $(BUILD)/results
 	@tests/lib/layout --results $(BUILD)/results $(BUILD)
 	@tests/lib/run-unit $(BUILD) $(UNITBINS)
