@@ -1,0 +1,82 @@
+/*
+ * checkpoint — write the checkpoint, then publish what it commits (see
+ * checkpoint.h).  A report staged in the outbox goes out only once the
+ * checkpoint that emptied its queue is on disk: a crash in between
+ * repeats nothing and loses nothing.
+ */
+#include "daemon/checkpoint.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "daemon/daemon_int.h"
+#include "daemon/state.h"
+#include "deliver/outbox.h"
+#include "input/in_file.h"
+#include "input/in_journal.h"
+#include "lib/clock.h"
+#include "lib/xmem.h"
+
+void
+checkpoint_build(struct daemon *d, struct state *st)
+{
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	st->seq = d->seq;
+	st->rules_hash = state_rules_hash(d->conf);
+	{
+		struct timespec ts;
+
+		/* real time, precise: in_file compares it with file mtimes */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		st->saved = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	st->inputs = xcalloc(d->ninputs + 1, sizeof(*st->inputs));
+	for (i = 0; i < d->ninputs; i++) {
+		st->inputs[i].path = xstrdup(d->inputs[i].path);
+		in_file_save(d->inputs[i].f, &st->inputs[i].save);
+	}
+	st->ninputs = d->ninputs;
+	st->queues = xcalloc(d->conf->nqueues + 1, sizeof(*st->queues));
+	for (i = 0; i < d->conf->nqueues; i++) {
+		const struct qrun *r = &d->qr[i];
+		struct state_queue *sq = &st->queues[i];
+
+		sq->name = xstrdup(d->conf->queues[i].name);
+		sq->last_fire = r->last_fire;
+		sq->report_start = r->report_start;
+		sq->due = r->due;
+		sq->nsent = r->nsent;
+		memcpy(sq->sent, r->sent, sizeof(sq->sent));
+	}
+	st->nqueues = d->conf->nqueues;
+	if (d->journal != NULL && in_journal_cursor(d->journal) != NULL)
+		st->journal_cursor = xstrdup(in_journal_cursor(d->journal));
+	else if (d->journal_cursor != NULL)
+		st->journal_cursor = xstrdup(d->journal_cursor);
+}
+
+int
+checkpoint_write(struct daemon *d)
+{
+	struct state st;
+	size_t i;
+	int rc;
+
+	checkpoint_build(d, &st);
+	rc = state_write(d->statepath, &st, &d->engine);
+	state_free(&st);
+	if (rc == -1)
+		return -1;
+	d->committed = d->seq;
+	d->dirty = false;
+	d->last_ckpt = clock_mono();
+	d->last_ckpt_wall = d->now;
+	/* the sender sees new files through inotify (and keeps to its
+	 * back-off while the relay fails) */
+	for (i = 0; i < d->nstaged; i++)
+		outbox_publish(&d->outbox, d->staged[i]);
+	d->nstaged = 0;
+	return 0;
+}
