@@ -45,10 +45,12 @@ void	in_file_rotated_plan_newer(struct in_file *f, const struct cand *v,
 	    size_t n, size_t from);
 
 /* After a restart: locates the saved file(s) of saved among the rotated
- * names and p (the file at the path, opened, or NULL; path_unknown: it
- * could not be opened) and queues in f->plan the oldest one located and
- * every newer rotation (f->resume is set when the path decides later).
- * Returns true when p holds a saved position (positioned there). */
+ * names and p (the file at the path, opened, or NULL), and queues in
+ * f->plan the oldest one located and every newer rotation.  path_unknown:
+ * the path could not be opened; a saved cur not found elsewhere is then
+ * kept in f->resume, decided once the path is readable.  Logs what was
+ * not found.  Returns true when p holds a saved position (p is positioned
+ * there); p stays owned by the caller. */
 bool	in_file_rotated_locate(struct in_file *f,
 	    const struct in_file_save *saved, struct rd *p, bool path_unknown);
 

@@ -111,6 +111,8 @@ void	in_syslog_tick(struct in_syslog *s, time_t now, in_syslog_msg_fn *fn,
 /* The bound port (UDP/TCP), or -1 for a unix socket. */
 int	in_syslog_port(const struct in_syslog *s);
 
+/* Fills st for `logward status` (spec borrowed from s), with the
+ * kernel's drop counter read now. */
 void	in_syslog_stats(const struct in_syslog *s, struct in_syslog_stats *st);
 
 /*
