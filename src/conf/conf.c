@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 
 #include "deliver/archive.h"
-#include "input/in_syslog.h"
+#include "input/in_syslog_spec.h"
 #include "conf/lcdb.h"
 #include "conf/sel.h"
 #include "lib/str.h"
@@ -663,7 +663,7 @@ set_directive(struct parser *p, const char *file, int line, char *rest)
 			enum in_syslog_proto proto;
 			char addr[256], port[1024];
 
-			if (in_syslog_parse_spec(val, &proto, addr, sizeof(addr),
+			if (in_syslog_spec_parse(val, &proto, addr, sizeof(addr),
 			    port, sizeof(port), err, sizeof(err)) == -1) {
 				ERR(p, file, line, "set listen %s: %s", val, err);
 				return;

@@ -108,6 +108,7 @@ struct in_file;
  * retried by in_file_poll). */
 struct in_file *in_file_new(const char *path, const struct in_file_opts *o,
 	    const struct in_file_save *saved);
+/* Closes every file of f and frees it; NULL is ignored. */
 void	in_file_free(struct in_file *f);
 
 /* Reads what is available and calls fn for each complete line, at most

@@ -6,10 +6,12 @@
  *
  * Each received message is handed on as ONE line (bytes, no trailing
  * newline) that record_parse understands, so the rest of the pipeline is
- * unchanged.  See in_syslog_normalize for the rules.  NUL and other bytes
- * are data.  A message longer than max_msg is cut (never dropped) and
- * marked through cut_from.  No allocation per message: buffers are made
- * at open and per TCP connection (grown up to max_msg while it lives).
+ * unchanged.  See in_syslog_msg_normalize (in_syslog_msg.h) for the
+ * rules.  NUL and other bytes are data.  A message longer than max_msg is
+ * cut (never dropped) and marked through cut_from.  No allocation per
+ * message: buffers are made at open and per TCP connection (grown up to
+ * max_msg while it lives).  The listen specs are parsed by
+ * in_syslog_spec_parse (in_syslog_spec.h).
  */
 #ifndef LOGWARD_IN_SYSLOG_H
 #define LOGWARD_IN_SYSLOG_H
@@ -20,8 +22,8 @@
 #include <time.h>
 
 #define IN_SYSLOG_HOSTMAX	255	/* longest HOST inserted (bytes) */
-/* Room in_syslog_normalize may add to a message: "<191>", a stamp, a
- * host and blanks. */
+/* Room in_syslog_msg_normalize may add to a message: "<191>", a stamp,
+ * a host and blanks. */
 #define IN_SYSLOG_EXTRA		(5 + 16 + IN_SYSLOG_HOSTMAX + 2)
 #define IN_SYSLOG_OCTET_MAX	(16 * 1024 * 1024) /* largest sane RFC 6587 MSG-LEN */
 
@@ -70,17 +72,6 @@ struct in_syslog_stats {
 
 struct in_syslog;
 
-/* Splits a listen spec: "udp:ADDR:PORT", "tcp:ADDR:PORT", "unix:/path",
- * and without a protocol (= UDP, tenshi's "listen") "ADDR:PORT".  ADDR is
- * an IPv4 address, a bracketed IPv6 address ("[::1]"), "*" or empty for
- * all addresses; "udp:PORT" and "tcp:PORT" mean all addresses too.  PORT
- * is 0..65535 (0: the kernel picks one).  Writes the address without
- * brackets ("" for all) and the port or the path.  Returns 0, or -1 with
- * a message in err. */
-int	in_syslog_parse_spec(const char *spec, enum in_syslog_proto *proto,
-	    char *addr, size_t addrlen, char *port_or_path, size_t plen,
-	    char *err, size_t errlen);
-
 /* Opens and binds a listener for spec (copied) — as root, before
  * privileges are dropped.  "All addresses" is one IPv6 socket that also
  * takes IPv4 (v4-mapped senders are shown dotted), or IPv4 only when the
@@ -120,33 +111,9 @@ void	in_syslog_tick(struct in_syslog *s, time_t now, in_syslog_msg_fn *fn,
 /* The bound port (UDP/TCP), or -1 for a unix socket. */
 int	in_syslog_port(const struct in_syslog *s);
 
+/* Fills st for `logward status` (spec borrowed from s), with the
+ * kernel's drop counter read now. */
 void	in_syslog_stats(const struct in_syslog *s, struct in_syslog_stats *st);
-
-/*
- * Turns one received message msg[0..len) into a line record_parse takes:
- *
- *  - PRI: "<N>" with 1-3 digits and N <= 191 is kept (written without
- *    leading zeros).  No PRI: <13> (user.notice, RFC 3164 4.3.3).  A
- *    "<" that does not start a valid PRI is message text, with <13>.
- *  - After the PRI, an RFC 5424 header ("1 STAMP HOST ...") is kept as
- *    it is, except a nil HOSTNAME "-" which becomes host.
- *  - A BSD stamp ("Mmm dd hh:mm:ss", real month name, fields in range,
- *    day "dd", " d" or "d") or an RFC 3339 stamp is kept.  The word
- *    after it is the sender's HOST only when it is followed by a blank
- *    and looks like a host name: letters, digits, '.', '-', '_', ':' and
- *    '%', and not ending in ':'.  So "sshd[42]: x", "su: x", "kernel: x"
- *    and a lone last word are the message (rsyslog's rule, plus the
- *    trailing ':' for IPv6 hosts); then host is inserted after the stamp.
- *  - No stamp: "Mmm dd hh:mm:ss HOST " is inserted before the text, with
- *    now in local time, the day space-padded as syslogd writes it.
- *  - With trim, trailing CR, LF and NUL bytes are removed first.
- *
- * host is the sender (address text or local host name; blanks end it,
- * at most IN_SYSLOG_HOSTMAX bytes, "-" when empty).  out must have room
- * for len + IN_SYSLOG_EXTRA bytes.  Returns the line's length in out.
- */
-size_t	in_syslog_normalize(char *out, const char *msg, size_t len, bool trim,
-	    const char *host, time_t now);
 
 /*
  * The TCP framing without sockets, for tests and fuzzing: frames the

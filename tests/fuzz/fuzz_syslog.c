@@ -1,12 +1,12 @@
 /*
- * fuzz_syslog — the syslog receiver without sockets: in_syslog_normalize
- * on one message, and the RFC 6587 TCP framing (in_syslog_tcp_replay) on
- * a byte stream.
+ * fuzz_syslog — the syslog receiver without sockets:
+ * in_syslog_msg_normalize on one message, and the RFC 6587 TCP framing
+ * (in_syslog_tcp_replay) on a byte stream.
  *
  * Input: one control byte, then the bytes.  The control byte picks the
  * sender's host name, trim, and max_msg for the stream.
  *
- * Checks what in_syslog.h promises: the normalised line fits len +
+ * Checks what in_syslog.h and in_syslog_msg.h promise: the normalised line fits len +
  * IN_SYSLOG_EXTRA bytes (the output buffer has exactly that size, so
  * ASan catches a longer write) and is a line record_parse recognises
  * (never REC_NONE) with the message's PRI or <13>.  For the stream: the
@@ -23,6 +23,7 @@
 
 #include "lib/buf.h"
 #include "input/in_syslog.h"
+#include "input/in_syslog_msg.h"
 #include "input/record.h"
 
 #define FAIL(...) do { fprintf(stderr, __VA_ARGS__); \
@@ -45,8 +46,8 @@ static const char *const hosts[] = {
 
 static const size_t max_msgs[] = { 0, 1, 2, 16, 64, 1000, 3000, 20000 };
 
-/* The PRI the message starts with as in_syslog_normalize reads it, or
- * 13. */
+/* The PRI the message starts with as in_syslog_msg_normalize reads it,
+ * or 13. */
 static int
 msg_pri(const char *p, size_t n)
 {
@@ -161,7 +162,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	out = malloc(len + IN_SYSLOG_EXTRA);
 	CHECK(out != NULL);
-	n = in_syslog_normalize(out, msg, len, (ctl & 16) != 0, host, NOW);
+	n = in_syslog_msg_normalize(out, msg, len, (ctl & 16) != 0, host, NOW);
 	CHECK(n <= len + IN_SYSLOG_EXTRA);
 	check_line(out, n, msg_pri(msg, len));
 	free(out);

@@ -43,6 +43,8 @@
 #include <unistd.h>
 
 #include "input/in_syslog.h"
+#include "input/in_syslog_msg.h"
+#include "input/in_syslog_spec.h"
 #include "input/record.h"
 
 #define LOGGER		"/usr/bin/logger"
@@ -325,7 +327,7 @@ test_parse_spec_good(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		if (in_syslog_parse_spec(t[i].spec, &proto, addr, sizeof(addr),
+		if (in_syslog_spec_parse(t[i].spec, &proto, addr, sizeof(addr),
 		    port, sizeof(port), err, sizeof(err)) != 0)
 			fail_msg("%s: %s", t[i].spec, err);
 		assert_int_equal(proto, t[i].proto);
@@ -353,7 +355,7 @@ test_parse_spec_bad(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		err[0] = '\0';
-		if (in_syslog_parse_spec(t[i], &proto, addr, sizeof(addr),
+		if (in_syslog_spec_parse(t[i], &proto, addr, sizeof(addr),
 		    port, sizeof(port), err, sizeof(err)) != -1)
 			fail_msg("\"%s\" accepted", t[i]);
 		assert_true(err[0] != '\0');
@@ -374,7 +376,7 @@ norm_case(const char *in, size_t inlen, bool trim, const char *host,
 	size_t n;
 
 	assert_true(inlen + IN_SYSLOG_EXTRA <= sizeof(out));
-	n = in_syslog_normalize(out, in, inlen, trim, host, now);
+	n = in_syslog_msg_normalize(out, in, inlen, trim, host, now);
 	if (n != wantlen || memcmp(out, want, n) != 0)
 		fail_msg("\"%.*s\" -> \"%.*s\", want \"%.*s\"", (int)inlen, in,
 		    (int)n, out, (int)wantlen, want);

@@ -15,9 +15,9 @@ Every entry records how logward must read it, as (host, text): host is
 the host block of the report, text the report message (before escaping).
 For the file input that follows record_parse (BSD, RFC 3339 and RFC 5424
 prefixes; a line without a prefix goes to the `noprefix` queue under
-"[unprefixed logs]"); for the network inputs in_syslog_normalize (trailing
-CR/LF/NUL removed; after a BSD or RFC 3339 stamp, a word that is not a
-host name makes the sender, 127.0.0.1, the host).
+"[unprefixed logs]"); for the network inputs in_syslog_msg_normalize
+(trailing CR/LF/NUL removed; after a BSD or RFC 3339 stamp, a word that
+is not a host name makes the sender, 127.0.0.1, the host).
 """
 
 import os
