@@ -56,6 +56,7 @@
 #include "report/report.h"
 
 #define GLOB_EVERY	10	/* s between re-expansions of logfile globs */
+#define DRAIN_SECS	2.0	/* s a stop waits for TCP senders to close */
 
 /* ---- signals ---- */
 
@@ -456,6 +457,7 @@ daemon_run(const struct daemon_opts *o)
 	if (loop(d, &ready) == 0)
 		rc = 0;
 	d->now = clock_now();
+	inputs_listeners_drain(d, DRAIN_SECS);
 	inputs_poll(d, true);
 	if (d->journal != NULL)
 		in_journal_poll(d->journal, LINES_PER_POLL, inputs_net_line, d);

@@ -422,6 +422,65 @@ inputs_listeners_ready(struct daemon *d, int fd)
 }
 
 void
+inputs_listeners_drain(struct daemon *d, double max_secs)
+{
+	struct epoll_event ev[16];
+	double end = clock_mono() + max_secs;
+	size_t i, j, open = 0, nfds;
+	bool more = false;
+	int ep, n, k, fds[64];
+
+	for (i = 0; i < d->nlisteners; i++)
+		open += in_syslog_quiesce(d->listeners[i]);
+	if (d->nlisteners == 0)
+		return;
+	/* a set of its own: the loop's set also holds the signal and timer
+	 * fds, which would keep waking this one */
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_warn("epoll_create1");
+		return;
+	}
+	for (i = 0; i < d->nlisteners; i++) {
+		nfds = in_syslog_fds(d->listeners[i], fds, 64);
+		for (j = 0; j < nfds && j < 64; j++) {
+			struct epoll_event e = { .events = EPOLLIN, .data.fd = fds[j] };
+
+			(void)epoll_ctl(ep, EPOLL_CTL_ADD, fds[j], &e);
+		}
+	}
+	if (open > 0)
+		log_info("stopping: waiting up to %.0f s for %zu TCP sender%s "
+		    "to close", max_secs, open, open == 1 ? "" : "s");
+	for (;;) {
+		double left = end - clock_mono();
+
+		if (left <= 0)
+			break;
+		n = epoll_wait(ep, ev, 16, open > 0 || more ?
+		    (int)(left * 1000) + 1 : 0);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("epoll_wait");
+			break;
+		}
+		d->now = clock_now();
+		more = false;
+		for (k = 0; k < n; k++)
+			if (inputs_listeners_ready(d, ev[k].data.fd))
+				more = true;
+		for (open = 0, i = 0; i < d->nlisteners; i++)
+			open += in_syslog_conns(d->listeners[i]);
+		if (n == 0 && open == 0)
+			break;
+	}
+	close(ep);
+	if (open > 0)
+		log_info("stopping: %zu TCP sender%s did not close in time",
+		    open, open == 1 ? "" : "s");
+}
+
+void
 inputs_journal_open(struct daemon *d, bool fresh)
 {
 	const struct conf *c = d->conf;

@@ -48,6 +48,13 @@ int	inputs_listeners_open(struct daemon *d);
  * at its bound and has more. */
 bool	inputs_listeners_ready(struct daemon *d, int fd);
 
+/* The network part of a graceful stop: closes the TCP listeners,
+ * half-closes their connections (in_syslog_quiesce) and goes on reading
+ * every listener until each TCP sender has closed its side, nothing more
+ * is pending, or max_secs have passed, so what a sender wrote before it
+ * saw the end of the stream is classified, not reset away. */
+void	inputs_listeners_drain(struct daemon *d, double max_secs);
+
 /* Opens the journal when 'set journal' asks for it, from the saved
  * cursor; fresh: no cursor, start per start_at.  Failure is logged and
  * leaves the journal unread. */

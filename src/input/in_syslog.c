@@ -575,6 +575,32 @@ in_syslog_free(struct in_syslog *s)
 	free(s);
 }
 
+size_t
+in_syslog_quiesce(struct in_syslog *s)
+{
+	size_t i;
+
+	if (s->proto != IN_SYSLOG_TCP)
+		return 0;
+	if (s->spare != -1) {
+		close(s->spare);	/* first: it shares the listener's file */
+		s->spare = -1;
+	}
+	if (s->fd != -1) {
+		close(s->fd);		/* also leaves the loop's epoll set */
+		s->fd = -1;
+	}
+	for (i = 0; i < s->nconns; i++)
+		(void)shutdown(s->conns[i]->fd, SHUT_WR);
+	return s->nconns;
+}
+
+size_t
+in_syslog_conns(const struct in_syslog *s)
+{
+	return s->nconns;
+}
+
 /* ---- the loop's side ---- */
 
 int
@@ -586,15 +612,18 @@ in_syslog_fd(const struct in_syslog *s)
 size_t
 in_syslog_fds(const struct in_syslog *s, int *fds, size_t max)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	if (max > 0)
-		fds[0] = s->fd;
-	for (i = 0; i < s->nconns; i++) {
-		if (i + 1 < max)
-			fds[i + 1] = s->conns[i]->fd;
+	if (s->fd != -1) {
+		if (max > 0)
+			fds[0] = s->fd;
+		n = 1;
 	}
-	return s->nconns + 1;
+	for (i = 0; i < s->nconns; i++, n++) {
+		if (n < max)
+			fds[n] = s->conns[i]->fd;
+	}
+	return n;
 }
 
 int

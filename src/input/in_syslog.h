@@ -89,8 +89,8 @@ void	in_syslog_free(struct in_syslog *s);
 /* The listening (or datagram) socket. */
 int	in_syslog_fd(const struct in_syslog *s);
 
-/* Writes up to max fds to watch for EPOLLIN now: the listener first, then
- * one per TCP connection.  Returns how many there are (may exceed max). */
+/* Writes up to max fds to watch for EPOLLIN now: the listener first
+ * (unless in_syslog_quiesce closed it), then one per TCP connection.  Returns how many there are (may exceed max). */
 size_t	in_syslog_fds(const struct in_syslog *s, int *fds, size_t max);
 
 /* Handles readiness of fd (the listener or one of its connections;
@@ -107,6 +107,23 @@ int	in_syslog_ready(struct in_syslog *s, int fd, time_t now,
  * partial last message first. */
 void	in_syslog_tick(struct in_syslog *s, time_t now, in_syslog_msg_fn *fn,
 	    void *arg);
+
+/*
+ * The first step of a graceful stop: closes a TCP listener (no new
+ * connections) and half-closes each connection (shutdown SHUT_WR).  A
+ * sender that checks its connection before it writes, as rsyslog's omfwd
+ * does, then sees the end of the stream and keeps its next message in its
+ * own queue, instead of writing it into a socket that is about to be
+ * closed (unread data makes the kernel answer with a reset and the
+ * message is gone).  The connections stay readable: in_syslog_ready goes
+ * on delivering what is already on its way until each sender closes.
+ * Datagram listeners are left as they are.  Returns the TCP connections
+ * still open.
+ */
+size_t	in_syslog_quiesce(struct in_syslog *s);
+
+/* TCP connections open now. */
+size_t	in_syslog_conns(const struct in_syslog *s);
 
 /* The bound port (UDP/TCP), or -1 for a unix socket. */
 int	in_syslog_port(const struct in_syslog *s);
