@@ -6,8 +6,6 @@
 #ifndef LOGWARD_CONF_SET_H
 #define LOGWARD_CONF_SET_H
 
-#include <stdbool.h>
-
 #include "conf/conf_int.h"
 
 /* The table, ended by a NULL name; conf.c walks it for "set NAME". */
