@@ -18,7 +18,9 @@
 #include "conf/conf.h"
 #include "cli/cmd.h"
 #include "report/filter.h"
+#include "classify/lcclass.h"
 #include "conf/lcdb.h"
+#include "report/lcreport.h"
 #include "conf/sel.h"
 #include "input/lines.h"
 #include "lib/log.h"
@@ -467,10 +469,10 @@ cmd_logcheck(struct opts *o)
 		close(fd);
 	}
 	free(order);
-	n = lcdb_sort(lines, lens, n, o->sortuniq);
+	n = lcreport_sort(lines, lens, n, o->sortuniq);
 	for (i = 0; i < n; i++)
-		lens[i] = lcdb_rstrip(lines[i], lens[i]);
-	kind = lcdb_report(&db, stdout, lines, lens, n, !o->no_intro,
+		lens[i] = lcclass_rstrip(lines[i], lens[i]);
+	kind = lcreport_write(&db, stdout, lines, lens, n, !o->no_intro,
 	    o->mail_preview ? mail_subject : NULL, o);
 	(void)kind;
 	if (db.limit_errors > 0)
@@ -773,14 +775,14 @@ explain_lc(struct buf *b, struct lcdb *db, const char *line, size_t len)
 	size_t i;
 	int j;
 
-	len = lcdb_rstrip(line, len);
+	len = lcclass_rstrip(line, len);
 	for (j = 0; j < 5; j++) {
 		for (i = 0; i < layers[j]->nfiles; i++)
-			lcdb_file_rules(db, &layers[j]->files[i], line, len,
+			lcclass_file_rules(db, &layers[j]->files[i], line, len,
 			    print_rule_hit, b);
 	}
-	lcdb_classify(db, line, len, l);
-	k = lcdb_section(l, l->has_alert);
+	lcclass_line(db, line, len, l);
+	k = lcclass_section(l, l->has_alert);
 	buf_printf(b, "  %-9s ", "logcheck:");
 	if (k == LC_ALERT || k == LC_EVENT) {
 		const struct lc_layer *lay = k == LC_ALERT ? &db->cracking :
