@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "classify/lcclass.h"
 #include "conf/lcdb.h"
 #include "lib/log.h"
 #include "classify/mask.h"
@@ -448,8 +449,8 @@ logcheck_rule(struct engine *e, struct verdict *v, const struct rule *r,
 	enum lc_section_kind k;
 	long qi;
 
-	lcdb_classify(r->lc, line, lcdb_rstrip(line, len), l);
-	k = lcdb_section(l, l->has_alert);
+	lcclass_line(r->lc, line, lcclass_rstrip(line, len), l);
+	k = lcclass_section(l, l->has_alert);
 	if (k == LC_NONE)
 		return false;
 	qi = r->lc_queue[k == LC_ALERT ? 0 : k == LC_EVENT ? 1 : 2];

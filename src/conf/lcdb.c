@@ -1,8 +1,9 @@
 /*
- * lcdb — logcheck rule trees: loading, matching, classification, report.
+ * lcdb — logcheck rule trees: loading, compiling (PCRE2 per file, and
+ * the Hyperscan databases of lcdb_use_scan), freeing.
  *
- * The classification follows logcheck 1.4.2's greplogoutput exactly; the
- * comments name the step of the shell script each test stands for.
+ * Matching and classification are in classify/lcclass.c, the sort and
+ * the report in report/lcreport.c.
  */
 #include "conf/lcdb.h"
 
@@ -18,7 +19,6 @@
 
 #include "conf/ere.h"
 #include "lib/log.h"
-#include "lib/str.h"
 #include "lib/xmem.h"
 
 #define MAX_RULE_FILE	(16 * 1024 * 1024)
@@ -462,12 +462,8 @@ lcdb_free(struct lcdb *db)
 	memset(db, 0, sizeof(*db));
 }
 
-static bool test(struct lcdb *db, const struct regex *re, const char *s,
-    size_t len);
-
-/* PCRE2 form of one rule (for the rules Hyperscan cannot decide). */
-static void
-one_regex(struct regex *re, const char *src)
+void
+lcdb_one_regex(struct regex *re, const char *src)
 {
 	struct buf b;
 	char err[256];
@@ -478,20 +474,6 @@ one_regex(struct regex *re, const char *src)
 		(void)match_compile_opts(re, buf_str(&b), RULE_OPTS, err,
 		    sizeof(err));
 	buf_free(&b);
-}
-
-static bool
-test(struct lcdb *db, const struct regex *re, const char *s, size_t len)
-{
-	enum match_result r = match_test(re, s, len, NULL);
-
-	if (r == MATCH_ERROR) {
-		/* neither matcher could decide: count it, and treat the rule
-		 * as matching, so a finding is never lost silently */
-		db->limit_errors++;
-		return true;
-	}
-	return r == MATCH_YES;
 }
 
 static const struct lc_layer *
@@ -518,7 +500,6 @@ static const char *const stamp_prefix[] = {
 	"^([[:alpha:]]{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
 	"^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ ",	/* BSD stamps only */
 };
-#define NVARIANTS	4
 
 /* The prefix variant (1..3) a rule starts with, when what follows can be
  * matched on its own: no top-level '|', no leading quantifier (it would
@@ -529,12 +510,12 @@ rule_variant(const char *src)
 	size_t i, n, len, depth = 0;
 	int v;
 
-	for (v = 0; v < NVARIANTS; v++) {
+	for (v = 0; v < LCDB_NVARIANTS; v++) {
 		n = strlen(stamp_prefix[v]);
 		if (strncmp(src, stamp_prefix[v], n) == 0)
 			break;
 	}
-	if (v == NVARIANTS)
+	if (v == LCDB_NVARIANTS)
 		return 0;
 	src += n;
 	len = strlen(src);
@@ -574,51 +555,6 @@ rule_variant(const char *src)
 			return 0;
 	}
 	return v + 1;
-}
-
-/* Where the stamp and host prefix ends in s, or 0 if it does not match;
- * ok[v] says which variants match (1..NVARIANTS). */
-static size_t
-stamp_end(const char *s, size_t len, bool ok[NVARIANTS + 1])
-{
-	size_t i, end = 0;
-	bool w = len >= 15, alpha;
-
-	ok[1] = ok[2] = ok[3] = ok[4] = false;
-	for (i = 0; w && i < 3; i++)
-		w = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_';
-	alpha = w;
-	for (i = 0; alpha && i < 3; i++)
-		alpha = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z');
-	if (w && s[3] == ' ') {
-		for (i = 4; i < 15 && (s[i] == ' ' || s[i] == ':' ||
-		    (s[i] >= '0' && s[i] <= '9')); i++)
-			;
-		if (i == 15)
-			end = 15;
-	}
-	if (end == 0 && len >= 32) {
-		for (i = 0; i < 32 && ((s[i] >= '0' && s[i] <= '9') || s[i] == 'T' ||
-		    s[i] == ':' || s[i] == '.' || s[i] == '+' || s[i] == '-'); i++)
-			;
-		if (i == 32) {
-			end = 32;
-			w = alpha = true;	/* the second alternative */
-		}
-	}
-	if (end == 0 || end >= len || s[end] != ' ')
-		return 0;
-	for (i = end + 1; i < len && ((s[i] >= 'a' && s[i] <= 'z') ||
-	    (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-	    s[i] == '.' || s[i] == '_' || s[i] == '-'); i++)
-		;
-	if (i == end + 1 || i >= len || s[i] != ' ')
-		return 0;
-	ok[1] = ok[2] = w;
-	ok[3] = alpha || end == 32;
-	ok[4] = end == 15;	/* w holds there */
-	return i + 1;
 }
 
 int
@@ -720,7 +656,7 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 
 					if (sc->mode[id] == SCAN_EXACT)
 						continue;
-					one_regex(&db->id_re[id], r->src);
+					lcdb_one_regex(&db->id_re[id], r->src);
 					db->slow = xreallocarray(db->slow,
 					    db->nslow + 1, sizeof(*db->slow));
 					db->slow[db->nslow++] = (uint32_t)id;
@@ -739,179 +675,6 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	return db->use_scan ? 0 : -1;
 }
 
-static void
-hit_file(struct lcdb *db, uint32_t id)
-{
-	db->file_hit[db->id_file[id]] = 1;
-	db->layer_hit[db->file_layer[db->id_file[id]]] = true;
-}
-
-/* Scans s once (twice: the whole line, and after its stamp and host) and
- * records which files match (file_hit).  Returns false when Hyperscan
- * failed on this line (PCRE2 decides then). */
-static bool
-prepare(struct lcdb *db, const char *s, size_t len)
-{
-	size_t t, k;
-	bool vok[NVARIANTS + 1];
-
-	memset(db->file_hit, 0, db->nfiles_all);
-	memset(db->layer_hit, 0, sizeof(db->layer_hit));
-	k = stamp_end(s, len, vok);
-	vok[0] = true;
-	if (scan_line(&db->scan, s, len) == -1 ||
-	    scan_line(&db->rest, s + k, k > 0 ? len - k : 0) == -1)
-		return false;
-	for (t = 0; t < db->scan.ntouched; t++) {
-		uint32_t id = db->scan.touched[t];
-
-		if (db->scan.mode[id] == SCAN_EXACT)
-			hit_file(db, id);
-	}
-	for (t = 0; k > 0 && t < db->rest.ntouched; t++) {
-		uint32_t id = db->rest.touched[t];
-
-		if (db->rest.mode[id] == SCAN_EXACT && vok[db->id_variant[id]])
-			hit_file(db, id);
-	}
-	for (t = 0; t < db->nslow; t++) {
-		uint32_t id = db->slow[t];
-		const struct scan *sc = db->id_variant[id] ? &db->rest : &db->scan;
-
-		if (db->file_hit[db->id_file[id]])
-			continue;
-		if (sc->mode[id] == SCAN_PREFILTER && (!sc->hit[id] ||
-		    (db->id_variant[id] && (k == 0 || !vok[db->id_variant[id]]))))
-			continue;
-		if (db->id_re[id].code != NULL && test(db, &db->id_re[id], s, len))
-			hit_file(db, id);
-	}
-	return true;
-}
-
-bool
-lcdb_file_match(struct lcdb *db, const struct lc_file *f, const char *s,
-    size_t len)
-{
-	size_t i;
-
-	if (db->prepared)
-		return db->file_hit[f->gidx] != 0;
-	for (i = 0; i < f->nchunks; i++) {
-		if (test(db, &f->chunks[i], s, len))
-			return true;
-	}
-	for (i = 0; i < f->nalone; i++) {
-		if (test(db, &f->alone[i], s, len))
-			return true;
-	}
-	return false;
-}
-
-void
-lcdb_file_rules(struct lcdb *db, struct lc_file *f, const char *s,
-    size_t len, void (*fn)(const struct lc_rule *, void *), void *arg)
-{
-	size_t j;
-
-	for (j = 0; j < f->nrules; j++) {
-		struct lc_rule *r = &f->rules[j];
-
-		if (r->re == NULL) {
-			r->re = xcalloc(1, sizeof(*r->re));
-			one_regex(r->re, r->src);
-		}
-		if (r->re->code != NULL && test(db, r->re, s, len))
-			fn(r, arg);
-	}
-}
-
-static const struct lc_file *
-find_file(const struct lc_layer *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->nfiles; i++) {
-		if (strcmp(l->files[i].name, name) == 0)
-			return &l->files[i];
-	}
-	return NULL;
-}
-
-static bool
-match_named(struct lcdb *db, const struct lc_layer *l, const char *name,
-    const char *s, size_t len)
-{
-	const struct lc_file *f = find_file(l, name);
-
-	return f != NULL && lcdb_file_match(db, f, s, len);
-}
-
-static bool
-match_any(struct lcdb *db, const struct lc_layer *l, const char *s, size_t len,
-    bool (*pick)(const char *))
-{
-	size_t i;
-
-	if (db->prepared && l->nfiles > 0) {
-		/* nothing of the layer matched: no need to look further */
-		if (!db->layer_hit[db->file_layer[l->files[0].gidx]])
-			return false;
-		if (pick == NULL)
-			return true;
-	}
-	for (i = 0; i < l->nfiles; i++) {
-		if ((pick == NULL || pick(l->files[i].name)) &&
-		    lcdb_file_match(db, &l->files[i], s, len))
-			return true;
-	}
-	return false;
-}
-
-/* bash [[ name =~ ^logcheck* ]]: starts with "logchec" */
-static bool
-not_logcheck_named(const char *name)
-{
-	return strncmp(name, "logchec", 7) != 0;
-}
-
-static bool
-local_named(const char *name)
-{
-	return strcmp(name, "local") == 0 || strncmp(name, "local-", 6) == 0;
-}
-
-/* greplogoutput's filters for a line that matched raise file f of layer
- * raise, with ignore layer ign (NULL when not set).  true = cancelled.
- * The "ignore higher" filter (cracking, for violations once an alert
- * fired) is applied by lcdb_section. */
-static bool
-cancelled(struct lcdb *db, const struct lc_layer *raise, const struct lc_file *f,
-    const struct lc_layer *ign, const char *s, size_t len)
-{
-	char name[512];
-
-	if (ign != NULL) {
-		/* $ignore/F and $ignore/logcheck-F */
-		if (match_named(db, ign, f->name, s, len))
-			return true;
-		snprintf(name, sizeof(name), "logcheck-%s", f->name);
-		if (match_named(db, ign, name, s, len))
-			return true;
-	}
-	if (strcmp(f->name, "logcheck") == 0) {
-		/* every ignore file, and every raise file not named logchec* */
-		if (ign != NULL && match_any(db, ign, s, len, NULL))
-			return true;
-		if (match_any(db, raise, s, len, not_logcheck_named))
-			return true;
-	}
-	/* $ignore/local and $ignore/local-* apply to every section */
-	if (ign != NULL && match_any(db, ign, s, len, local_named))
-		return true;
-	return false;
-}
-
 void
 lcdb_line_init(const struct lcdb *db, struct lc_line *l)
 {
@@ -927,319 +690,4 @@ lcdb_line_free(struct lc_line *l)
 	free(l->alert);
 	free(l->event);
 	memset(l, 0, sizeof(*l));
-}
-
-void
-lcdb_classify(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
-{
-	const struct lc_layer *cign;
-	size_t i;
-
-	memset(l->alert, 0, db->cracking.nfiles);
-	memset(l->event, 0, db->violations.nfiles);
-	l->any_cracking = l->any_violation = l->ignored = l->has_alert = false;
-	db->prepared = db->use_scan && prepare(db, s, len);
-
-	/* With SUPPORT_CRACKING_IGNORE=1 and no cracking.ignore.d, logcheck
-	 * skips the whole alert layer. */
-	cign = db->cracking_ignore ? &db->cign : NULL;
-	for (i = 0; i < db->cracking.nfiles; i++) {
-		const struct lc_file *f = &db->cracking.files[i];
-
-		if (!lcdb_file_match(db, f, s, len))
-			continue;
-		l->any_cracking = true;
-		if (cign != NULL && !cign->present)
-			continue;
-		if (!cancelled(db, &db->cracking, f, cign, s, len)) {
-			l->alert[i] = 1;
-			l->has_alert = true;
-		}
-	}
-	for (i = 0; i < db->violations.nfiles; i++) {
-		const struct lc_file *f = &db->violations.files[i];
-
-		if (!lcdb_file_match(db, f, s, len))
-			continue;
-		l->any_violation = true;
-		if (!cancelled(db, &db->violations, f, &db->vign, s, len))
-			l->event[i] = 1;
-	}
-	/* System Events: only lines that match no cracking and no violations
-	 * file can end up there, so the ignore test is only needed then. */
-	if (!l->any_cracking && !l->any_violation)
-		l->ignored = match_any(db, &db->ignore, s, len, NULL);
-	db->prepared = false;
-}
-
-enum lc_section_kind
-lcdb_section(const struct lc_line *l, bool attack)
-{
-	if (l->has_alert)
-		return LC_ALERT;
-	if (l->any_violation) {
-		size_t i;
-		bool any = false;
-
-		/* once an alert fired, lines matching a cracking file are
-		 * removed from every events section */
-		if (attack && l->any_cracking)
-			return LC_NONE;
-		for (i = 0; i < l->nevent && !any; i++)
-			any = l->event[i] != 0;
-		return any ? LC_EVENT : LC_NONE;
-	}
-	if (l->any_cracking || l->ignored)
-		return LC_NONE;
-	return LC_SYSTEM;
-}
-
-size_t
-lcdb_rstrip(const char *s, size_t len)
-{
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
-	    s[len - 1] == '\n' || s[len - 1] == '\v' || s[len - 1] == '\f' ||
-	    s[len - 1] == '\r'))
-		len--;
-	return len;
-}
-
-/* ---- sort -k 1,3 -s / sort -u, C locale ---- */
-
-struct sortent {
-	const char	*s;
-	size_t		 len;		/* whole line */
-	size_t		 klen;		/* key: up to the end of field 3 */
-	size_t		 idx;		/* input position (stability) */
-};
-
-static size_t
-key3(const char *s, size_t len)
-{
-	size_t i = 0;
-	int field;
-
-	for (field = 0; field < 3 && i < len; field++) {
-		while (i < len && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-		while (i < len && s[i] != ' ' && s[i] != '\t')
-			i++;
-	}
-	return i;
-}
-
-static int
-cmp_key(const void *pa, const void *pb)
-{
-	const struct sortent *a = pa, *b = pb;
-	int r = str_bytecmp(a->s, a->klen, b->s, b->klen);
-
-	if (r != 0)
-		return r;
-	return a->idx < b->idx ? -1 : a->idx > b->idx ? 1 : 0;
-}
-
-static int
-cmp_line(const void *pa, const void *pb)
-{
-	const struct sortent *a = pa, *b = pb;
-	int r = str_bytecmp(a->s, a->len, b->s, b->len);
-
-	if (r != 0)
-		return r;
-	return a->idx < b->idx ? -1 : a->idx > b->idx ? 1 : 0;
-}
-
-size_t
-lcdb_sort(const char **lines, size_t *lens, size_t n, bool uniq)
-{
-	struct sortent *v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
-	size_t i, out = 0;
-
-	for (i = 0; i < n; i++) {
-		v[i].s = lines[i];
-		v[i].len = lens[i];
-		v[i].klen = key3(lines[i], lens[i]);
-		v[i].idx = i;
-	}
-	qsort(v, n, sizeof(*v), uniq ? cmp_line : cmp_key);
-	{
-		const char **ls = xreallocarray(NULL, n ? n : 1, sizeof(*ls));
-
-		for (i = 0; i < n; i++) {
-			if (uniq && out > 0 && v[i].len == lens[out - 1] &&
-			    memcmp(v[i].s, ls[out - 1], v[i].len) == 0)
-				continue;
-			ls[out] = v[i].s;
-			lens[out] = v[i].len;
-			out++;
-		}
-		memcpy(lines, ls, out * sizeof(*lines));
-		free(ls);
-	}
-	free(v);
-	return out;
-}
-
-/* ---- report ---- */
-
-static void
-section(FILE *fp, const char *title, const char *const *lines,
-    const size_t *lens, const uint8_t *kind, const uint8_t *take, size_t stride,
-    size_t n)
-{
-	size_t i, tl = strlen(title);
-
-	fwrite(title, 1, tl, fp);
-	putc('\n', fp);
-	for (i = 0; i < tl; i++)
-		putc(i % 2 == 0 ? '=' : '-', fp);
-	putc('\n', fp);
-	for (i = 0; i < n; i++) {
-		if ((kind != NULL && kind[i] != LC_SYSTEM) ||
-		    (take != NULL && !take[i * stride]))
-			continue;
-		fwrite(lines[i], 1, lens[i], fp);
-		putc('\n', fp);
-	}
-	putc('\n', fp);
-}
-
-enum lc_section_kind
-lcdb_report(struct lcdb *db, FILE *fp, const char *const *lines,
-    const size_t *lens, size_t n, bool intro,
-    void (*preface)(enum lc_section_kind, void *), void *arg)
-{
-	uint8_t *alerts, *events, *mark, *kind, *alert_any, *event_any;
-	enum lc_section_kind worst = LC_NONE;
-	size_t i, f, nc = db->cracking.nfiles, nv = db->violations.nfiles;
-	bool attack = false, any_system = false;
-
-	alerts = xcalloc(n ? n : 1, nc ? nc : 1);
-	events = xcalloc(n ? n : 1, nv ? nv : 1);
-	kind = xcalloc(n ? n : 1, sizeof(*kind));
-	alert_any = xcalloc(nc ? nc : 1, 1);
-	event_any = xcalloc(nv ? nv : 1, 1);
-	mark = xcalloc(n ? n : 1, 1);		/* matches some cracking file */
-	if (db->use_scan) {
-		/* one Hyperscan pass per line */
-		struct lc_line *l = db->scratch;
-
-		for (i = 0; i < n; i++) {
-			lcdb_classify(db, lines[i], lens[i], l);
-			memcpy(alerts + i * nc, l->alert, nc);
-			memcpy(events + i * nv, l->event, nv);
-			mark[i] = l->any_cracking;
-			attack = attack || l->has_alert;
-			kind[i] = l->any_cracking || l->any_violation || l->ignored ?
-			    LC_NONE : LC_SYSTEM;
-		}
-	} else {
-		/* File by file over all lines, not line by line over all
-		 * files: one regex stays hot in the caches (several times
-		 * faster with 130 big alternations). */
-		uint8_t *viol = xcalloc(n ? n : 1, 1), *ign = xcalloc(n ? n : 1, 1);
-		const struct lc_layer *cign = db->cracking_ignore ? &db->cign : NULL;
-
-		for (f = 0; f < nc; f++) {
-			const struct lc_file *cf = &db->cracking.files[f];
-
-			for (i = 0; i < n; i++) {
-				if (!lcdb_file_match(db, cf, lines[i], lens[i]))
-					continue;
-				mark[i] = 1;
-				if (cign != NULL && !cign->present)
-					continue;
-				if (!cancelled(db, &db->cracking, cf, cign, lines[i],
-				    lens[i])) {
-					alerts[i * nc + f] = 1;
-					attack = true;
-				}
-			}
-		}
-		for (f = 0; f < nv; f++) {
-			const struct lc_file *vf = &db->violations.files[f];
-
-			for (i = 0; i < n; i++) {
-				if (!lcdb_file_match(db, vf, lines[i], lens[i]))
-					continue;
-				viol[i] = 1;
-				if (!cancelled(db, &db->violations, vf, &db->vign,
-				    lines[i], lens[i]))
-					events[i * nv + f] = 1;
-			}
-		}
-		for (f = 0; f < db->ignore.nfiles; f++) {
-			for (i = 0; i < n; i++) {
-				if (mark[i] || viol[i] || ign[i])
-					continue;
-				ign[i] = lcdb_file_match(db, &db->ignore.files[f],
-				    lines[i], lens[i]);
-			}
-		}
-		for (i = 0; i < n; i++)
-			kind[i] = mark[i] || viol[i] || ign[i] ? LC_NONE : LC_SYSTEM;
-		free(viol);
-		free(ign);
-	}
-
-	/* which sections have lines: an event needs "no alert fired in the
-	 * run" or no cracking match */
-	for (i = 0; i < n; i++) {
-		for (f = 0; f < nc; f++)
-			alert_any[f] |= alerts[i * nc + f];
-		for (f = 0; f < nv; f++) {
-			if (attack && mark[i])
-				events[i * nv + f] = 0;
-			event_any[f] |= events[i * nv + f];
-		}
-		any_system = any_system || kind[i] == LC_SYSTEM;
-	}
-	for (f = 0; f < nc && worst == LC_NONE; f++)
-		worst = alert_any[f] ? LC_ALERT : LC_NONE;
-	for (f = 0; f < nv && worst == LC_NONE; f++)
-		worst = event_any[f] ? LC_EVENT : LC_NONE;
-	if (worst == LC_NONE && any_system)
-		worst = LC_SYSTEM;
-	if (worst != LC_NONE) {
-		if (preface != NULL)
-			preface(worst, arg);
-		if (intro && db->header != NULL)
-			fwrite(db->header, 1, db->headerlen, fp);
-		for (f = 0; f < nc; f++) {
-			char title[600];
-
-			if (!alert_any[f])
-				continue;
-			if (strcmp(db->cracking.files[f].name, "logcheck") == 0)
-				snprintf(title, sizeof(title), "Security Alerts");
-			else
-				snprintf(title, sizeof(title), "Security Alerts for %s",
-				    db->cracking.files[f].name);
-			section(fp, title, lines, lens, NULL, alerts + f, nc, n);
-		}
-		for (f = 0; f < nv; f++) {
-			char title[600];
-
-			if (!event_any[f])
-				continue;
-			if (strcmp(db->violations.files[f].name, "logcheck") == 0)
-				snprintf(title, sizeof(title), "Security Events");
-			else
-				snprintf(title, sizeof(title), "Security Events for %s",
-				    db->violations.files[f].name);
-			section(fp, title, lines, lens, NULL, events + f, nv, n);
-		}
-		if (any_system)
-			section(fp, "System Events", lines, lens, kind, NULL, 0, n);
-		if (intro && db->footer != NULL)
-			fwrite(db->footer, 1, db->footerlen, fp);
-	}
-	free(alerts);
-	free(events);
-	free(kind);
-	free(mark);
-	free(alert_any);
-	free(event_any);
-	return worst;
 }

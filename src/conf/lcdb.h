@@ -1,6 +1,6 @@
 /*
  * lcdb — a logcheck rule tree (logcheck-database layout), loaded as
- * logcheck 1.4.2 loads it, and its classification of lines.
+ * logcheck 1.4.2 loads it, and compiled for matching.
  *
  * Loading: the files of each directory whose names match
  * ^[A-Za-z0-9_-]+$ (run-parts), symbolic links to files included, in byte
@@ -11,8 +11,8 @@
  * same name in several levels form one rule file.  An invalid regex is an
  * error with its file and line (logcheck hides it).
  *
- * Classification (logcheck's greplogoutput, on a set of lines): see
- * lcdb_classify and lcdb_finish.
+ * Classification (logcheck's greplogoutput): classify/lcclass.h; the
+ * sort and the report: report/lcreport.h.
  */
 #ifndef LOGWARD_LCDB_H
 #define LOGWARD_LCDB_H
@@ -20,7 +20,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "lib/buf.h"
 #include "lib/match.h"
@@ -40,7 +39,7 @@ struct lc_rule {
 	char		*src;		/* owned ERE as written */
 	bool		 backref;	/* uses \1..\9: compiled alone */
 	struct regex	*re;		/* owned PCRE2 form, compiled on first use by
-					   lcdb_file_rules (explain); NULL before */
+					   lcclass_file_rules (explain); NULL before */
 };
 
 struct lc_file {
@@ -60,6 +59,10 @@ struct lc_layer {
 	struct lc_file	*files;		/* owned, sorted by name */
 	size_t		 nfiles;
 };
+
+/* The stamp and host prefixes lcdb_use_scan recognises at the start of
+ * a rule; lcdb.id_variant is 0 or 1..LCDB_NVARIANTS. */
+#define LCDB_NVARIANTS	4
 
 struct lcdb {
 	char		*dir;		/* owned rule tree root */
@@ -92,7 +95,7 @@ struct lcdb {
 	uint16_t	*id_file;	/* owned: scan id → gidx */
 	struct regex	*id_re;		/* owned: PCRE2 per id for non-exact modes */
 	uint8_t		*file_hit;	/* owned: per gidx, for the line being classified */
-	bool		 prepared;	/* file_hit is valid (inside lcdb_classify) */
+	bool		 prepared;	/* file_hit is valid (inside lcclass_line) */
 	bool		 layer_hit[5];	/* some file of layer k matches (prepared) */
 	uint8_t		*file_layer;	/* owned: per gidx, its layer 0..4 */
 	uint32_t	*slow;		/* owned: ids Hyperscan cannot decide alone */
@@ -101,12 +104,14 @@ struct lcdb {
 
 /* Parses "paranoid", "server" or "workstation"; -1 if none. */
 int	lcdb_level(const char *s, enum lc_level *out);
+/* The name of level, as lcdb_level parses it. */
 const char *lcdb_level_name(enum lc_level level);
 
 /* Loads the tree at dir.  Returns 0, or -1 when there were errors (listed
  * in db->errors; db must still be freed). */
 int	lcdb_load(struct lcdb *db, const char *dir, enum lc_level level,
 	    bool cracking_ignore);
+/* Frees everything db owns (also after a failed lcdb_load). */
 void	lcdb_free(struct lcdb *db);
 
 /* Compiles every rule of the tree into one Hyperscan database (cached
@@ -114,14 +119,10 @@ void	lcdb_free(struct lcdb *db);
  * Returns 0, or -1 (a warning was printed; PCRE2 stays in use). */
 int	lcdb_use_scan(struct lcdb *db, const char *cachedir);
 
-/* true when the line matches some rule of f (grep -E -f f semantics). */
-bool	lcdb_file_match(struct lcdb *db, const struct lc_file *f, const char *s,
-	    size_t len);
-
-/* Which rules of f match (for explain): calls fn for each.  Each rule's
- * PCRE2 form is compiled once, on first use. */
-void	lcdb_file_rules(struct lcdb *db, struct lc_file *f, const char *s,
-	    size_t len, void (*fn)(const struct lc_rule *, void *), void *arg);
+/* Compiles the PCRE2 form of one rule (src as written) into re, for the
+ * rules Hyperscan cannot decide; re->code stays NULL when it does not
+ * compile.  re is owned by the caller (match_free). */
+void	lcdb_one_regex(struct regex *re, const char *src);
 
 /* The classification of one line, before the run-wide "an alert fired"
  * effect is known.  Arrays are owned by the caller (lcdb_line_init). */
@@ -135,42 +136,8 @@ struct lc_line {
 	bool		 has_alert;	/* some alert[] is set */
 };
 
+/* Allocates l's arrays for the files of db; lcdb_line_free frees them. */
 void	lcdb_line_init(const struct lcdb *db, struct lc_line *l);
 void	lcdb_line_free(struct lc_line *l);
-/* Classifies s[0..len) (already stripped of trailing whitespace). */
-void	lcdb_classify(struct lcdb *db, const char *s, size_t len, struct lc_line *l);
-
-enum lc_section_kind {
-	LC_NONE,		/* ignored, or a cancelled violation */
-	LC_ALERT,
-	LC_EVENT,
-	LC_SYSTEM,
-};
-
-/* Where the line ends up, given whether any alert fired in the run
- * (logcheck's ATTACK): a line with an alert is an alert; otherwise a
- * violation is an event unless an alert fired in the run and the line
- * matches a cracking file; otherwise it is a system event unless it is
- * ignored or matches any cracking or violations file. */
-enum lc_section_kind lcdb_section(const struct lc_line *l, bool attack);
-
-/* Writes the logcheck report (as "logcheck -o -t" prints it) of the lines
- * to fp.  The lines must be in logcheck's order already (lcdb_sort), each
- * stripped of trailing whitespace.  intro: header.txt and footer.txt.
- * preface (may be NULL) is called with the most severe non-empty layer
- * before anything is written.  Returns that layer; LC_NONE: nothing to
- * report, nothing written. */
-enum lc_section_kind lcdb_report(struct lcdb *db, FILE *fp,
-	    const char *const *lines, const size_t *lens, size_t n, bool intro,
-	    void (*preface)(enum lc_section_kind, void *), void *arg);
-
-/* Sorts lines as "sort -k 1,3 -s" (uniq = false) or "sort -u" (uniq =
- * true, duplicates removed; returns the new count) in the C locale.
- * Lines are not yet stripped.  The pointers are borrowed: lines are
- * reordered, never freed. */
-size_t	lcdb_sort(const char **lines, size_t *lens, size_t n, bool uniq);
-
-/* Removes trailing [[:space:]] bytes; returns the new length. */
-size_t	lcdb_rstrip(const char *s, size_t len);
 
 #endif

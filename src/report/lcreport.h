@@ -1,0 +1,32 @@
+/*
+ * lcreport — the report of a logcheck rule tree (conf/lcdb.h) on a run
+ * of lines, byte for byte as "logcheck -o -t" prints it, and the sort
+ * that puts the lines in logcheck's order first.
+ */
+#ifndef LOGWARD_LCREPORT_H
+#define LOGWARD_LCREPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "classify/lcclass.h"
+#include "conf/lcdb.h"
+
+/* Writes the logcheck report (as "logcheck -o -t" prints it) of the lines
+ * to fp.  The lines must be in logcheck's order already (lcreport_sort),
+ * each stripped of trailing whitespace.  intro: header.txt and footer.txt.
+ * preface (may be NULL) is called with the most severe non-empty layer
+ * before anything is written.  Returns that layer; LC_NONE: nothing to
+ * report, nothing written. */
+enum lc_section_kind lcreport_write(struct lcdb *db, FILE *fp,
+	    const char *const *lines, const size_t *lens, size_t n, bool intro,
+	    void (*preface)(enum lc_section_kind, void *), void *arg);
+
+/* Sorts lines as "sort -k 1,3 -s" (uniq = false) or "sort -u" (uniq =
+ * true, duplicates removed; returns the new count) in the C locale.
+ * Lines are not yet stripped.  The pointers are borrowed: lines are
+ * reordered, never freed. */
+size_t	lcreport_sort(const char **lines, size_t *lens, size_t n, bool uniq);
+
+#endif
