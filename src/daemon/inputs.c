@@ -430,10 +430,16 @@ inputs_listeners_drain(struct daemon *d, double max_secs)
 	bool more = false;
 	int ep, n, k, fds[64];
 
-	for (i = 0; i < d->nlisteners; i++)
-		open += in_syslog_quiesce(d->listeners[i]);
+	uint64_t before = 0, after = 0;
+	struct in_syslog_stats st;
+
 	if (d->nlisteners == 0)
 		return;
+	for (i = 0; i < d->nlisteners; i++) {
+		in_syslog_stats(d->listeners[i], &st);
+		before += st.received;
+		open += in_syslog_quiesce(d->listeners[i]);
+	}
 	/* a set of its own: the loop's set also holds the signal and timer
 	 * fds, which would keep waking this one */
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
@@ -475,6 +481,14 @@ inputs_listeners_drain(struct daemon *d, double max_secs)
 			break;
 	}
 	close(ep);
+	for (i = 0; i < d->nlisteners; i++) {
+		in_syslog_stats(d->listeners[i], &st);
+		after += st.received;
+	}
+	if (after > before)
+		log_info("stopping: %llu more message%s received while the "
+		    "senders closed", (unsigned long long)(after - before),
+		    after - before == 1 ? "" : "s");
 	if (open > 0)
 		log_info("stopping: %zu TCP sender%s did not close in time",
 		    open, open == 1 ? "" : "s");

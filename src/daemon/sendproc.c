@@ -72,20 +72,20 @@ sendproc_start(struct daemon *d)
 	}
 	if (pid == 0) {
 		sigset_t none;
+		int was;
 
 		/* the sender ends with the daemon, even after a kill -9 */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(0);
-		close(d->epfd);
-		close(d->sigfd);
-		close(d->tfd);
-		if (d->inofd != -1)
-			close(d->inofd);
-		if (d->ctlfd != -1)
-			close(d->ctlfd);
-		if (d->pidfd != -1)
-			close(d->pidfd);
+		/* the sender keeps nothing of the daemon's: not the log
+		 * files, and above all not the listening sockets and TCP
+		 * connections, which would otherwise stay open (and take
+		 * new connections nobody reads) until the sender ends */
+		was = log_syslog(0);
+		if (close_range(3, ~0U, 0) == -1)
+			_exit(1);
+		log_syslog(was);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		_exit(sender_run(&d->smtp, d->spooldir));

@@ -20,14 +20,17 @@ log_init(const char *progname, int verbose)
 	verbosity = verbose;
 }
 
-void
+int
 log_syslog(int on)
 {
+	int was = use_syslog;
+
 	if (on && !use_syslog)
 		openlog(prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	else if (!on && use_syslog)
 		closelog();
 	use_syslog = on;
+	return was;
 }
 
 static void

@@ -13,8 +13,11 @@
 /* Sets the program name shown before each message and the verbosity
  * (0 = warnings, 1 = info, 2 = debug). */
 void log_init(const char *progname, int verbose);
-/* Sends diagnostics to syslog (facility daemon) instead of stderr. */
-void log_syslog(int on);
+/* Sends diagnostics to syslog (facility daemon) instead of stderr when on,
+ * back to stderr when off.  Returns the previous setting, so a forked
+ * child can close the syslog connection, close every inherited fd and
+ * open it again. */
+int log_syslog(int on);
 int log_verbosity(void);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
