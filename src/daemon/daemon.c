@@ -47,6 +47,7 @@
 #include "classify/engine.h"
 #include "conf/sel.h"
 #include "deliver/sender.h"
+#include "deliver/smtp.h"
 #include "daemon/state.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
@@ -1912,7 +1913,7 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	}
 	smtp_from_conf(d);
-	if (sender_init() == -1)
+	if (smtp_init() == -1)
 		goto out;
 
 	/* as root: ids, detach, pid file, directories, socket; then drop */
@@ -2035,7 +2036,7 @@ out:
 	free(d->reload_error);
 	conf_free(d->conf);
 	free(d->conf);
-	sender_cleanup();
+	smtp_cleanup();
 	if (ready != -1)
 		close(ready);
 	return rc;
