@@ -19,6 +19,8 @@
  * read differently (grep then answers with regcomp, filtered by dfa.c).
  */
 #include "conf/ere.h"
+#include "conf/ere_emit.h"
+#include "conf/ere_glibc.h"
 #include "conf/ere_int.h"
 
 #include <stdarg.h>

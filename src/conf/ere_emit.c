@@ -8,10 +8,13 @@
  * at the edge (emitted), never satisfiable (an impossible class) or
  * either (refused); a Hyperscan pattern that can never match is refused.
  */
-#include "conf/ere_int.h"
+#include "conf/ere_emit.h"
 
 #include <stdbool.h>
 #include <string.h>
+
+#include "conf/ere_int.h"
+#include "lib/buf.h"
 
 #define WORD_SET	"[0-9A-Z_a-z]"
 #define NOTWORD_SET	"[^0-9A-Z_a-z]"

@@ -4,10 +4,12 @@
  * both and regcomp's errors are fatal); with a backreference, the places
  * where the two read the pattern differently.
  */
-#include "conf/ere_int.h"
+#include "conf/ere_glibc.h"
 
 #include <stdbool.h>
 #include <string.h>
+
+#include "conf/ere_int.h"
 
 /* grep runs regcomp's matcher on patterns with a backreference, dfa.c's
  * reading only filters, so where the two read a pattern differently the

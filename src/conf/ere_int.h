@@ -1,7 +1,8 @@
 /*
- * ere_int — the ERE translator's parser state and parse tree, shared by its
- * three files: ere.c (lexer, parser, entry points), ere_glibc.c (regcomp's
- * checks) and ere_emit.c (the emitters).  Only those files include it.
+ * ere_int — the ERE translator's parser state and parse tree, and the
+ * lexer helpers the other passes reuse; shared by its three files: ere.c
+ * (lexer, parser, entry points), ere_glibc.c (regcomp's checks) and
+ * ere_emit.c (the emitters).  Only those files include it.
  */
 #ifndef LOGWARD_ERE_INT_H
 #define LOGWARD_ERE_INT_H
@@ -113,7 +114,7 @@ ere_isalnum(int c)
 	    (c >= 'a' && c <= 'z');
 }
 
-/* ere.c: the lexer and the parser */
+/* Defined in ere.c (the lexer), used by the other files too. */
 
 /* Records the first error in p->err as "offset OFF: " and the message;
  * marks p failed.  Returns -1. */
@@ -140,26 +141,5 @@ long	ere_add_digit(long n, int c);
  */
 bool	ere_dfa_interval(const struct parser *p, size_t i, long *lop,
 	    long *hip, size_t *end);
-
-/* ere_glibc.c: regcomp's checks */
-
-/*
- * The errors of glibc's regcomp() that dfa.c does not report.  A
- * quantifier at the start of an expression (pattern start, after '(',
- * '|' or an anchor) is skipped, and a ')' right after it is a literal;
- * '{' there is skipped alone.  A backreference must name a group closed
- * before it in the same branch.  With a backreference, the places where
- * dfa.c reads the pattern differently are refused (see disagree()).
- */
-int	ere_glibc_check(struct parser *p);
-
-/* ere_emit.c: the emitters */
-
-/* Records what may precede and follow every node (Hyperscan anchors). */
-void	ere_emit_place(struct parser *p, int ni, enum side pre, enum side post);
-
-/* Appends node ni in the target's syntax to o and sets its never flag.
- * Returns 0, or -1 through ere_fail(). */
-int	ere_emit_node(struct parser *p, struct buf *o, int ni);
 
 #endif
