@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
+#include "deliver/smtp.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/str.h"
@@ -127,18 +128,18 @@ sendtest_main(int argc, char **argv)
 	if (fd == -1 || write(fd, msg.data, msg.len) != (ssize_t)msg.len ||
 	    lseek(fd, 0, SEEK_SET) == -1)
 		log_warn("send-test: cannot hold the message");
-	else if (sender_init() == 0) {
+	else if (smtp_init() == 0) {
 		printf("relay %s (%s), from %s, to %s\n", sc.server,
 		    sc.tls == SMTP_TLS_TLS ? "implicit TLS" :
 		    sc.tls == SMTP_TLS_STARTTLS ? "STARTTLS" : "no TLS",
 		    c.queues[qi].from, c.queues[qi].to);
-		if (sender_deliver(&sc, c.queues[qi].from, rcpts, nrcpt, fd,
+		if (smtp_deliver(&sc, c.queues[qi].from, rcpts, nrcpt, fd,
 		    &res) == 0) {
 			printf("accepted: %s\n", res.msg);
 			rc = 0;
 		} else
 			printf("FAILED: %s\n", res.msg);
-		sender_cleanup();
+		smtp_cleanup();
 	}
 	if (fd != -1)
 		close(fd);

@@ -45,6 +45,7 @@
 #include "deliver/archive.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
+#include "deliver/smtp.h"
 #include "input/in_journal.h"
 #include "input/in_syslog.h"
 #include "lib/buf.h"
@@ -391,7 +392,7 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	}
 	sendproc_smtp_conf(d);
-	if (sender_init() == -1)
+	if (smtp_init() == -1)
 		goto out;
 
 	/* as root: ids, detach, pid file, directories, socket; then drop */
@@ -516,7 +517,7 @@ out:
 	free(d->reload_error);
 	conf_free(d->conf);
 	free(d->conf);
-	sender_cleanup();
+	smtp_cleanup();
 	if (ready != -1)
 		close(ready);
 	return rc;

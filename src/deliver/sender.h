@@ -1,6 +1,6 @@
 /*
- * sender — SMTP delivery of outbox files with libcurl, and the sender
- * process that drains SPOOL/new in name order.
+ * sender — delivery of outbox files (the message goes through smtp.h), and
+ * the sender process that drains SPOOL/new in name order.
  *
  * Outbox file (written by outbox.c, read here):
  *	LOGWARD-OUTBOX 1\n
@@ -25,41 +25,10 @@
 #include <stddef.h>
 #include <time.h>
 
-#define SENDER_MAX_RCPTS	100	/* recipients per message (RFC 5321 minimum) */
-#define SENDER_ADDR_MAX		256	/* bytes of an envelope address (RFC 5321 path) */
+#include "deliver/smtp.h"
+
 #define SENDER_BACKOFF_MIN	5	/* seconds after the first failure */
 #define SENDER_BACKOFF_MAX	900	/* cap of the doubling back-off */
-#define SENDER_TIMEOUT_DEFAULT	60	/* seconds, when smtp_conf.timeout is 0 */
-
-enum smtp_tls {
-	SMTP_TLS_NONE,			/* plain SMTP, never TLS */
-	SMTP_TLS_STARTTLS,		/* STARTTLS required: fail if not offered */
-	SMTP_TLS_TLS,			/* implicit TLS (smtps://) */
-};
-
-struct smtp_conf {
-	const char	*server;	/* "host", "host:port", "[v6addr]:port" or a
-					   bare v6 address; port 25, 465 with SMTP_TLS_TLS */
-	enum smtp_tls	 tls;		/* see enum smtp_tls */
-	const char	*user;		/* AUTH user, or NULL for no AUTH */
-	const char	*password;	/* NULL = "" */
-	const char	*cafile;	/* CA bundle, NULL = system default */
-	const char	*capath;	/* CA directory, NULL = system default */
-	bool		 tls_verify;	/* false: no peer/host verification (tests) */
-	unsigned	 timeout;	/* seconds: connect, each reply, stalled upload;
-					   0 = SENDER_TIMEOUT_DEFAULT */
-	const char	*helo;		/* EHLO name, NULL = the host name */
-};
-
-struct smtp_result {
-	long		 code;		/* the relay's final reply code: 2xx when
-					   accepted, its 4xx/5xx when it refused,
-					   else 0 (no reply, TLS, timeout...) */
-	bool		 permanent;	/* the file/envelope is unusable: retrying
-					   cannot help (set by the file and address
-					   checks only, never for a relay reply) */
-	char		 msg[512];	/* one line, control characters removed */
-};
 
 /* What SPOOL/sender.status says (for `logward status`). */
 struct sender_status {
@@ -76,22 +45,8 @@ struct sender_status {
 	char		 last_file[256]; /* name of the file last tried */
 };
 
-/* Initialises libcurl once per process (further calls do nothing).
- * Returns 0, or -1 (logged) when libcurl cannot do SMTP. */
-int	sender_init(void);
-/* Releases libcurl's global state (leak checkers; end of process). */
-void	sender_cleanup(void);
-
-/* Delivers one message: envelope from (borrowed; "" = null sender) and
- * rcpts[0..nrcpt), content read from fd from its current offset to EOF
- * (bare CR or LF are sent as CRLF; libcurl dot-stuffs).  Returns 0 when
- * the relay accepted it (2xx after DATA), -1 otherwise; res is filled
- * either way.  Needs sender_init(); SIGPIPE must be ignored (CURLOPT_NOSIGNAL). */
-int	sender_deliver(const struct smtp_conf *sc, const char *from,
-	    char *const *rcpts, size_t nrcpt, int fd, struct smtp_result *res);
-
 /* Parses the outbox file at path and delivers it.  Returns as
- * sender_deliver; res->permanent tells a broken file. */
+ * smtp_deliver(); res->permanent tells a broken file. */
 int	sender_deliver_file(const struct smtp_conf *sc, const char *path,
 	    struct smtp_result *res);
 

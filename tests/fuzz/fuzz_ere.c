@@ -90,7 +90,7 @@ run(const struct regex *re, const char *s, size_t len)
  * backreference dfa.c selects grep's lines): no backreference, no
  * quantifier without an atom before it (pattern start, after '(', '|'
  * or an anchor: dfa.c repeats the anchor or the empty string, regex
- * skips the quantifier; see ere.c's glibc_check), no backslash inside
+ * skips the quantifier; see ere_glibc.c), no backslash inside
  * braces ("a{\,3}" is an interval for regex, text for dfa.c).  Patterns
  * costly for regex (it copies a repeated subtree per repetition,
  * exponentially when quantifiers stack) are left out too: stacked

@@ -39,6 +39,7 @@
 
 #include "lib/log.h"
 #include "deliver/sender.h"
+#include "deliver/smtp.h"
 #include "testutil.h"
 #include "lib/xmem.h"
 
@@ -707,7 +708,7 @@ test_bad_envelope_and_files(void **state)
 	(void)state;
 	for (i = 0; bad[i] != NULL; i++) {
 		one[0] = bad[i];
-		assert_int_equal(sender_deliver(&sc, "a@example.org",
+		assert_int_equal(smtp_deliver(&sc, "a@example.org",
 		    (char *const *)one, 1, -1, &res), -1);
 		assert_true(res.permanent);
 		assert_non_null(strstr(res.msg, "refused recipient address"));
@@ -716,13 +717,13 @@ test_bad_envelope_and_files(void **state)
 		if (bad[i][0] == '\0')
 			continue;		/* "" is the null sender */
 		one[0] = "x@example.org";
-		assert_int_equal(sender_deliver(&sc, bad[i],
+		assert_int_equal(smtp_deliver(&sc, bad[i],
 		    (char *const *)one, 1, -1, &res), -1);
 		assert_true(res.permanent);
 		assert_non_null(strstr(res.msg, "refused sender address"));
 	}
 	one[0] = "x@example.org";
-	assert_int_equal(sender_deliver(&sc, "a@example.org",
+	assert_int_equal(smtp_deliver(&sc, "a@example.org",
 	    (char *const *)one, 0, -1, &res), -1);
 	assert_true(res.permanent);
 
@@ -754,21 +755,21 @@ test_bad_envelope_and_files(void **state)
 	/* server strings: refused, not permanent (a config matter) */
 	sc.server = "127.0.0.1:99999";
 	one[0] = "x@example.org";
-	assert_int_equal(sender_deliver(&sc, "a@b", (char *const *)one, 1, -1,
+	assert_int_equal(smtp_deliver(&sc, "a@b", (char *const *)one, 1, -1,
 	    &res), -1);
 	assert_non_null(strstr(res.msg, "too large"));
 	assert_false(res.permanent);
 	sc.server = "evil/host@x";
-	assert_int_equal(sender_deliver(&sc, "a@b", (char *const *)one, 1, -1,
+	assert_int_equal(smtp_deliver(&sc, "a@b", (char *const *)one, 1, -1,
 	    &res), -1);
 	assert_non_null(strstr(res.msg, "bad SMTP server"));
 	sc.server = "[::1";
-	assert_int_equal(sender_deliver(&sc, "a@b", (char *const *)one, 1, -1,
+	assert_int_equal(smtp_deliver(&sc, "a@b", (char *const *)one, 1, -1,
 	    &res), -1);
 	assert_non_null(strstr(res.msg, "bad SMTP server"));
 	sc.server = "127.0.0.1:1";
 	sc.helo = "bad helo";
-	assert_int_equal(sender_deliver(&sc, "a@b", (char *const *)one, 1, -1,
+	assert_int_equal(smtp_deliver(&sc, "a@b", (char *const *)one, 1, -1,
 	    &res), -1);
 	assert_non_null(strstr(res.msg, "HELO"));
 	assert_int_equal(unlink(path), 0);
@@ -1099,7 +1100,7 @@ group_setup(void **state)
 	(void)state;
 	log_init("test_sender", 0);
 	signal(SIGPIPE, SIG_IGN);
-	if (sender_init() == -1 || tu_mkdtemp(topdir, sizeof(topdir), "sender") == -1)
+	if (smtp_init() == -1 || tu_mkdtemp(topdir, sizeof(topdir), "sender") == -1)
 		return -1;
 	sinkpy = xasprintf("%s/tests/lib/smtp_sink.py", src != NULL ? src : ".");
 	have_sink = exists(sinkpy) && run_quiet(probe) == 0;
@@ -1121,7 +1122,7 @@ group_teardown(void **state)
 	free(sinkpy);
 	free(certfile);
 	free(keyfile);
-	sender_cleanup();
+	smtp_cleanup();
 	return 0;
 }
 
