@@ -22,7 +22,6 @@
 
 #include "deliver/archive_int.h"
 #include "deliver/archive_path.h"
-#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/map.h"
 #include "lib/str.h"
@@ -82,7 +81,9 @@ archive_open(const char *pattern, const struct archive_opts *o, char *err,
 		a->o.max_open = DEF_MAX_OPEN;
 	a->tabcap = 16;
 	a->tab = xcalloc(a->tabcap, sizeof(*a->tab));
-	a->now = a->synced = clock_now();
+	/* the same clock as archive_tick's: real time (idle files and sync
+	 * intervals are about the machine, not about the lines' stamps) */
+	a->now = a->synced = time(NULL);
 	return a;
 }
 

@@ -106,7 +106,8 @@ int	archive_write(struct archive *a, time_t t, const char *host,
  * (and creates) the path. */
 void	archive_reopen(struct archive *a);
 
-/* Call about once a second with the daemon's clock: with
+/* Call about once a second with real time (time(NULL), the clock
+ * archive_open starts from; not a test clock): with
  * ARCHIVE_SYNC_INTERVAL, fdatasyncs the files written since the last sync
  * every sync_interval s; closes files without a line for more than
  * ARCHIVE_IDLE s (an old day's file, a silent host).  Idle times are
