@@ -1,5 +1,5 @@
 /*
- * rules — the ordered rule program.
+ * engine — the ordered rule program.
  *
  * Per line: built-in prefixes (record), then the logprefix regexes; no
  * prefix → noprefix queue or dropped.  hidepid rewrites "prog[123]: " to

@@ -1,5 +1,5 @@
 /*
- * rules — the ordered rule program (tenshi semantics): find a line's
+ * engine — the ordered rule program (tenshi semantics): find a line's
  * prefix and host, apply hidepid, walk the rules in config order with
  * groups as prefilters, and file the masked message into the queues of
  * the first rule that matches (trash drops, repeat credits the host's

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/main.h"
+#include "cli/usage.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
@@ -109,7 +109,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 			o->hostname = optarg;
 			break;
 		case 'h':
-			main_usage(stdout);
+			usage_print(stdout);
 			exit(0);
 		default:
 			return -1;

@@ -14,8 +14,29 @@
 #include "deliver/outbox.h"
 #include "input/in_file.h"
 #include "input/in_journal.h"
+#include "lib/buf.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 #include "lib/xmem.h"
+
+/*
+ * Features whose state rides in the checkpoint as a named section (see
+ * struct state_section).  save appends the feature's state to out and
+ * returns true, or returns false when the feature is not active (its
+ * section, if one was read, is then written back unchanged).  restore
+ * takes the bytes save wrote (in any earlier format it still reads) and
+ * returns 0, or -1 when it cannot use them (it logs why; the feature then
+ * starts empty and its next save replaces the section).
+ */
+struct section_hook {
+	const char	*name;
+	bool		(*save)(struct daemon *d, struct buf *out);
+	int		(*restore)(struct daemon *d, const char *data, size_t len);
+};
+
+static const struct section_hook hooks[] = {
+	{ NULL, NULL, NULL }
+};
 
 void
 checkpoint_build(struct daemon *d, struct state *st)
@@ -55,6 +76,43 @@ checkpoint_build(struct daemon *d, struct state *st)
 		st->journal_cursor = xstrdup(in_journal_cursor(d->journal));
 	else if (d->journal_cursor != NULL)
 		st->journal_cursor = xstrdup(d->journal_cursor);
+	for (i = 0; i < d->kept.nsections; i++)
+		state_section_set(st, d->kept.sections[i].name,
+		    d->kept.sections[i].data, d->kept.sections[i].len);
+	for (i = 0; hooks[i].name != NULL; i++) {
+		struct buf out;
+
+		buf_init(&out, SIZE_MAX / 4);
+		if (hooks[i].save(d, &out))
+			state_section_set(st, hooks[i].name,
+			    out.data != NULL ? out.data : "", out.len);
+		buf_free(&out);
+	}
+}
+
+void
+checkpoint_restore(struct daemon *d, const struct state *st)
+{
+	const struct state_section *sec;
+	size_t i;
+
+	for (i = 0; i < st->nsections; i++)
+		state_section_set(&d->kept, st->sections[i].name,
+		    st->sections[i].data, st->sections[i].len);
+	for (i = 0; hooks[i].name != NULL; i++) {
+		if ((sec = state_section_get(st, hooks[i].name)) == NULL)
+			continue;
+		if (hooks[i].restore(d, sec->data, sec->len) == -1)
+			log_warnx("state: the %s section of the checkpoint "
+			    "could not be used; %s starts empty", hooks[i].name,
+			    hooks[i].name);
+	}
+}
+
+void
+checkpoint_free(struct daemon *d)
+{
+	state_free(&d->kept);
 }
 
 int

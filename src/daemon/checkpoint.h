@@ -17,4 +17,12 @@ void	checkpoint_build(struct daemon *d, struct state *st);
  * Returns 0 or -1 (logged). */
 int	checkpoint_write(struct daemon *d);
 
+/* After state_read: keeps every section of st in the daemon (so a
+ * section of an inactive feature is written back as it was) and hands
+ * each active feature its own.  Borrows st. */
+void	checkpoint_restore(struct daemon *d, const struct state *st);
+
+/* Frees the sections checkpoint_restore kept. */
+void	checkpoint_free(struct daemon *d);
+
 #endif

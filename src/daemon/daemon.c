@@ -47,6 +47,7 @@
 #include "deliver/sender.h"
 #include "deliver/smtp.h"
 #include "input/in_journal.h"
+#include "input/in_self.h"
 #include "input/in_syslog.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
@@ -321,6 +322,7 @@ loop(struct daemon *d, int *ready)
 		if (d->rescan)
 			inputs_scan(d, NULL, false);
 		more = inputs_poll(d, false);
+		inputs_self_take(d);
 		if (d->journal != NULL && d->journal_more) {
 			int r = in_journal_poll(d->journal, LINES_PER_POLL,
 			    inputs_net_line, d);
@@ -424,6 +426,7 @@ daemon_run(const struct daemon_opts *o)
 
 	/* unprivileged from here on: rules, state, inputs */
 	engine_init(&d->engine, d->conf);
+	d->self = in_self_new(d->engine.localhost, getpid());
 	r = state_read(d->statepath, &st, &d->engine, err, sizeof(err));
 	if (r == -1) {
 		refuse_corrupt(d->statepath, err);
@@ -439,6 +442,8 @@ daemon_run(const struct daemon_opts *o)
 	inputs_watch(d);
 	if (r == 0 && st.journal_cursor != NULL)
 		d->journal_cursor = xstrdup(st.journal_cursor);
+	if (r == 0)
+		checkpoint_restore(d, &st);
 	inputs_journal_open(d, r != 0 || st.journal_cursor == NULL);
 	buf_init(&d->archtext, SIZE_MAX / 4);
 	inputs_archives_open(d);
@@ -460,6 +465,7 @@ daemon_run(const struct daemon_opts *o)
 	d->now = clock_now();
 	inputs_listeners_drain(d, DRAIN_SECS);
 	inputs_poll(d, true);
+	inputs_self_take(d);
 	if (d->journal != NULL)
 		in_journal_poll(d->journal, LINES_PER_POLL, inputs_net_line, d);
 	log_limits(d);
@@ -497,6 +503,8 @@ out:
 		in_syslog_free(d->listeners[li]);
 	free(d->listeners);
 	free(d->journal_cursor);
+	checkpoint_free(d);
+	in_self_free(d->self);
 	{
 		const struct map_slot *ms;
 		size_t mi = 0;

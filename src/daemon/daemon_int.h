@@ -62,6 +62,8 @@ struct daemon {
 	size_t		 nlisteners;
 	struct in_journal *journal;	/* owned, or NULL */
 	char		*journal_cursor; /* owned: cursor to resume from (state) */
+	struct state	 kept;		/* sections read at start (checkpoint_restore) */
+	struct in_self	*self;		/* owned: logward's own events as lines */
 	bool		 journal_more;	/* the journal has more to read */
 	struct archive	**archives;	/* owned, one per conf->archives */
 	size_t		 narchives;

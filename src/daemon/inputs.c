@@ -25,6 +25,7 @@
 #include "deliver/archive.h"
 #include "input/in_file.h"
 #include "input/in_journal.h"
+#include "input/in_self.h"
 #include "input/in_syslog.h"
 #include "input/record.h"
 #include "lib/buf.h"
@@ -106,6 +107,19 @@ void
 inputs_net_line(void *arg, const char *line, size_t len, size_t cut)
 {
 	take_line(arg, line, len, cut, true);
+}
+
+void
+inputs_self_line(void *arg, const char *line, size_t len)
+{
+	take_line(arg, line, len, 0, false);
+}
+
+void
+inputs_self_take(struct daemon *d)
+{
+	if (d->self != NULL && in_self_pending(d->self) > 0)
+		in_self_drain(d->self, inputs_self_line, d);
 }
 
 /* ---- log files ---- */

@@ -40,6 +40,13 @@ void	inputs_free(struct daemon *d);
  * daemon): classified like a file's line, and also archived. */
 void	inputs_net_line(void *arg, const char *line, size_t len, size_t cut);
 
+/* One of logward's own event lines (input/in_self.h): classified like a
+ * log line, not archived. */
+void	inputs_self_line(void *arg, const char *line, size_t len);
+
+/* Takes the events logward's own checks queued since the last call. */
+void	inputs_self_take(struct daemon *d);
+
 /* Binds every 'set listen' (as root: before the drop).  Returns 0 or -1
  * (logged). */
 int	inputs_listeners_open(struct daemon *d);

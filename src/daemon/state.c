@@ -13,6 +13,7 @@
  *	                               i64 first, i64 last, str example } }
  *	u32 nrules  u32 nhosts { str host, u8 has_counters, u32 counters[nrules],
  *	                u8 last, str last_msg, u32 nq, u32 queue[nq] }
+ *	(version 3:) u32 nsections { str name, str data }
  *	u32 crc32 of all the bytes before it
  *
  * str = u32 length + bytes; pos = u8 valid, u64 dev, ino, offset,
@@ -258,6 +259,11 @@ state_write(const char *path, const struct state *st, const struct engine *e)
 	hw.w = &w;
 	hw.nrules = e->conf->nrules;
 	engine_hosts_each(e, put_host, &hw);
+	put_u32(&w, (uint32_t)st->nsections);
+	for (i = 0; i < st->nsections; i++) {
+		put_str(&w, st->sections[i].name, strlen(st->sections[i].name));
+		put_str(&w, st->sections[i].data, st->sections[i].len);
+	}
 	crc = (uint32_t)w.crc;
 	put(&w, &crc, sizeof(crc));
 	if (w.err == 0 && (fflush(w.fp) == EOF || fsync(fileno(w.fp)) == -1))
@@ -521,6 +527,21 @@ parse(struct reader *r, struct state *st, struct engine *e, bool apply,
 	}
 	free(counters);
 	free(lastq);
+	if (version >= 3) {
+		n = get_count(r, 8);
+		for (i = 0; i < n && !r->bad; i++) {
+			s = get_str(r, &len);
+			s2 = get_str(r, &len2);
+			if (len == 0 || memchr(s, '\0', len) != NULL)
+				r->bad = true;
+			if (apply && !r->bad) {
+				char *name = xmemdup0(s, len);
+
+				state_section_set(st, name, s2, len2);
+				free(name);
+			}
+		}
+	}
 	if (r->p != r->end)
 		r->bad = true;
 }
@@ -577,7 +598,7 @@ state_read(const char *path, struct state *st, struct engine *e, char *err,
 		return -1;
 	}
 	memcpy(&version, data + sizeof(magic), sizeof(version));
-	if (version != STATE_VERSION && version != 1) {
+	if (version < 1 || version > STATE_VERSION) {
 		snprintf(err, errlen, "%s has state format version %u; this "
 		    "logward reads version %u", path, version, STATE_VERSION);
 		free(data);
@@ -621,7 +642,47 @@ state_free(struct state *st)
 		free(st->queues[i].name);
 	free(st->queues);
 	free(st->journal_cursor);
+	for (i = 0; i < st->nsections; i++) {
+		free(st->sections[i].name);
+		free(st->sections[i].data);
+	}
+	free(st->sections);
 	memset(st, 0, sizeof(*st));
+}
+
+void
+state_section_set(struct state *st, const char *name, const void *data,
+    size_t len)
+{
+	struct state_section *sec = NULL;
+	size_t i;
+
+	for (i = 0; i < st->nsections; i++)
+		if (strcmp(st->sections[i].name, name) == 0)
+			sec = &st->sections[i];
+	if (sec == NULL) {
+		st->sections = xreallocarray(st->sections, st->nsections + 1,
+		    sizeof(*st->sections));
+		sec = &st->sections[st->nsections++];
+		sec->name = xstrdup(name);
+	} else
+		free(sec->data);
+	sec->data = xmalloc(len + 1);
+	if (len > 0)
+		memcpy(sec->data, data, len);
+	sec->data[len] = '\0';
+	sec->len = len;
+}
+
+const struct state_section *
+state_section_get(const struct state *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->nsections; i++)
+		if (strcmp(st->sections[i].name, name) == 0)
+			return &st->sections[i];
+	return NULL;
 }
 
 uint64_t

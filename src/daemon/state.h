@@ -18,7 +18,8 @@
 #include "input/in_file.h"
 #include "classify/engine.h"
 
-#define STATE_VERSION	2	/* 1: without the journal cursor (still read) */
+#define STATE_VERSION	3	/* 2: without sections, 1: without the journal
+				   cursor either (both still read) */
 #define STATE_MAX_SENT	64	/* send times kept per queue (mail_rate) */
 
 struct state_input {
@@ -35,6 +36,20 @@ struct state_queue {
 	time_t		 sent[STATE_MAX_SENT]; /* recent send times (rate limit) */
 };
 
+/*
+ * A named section: the saved state of one feature beyond the inputs,
+ * queues and hosts (summary counts, known templates, the last state of
+ * logward's own checks, ...), as opaque bytes in the feature's own
+ * versioned encoding.  state.c only stores them: a section whose owner is
+ * not active in this configuration is kept as it was read and written
+ * back unchanged, so turning a feature off and on again loses nothing.
+ */
+struct state_section {
+	char		*name;		/* owned */
+	char		*data;		/* owned, len bytes */
+	size_t		 len;
+};
+
 struct state {
 	uint64_t	 seq;		/* last report handed to the outbox */
 	uint64_t	 rules_hash;	/* state_rules_hash of the config saved with */
@@ -45,9 +60,19 @@ struct state {
 	struct state_queue *queues;	/* owned array */
 	size_t		 nqueues;
 	char		*journal_cursor; /* owned: last journal entry taken, or NULL */
+	struct state_section *sections;	/* owned array (version 3) */
+	size_t		 nsections;
 };
 
 void	state_free(struct state *st);
+
+/* Sets section name of st to a copy of data[0..len), replacing one of the
+ * same name. */
+void	state_section_set(struct state *st, const char *name, const void *data,
+	    size_t len);
+/* The section called name in st (borrowed), or NULL. */
+const struct state_section *state_section_get(const struct state *st,
+	    const char *name);
 
 /* A hash of what per-host rule state depends on (rules and queues in
  * order); host state is restored only when it is unchanged. */

@@ -13,6 +13,7 @@
 #include "deliver/sender.h"
 #include "input/in_file.h"
 #include "input/in_journal.h"
+#include "input/in_self.h"
 #include "input/in_syslog.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
@@ -144,6 +145,19 @@ status_text(struct daemon *d, struct buf *b)
 			buf_printf(b, ", %" PRIu64 " LINES NOT WRITTEN: %s",
 			    as.errors, as.last_error ? as.last_error : "");
 		buf_addc(b, '\n');
+	}
+	if (d->self != NULL) {
+		struct in_self_stats ev;
+
+		in_self_stats(d->self, &ev);
+		if (ev.emitted > 0 || ev.dropped > 0) {
+			buf_printf(b, "events: %" PRIu64 " of logward's own "
+			    "into the rules", ev.delivered);
+			if (ev.dropped > 0)
+				buf_printf(b, ", %" PRIu64 " DROPPED (more than "
+				    "%d waiting)", ev.dropped, IN_SELF_MAX_EVENTS);
+			buf_addc(b, '\n');
+		}
 	}
 	for (i = 0; i < c->nqueues; i++) {
 		const struct queue *q = &d->engine.queues[i];

@@ -30,7 +30,7 @@ FUZZ_CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 \
                 -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
                 -DLOGWARD_VERSION='"$(or $(VERSION),fuzz)"' $(FUZZ_SAN)
 # clang's -Wformat=2 also flags vfprintf(fp, fmt, ap) in helpers without a
-# format attribute (src/log.c); gcc does not
+# format attribute (src/lib/log.c); gcc does not
 FUZZ_CFLAGS  += -Wno-format-nonliteral
 ifneq ($(filter true 1 yes,$(CI) $(WERROR)),)
 FUZZ_CFLAGS  += -Werror

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/unit/data/ere-fuzz.sh [ROUNDS [SEED [PIECES]]] — randomized
-# differential test of the ERE translator (src/ere.c) against GNU grep -E
+# differential test of the ERE translator (src/conf/ere.c) against GNU grep -E
 # with LC_ALL=C.
 # Not part of make check: it needs GNU grep, and checks the Hyperscan
 # translation too when /usr/include/hs/hs.h exists.  PIECES (default 8)

@@ -1,0 +1,62 @@
+/*
+ * usage — the text of logward --help: every command and its options.
+ */
+#include "cli/usage.h"
+
+#include "cli/opts.h"
+
+void
+usage_print(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: logward COMMAND [OPTIONS]\n"
+	    "\n"
+	    "commands:\n"
+	    "  check   [-c CONF] [--now TIME] [--hostname NAME] [FILE...|-]\n"
+	    "          read the files (default: the config's logfiles) from the\n"
+	    "          beginning once and print every non-empty queue's mail to\n"
+	    "          stdout, as an mbox stream, in queue definition order\n"
+	    "  check   --logcheck DIR [--level LEVEL] [--cracking-ignore]\n"
+	    "          [--sortuniq] [--no-intro] [--mail-preview [--tag] [--reboot]]\n"
+	    "          FILE...\n"
+	    "          classify the lines with a logcheck rule tree and print the\n"
+	    "          report exactly as 'logcheck -o -t' does (C locale)\n"
+	    "  explain [-c CONF] [LINE...]\n"
+	    "          show how each line (or each line of stdin) is parsed,\n"
+	    "          which rule takes it, its queues and masked text\n"
+	    "  lint    [-c CONF] [--logcheck DIR [--level LEVEL]]\n"
+	    "          report every error and warning of the configuration;\n"
+	    "          exit 1 if there are errors\n"
+	    "  run     [-c CONF] [-d] [-p PIDFILE] [-v|-q]\n"
+	    "          the daemon: tail the logfiles, mail the queues on their\n"
+	    "          schedule (foreground unless -d)\n"
+	    "  status | reload | reopen [-c CONF | --socket PATH]\n"
+	    "  flush   [-c CONF | --socket PATH] [QUEUE]\n"
+	    "          talk to the running daemon through its control socket\n"
+	    "          (reopen: new archive files after logrotate)\n"
+	    "  send-test [-c CONF] [QUEUE]\n"
+	    "          send a test mail through the configured relay and print\n"
+	    "          the relay's answer\n"
+	    "\n"
+	    "options:\n"
+	    "  -c, --config FILE   configuration (default " DEFAULT_CONF ")\n"
+	    "  --now TIME          the report time, 'YYYY-MM-DD HH:MM:SS' local\n"
+	    "                      time or @EPOCH (reproducible output)\n"
+	    "  --engine ENGINE     hyperscan (default: one pass over all rules) or\n"
+	    "                      pcre2 (each rule in turn; for comparison)\n"
+	    "  --cache-dir DIR     where compiled rule databases are kept (default\n"
+	    "                      $XDG_CACHE_HOME/logward or ~/.cache/logward)\n"
+	    "  --hostname NAME     the name in X-logward-hostname (and in the\n"
+	    "                      logcheck subject)\n"
+	    "  --logcheck DIR      a logcheck rule tree, e.g. /etc/logcheck\n"
+	    "  --level LEVEL       paranoid, server (default) or workstation\n"
+	    "  --cracking-ignore   use cracking.ignore.d (SUPPORT_CRACKING_IGNORE=1)\n"
+	    "  --sortuniq          drop duplicate lines (SORTUNIQ=1)\n"
+	    "  --no-intro          no header.txt / footer.txt (INTRO=0)\n"
+	    "  --mail-preview      print the mail subject before the report;\n"
+	    "                      --tag adds '[logcheck] ', --reboot 'Reboot: '\n"
+	    "  -h, --help          this text\n"
+	    "  -V, --version       print the version\n"
+	    "\n"
+	    "See logward(8) and logward.conf(5).\n");
+}
