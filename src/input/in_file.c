@@ -306,8 +306,22 @@ handle_trunc(struct in_file *f, time_t now, const struct stat *st,
 	i = in_file_rotated_find(f, v, n, &want, -1, &copy);
 	f->rotations++;
 	if (copy != NULL) {
+		struct stat cs;
+
 		log_info("%s: truncated; reading the rest from %s", f->path,
 		    copy->name);
+		/* the file was seen longer than the copy: those bytes came
+		 * after logrotate's copy and went with the truncation */
+		if (copy->fd != -1 && fstat(copy->fd, &cs) == 0 &&
+		    r->size_seen > (uint64_t)cs.st_size) {
+			uint64_t lost = r->size_seen - (uint64_t)cs.st_size;
+
+			f->bytes_lost += lost;
+			log_warnx("%s: truncated: %llu bytes written after "
+			    "logrotate's copy %s and before the truncation are "
+			    "LOST (they are in neither file)", f->path,
+			    (unsigned long long)lost, copy->name);
+		}
 		copy->kind = RD_FINAL;
 		copy->grown = now;
 		f->old = copy;
@@ -315,18 +329,33 @@ handle_trunc(struct in_file *f, time_t now, const struct stat *st,
 		in_file_rotated_plan_newer(f, v, n, (size_t)i + 1);
 	} else {
 		struct ctx all = *c;
-		uint64_t pos = r->base + r->end;
+		uint64_t pos = r->base + r->end, csize = 0;
+		const char *cname = NULL;
+		int j = in_file_rotated_find_prefix(f, v, n, r, &csize, &cname);
 
 		/* what was read is real: deliver it, uncapped (rare) */
 		all.max = 0;
 		pump(f, r, now, &all, false);
 		flush_partial(f, r, &all);
 		c->count = all.count;
-		if (r->size_seen > pos)
+		if (r->size_seen > pos) {
 			f->bytes_lost += r->size_seen - pos;
-		f->losses_unknown++;
-		log_warnx("%s: truncated and no rotated copy found: lines "
-		    "written since the last read may be lost", f->path);
+			log_warnx("%s: truncated: %llu bytes written since the "
+			    "last read are LOST", f->path,
+			    (unsigned long long)(r->size_seen - pos));
+		} else if (j >= 0) {
+			/* copytruncate: the copy was made before lines that
+			 * were then read from the live file; it holds nothing
+			 * new and nothing is known to be lost */
+			log_info("%s: truncated; %s (%llu bytes) ends before "
+			    "what was already read: nothing to take from it",
+			    f->path, cname, (unsigned long long)csize);
+		} else {
+			f->losses_unknown++;
+			log_warnx("%s: truncated and no rotated copy found: "
+			    "lines written since the last read may be lost",
+			    f->path);
+		}
 	}
 	in_file_rotated_free(v, n);
 	if (in_file_rd_seek(r, 0, NULL) != 0) {

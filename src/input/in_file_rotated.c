@@ -236,6 +236,58 @@ in_file_rotated_find(const struct in_file *f, const struct cand *v,
 }
 
 int
+in_file_rotated_find_prefix(const struct in_file *f, const struct cand *v,
+    size_t n, const struct rd *r, uint64_t *size, const char **name)
+{
+	unsigned char tmp[IN_FILE_HEAD];
+	uint64_t read_to = r->base + r->end;
+	struct stat st;
+	size_t i, k;
+	ssize_t got;
+	int fd;
+
+	(void)f;
+	if (r->head_len == 0)
+		return -1;
+	for (i = n; i-- > 0;) {
+		if (v[i].gz)
+			continue;
+		if ((fd = open(v[i].name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+			continue;
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_size == 0 || (uint64_t)st.st_size >= read_to) {
+			close(fd);
+			continue;
+		}
+		/* the same start as what was read ... */
+		k = (size_t)in_file_min64(r->head_len, (uint64_t)st.st_size);
+		got = in_file_rd_pread_all(fd, tmp, k, 0);
+		if (got != (ssize_t)k || memcmp(tmp, r->head, k) != 0) {
+			close(fd);
+			continue;
+		}
+		/* ... and the same last bytes, where the reader still holds
+		 * the stream at that offset */
+		if ((uint64_t)st.st_size > r->base) {
+			uint64_t end = (uint64_t)st.st_size;
+
+			k = (size_t)in_file_min64(sizeof(tmp), end - r->base);
+			got = in_file_rd_pread_all(fd, tmp, k, end - k);
+			if (got != (ssize_t)k ||
+			    memcmp(tmp, r->buf + (end - k - r->base), k) != 0) {
+				close(fd);
+				continue;
+			}
+		}
+		close(fd);
+		*size = (uint64_t)st.st_size;
+		*name = v[i].name;
+		return (int)i;
+	}
+	return -1;
+}
+
+int
 in_file_rotated_index_of(const struct in_file *f, const struct cand *v,
     size_t n, const struct rd *r)
 {

@@ -33,6 +33,16 @@ int	in_file_rotated_find(const struct in_file *f, const struct cand *v,
 	    size_t n, const struct in_file_pos *want, int skip,
 	    struct rd **out);
 
+/* copytruncate when the writer went on between logrotate's copy and its
+ * truncation and those lines were read from the live file: finds the
+ * newest plain candidate that ends before what r read and holds a prefix
+ * of it (r's first bytes, and r's bytes before the candidate's end where
+ * r still has them).  Returns its index with its size in *size and its
+ * name in *name (borrowed from v), or -1. */
+int	in_file_rotated_find_prefix(const struct in_file *f,
+	    const struct cand *v, size_t n, const struct rd *r, uint64_t *size,
+	    const char **name);
+
 /* Returns the index of the candidate that is the file open in r (its
  * identity; or, compressed, its first bytes and the gzip trailer's size),
  * or -1. */
