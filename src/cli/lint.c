@@ -13,6 +13,7 @@
 
 #include "cli/opts.h"
 #include "conf/conf.h"
+#include "conf/conf_effect.h"
 #include "conf/lcdb.h"
 #include "lib/buf.h"
 #include "lib/match.h"
@@ -73,6 +74,7 @@ lint_extra(struct conf *c, struct buf *out, size_t *nwarn)
 			(*nwarn)++;
 		}
 	}
+	conf_effect_check(c, out, nwarn);
 	for (i = 0; i < c->logfiles.n; i++) {
 		if (access(c->logfiles.v[i], R_OK) == -1) {
 			buf_printf(out, "warning: set logfile %s: %s (logward "

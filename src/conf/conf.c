@@ -257,6 +257,7 @@ set_line(struct parser *p, const struct line_directive *ld,
 	for (t = set_tables; *t != NULL; t++)
 		for (d = *t; d->name != NULL; d++)
 			if (strcmp(key, d->name) == 0) {
+				conf_note_set(p->c, d->name, file, line);
 				d->parse(p, d, file, line, rest);
 				return;
 			}
@@ -428,6 +429,30 @@ defaults(struct conf *c)
 	c->max_outbox = 1000;
 }
 
+void
+conf_note_set(struct conf *c, const char *name, const char *file, int line)
+{
+	struct conf_setloc *l;
+
+	c->setlocs = xreallocarray(c->setlocs, c->nsetlocs + 1,
+	    sizeof(*c->setlocs));
+	l = &c->setlocs[c->nsetlocs++];
+	l->name = name;
+	l->file = file;
+	l->line = line;
+}
+
+const struct conf_setloc *
+conf_set_where(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = c->nsetlocs; i-- > 0;)
+		if (strcmp(c->setlocs[i].name, name) == 0)
+			return &c->setlocs[i];
+	return NULL;
+}
+
 int
 conf_load(struct conf *c, const char *path)
 {
@@ -449,6 +474,7 @@ conf_free(struct conf *c)
 {
 	size_t i;
 
+	free(c->setlocs);
 	strlist_free(&c->logfiles);
 	strlist_free(&c->fifos);
 	strlist_free(&c->listens);

@@ -102,10 +102,19 @@ struct strlist {
 	size_t		 n;
 };
 
+/* Where a set directive was given (for lint's "has no effect" checks). */
+struct conf_setloc {
+	const char	*name;		/* the directive's name, static */
+	const char	*file;		/* borrowed from conf->files */
+	int		 line;
+};
+
 struct conf {
 	struct strlist	 logfiles;	/* set logfile */
 	struct strlist	 fifos;		/* set fifo */
 	struct strlist	 listens;	/* set listen */
+	struct conf_setloc *setlocs;	/* owned: every set directive read, in order */
+	size_t		 nsetlocs;
 	char		*pidfile;
 	char		*uid, *gid;
 	unsigned	 sleep;		/* seconds between queue checks */
@@ -169,6 +178,13 @@ struct conf {
  * warning either way and c must be freed with conf_free. */
 int	conf_load(struct conf *c, const char *path);
 void	conf_free(struct conf *c);
+
+/* Records that set directive name (static) was given at file:line. */
+void	conf_note_set(struct conf *c, const char *name, const char *file,
+	    int line);
+/* Where set directive name was given last, or NULL (borrowed). */
+const struct conf_setloc *conf_set_where(const struct conf *c,
+	    const char *name);
 
 /* Index of the queue named name, or -1. */
 long	conf_queue_find(const struct conf *c, const char *name);

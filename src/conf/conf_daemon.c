@@ -182,6 +182,17 @@ set_journal_file(struct parser *p, const struct set_directive *d,
 	conf_strlist_add(&c->journal_files, val);
 }
 
+/* set journal_dir DIR: read that directory's journal, which implies
+ * set journal (alone it used to read nothing, silently) */
+static void
+set_journal_dir(struct parser *p, const struct set_directive *d,
+    const char *file, int line, char *rest)
+{
+	set_word(p, d, file, line, rest);
+	if (p->c->journal_dir != NULL)
+		p->c->journal = true;
+}
+
 static void
 set_archive_sync(struct parser *p, const struct set_directive *d,
     const char *file, int line, char *rest)
@@ -272,7 +283,7 @@ const struct set_directive conf_daemon_directives[] = {
 	WORD(smtp_cafile),
 	WORD(smtp_capath),
 	WORD(helo),
-	WORD(journal_dir),
+	{ "journal_dir",	set_journal_dir,	offsetof(struct conf, journal_dir), 0 },
 	{ "max_memory",		set_max_memory,		0, 0 },
 	{ "journal",		set_journal,		0, 0 },
 	{ "journal_file",	set_journal_file,	0, 0 },

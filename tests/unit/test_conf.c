@@ -855,6 +855,29 @@ test_tail_directives_warned_not_errors(void **state)
 	done();
 }
 
+/* "set journal_dir DIR without set journal reads nothing" (issue): a
+ * journal directory or file means "read this journal"; and every set
+ * directive's place is kept for lint. */
+static void
+test_journal_dir_implies_journal(void **state)
+{
+	static const char text[] =
+	    "set queue q a@b c@d [now]\n"
+	    "set journal_dir /var/log/journal/remote\n"
+	    "q .*\n";
+	const struct conf_setloc *l;
+
+	(void)state;
+	assert_int_equal(load(put("j.conf", text)), 0);
+	assert_true(cf.journal);
+	assert_string_equal(cf.journal_dir, "/var/log/journal/remote");
+	l = conf_set_where(&cf, "journal_dir");
+	assert_non_null(l);
+	assert_int_equal(l->line, line_of(text, "set journal_dir"));
+	assert_null(conf_set_where(&cf, "listen"));
+	done();
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -862,6 +885,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_error_undefined_queue),
+		T(test_journal_dir_implies_journal),
 		T(test_error_undefined_queue_in_list),
 		T(test_error_queue_used_before_definition),
 		T(test_error_builtin_last_in_list),
