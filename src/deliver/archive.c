@@ -364,8 +364,9 @@ escape(char *o, const char *p, size_t n, bool field)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if ((c < 0x20 && (c != '\t' || field)) || c == 0x7f ||
-		    (c == ' ' && field)) {
+		/* a tab too, as rsyslog writes it by default
+		 * (parser.escapeControlCharacterTab) */
+		if (c < 0x20 || c == 0x7f || (c == ' ' && field)) {
 			*o++ = '#';
 			*o++ = (char)('0' + (c >> 6));
 			*o++ = (char)('0' + ((c >> 3) & 7));

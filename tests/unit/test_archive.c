@@ -297,7 +297,7 @@ control_bytes(void **state)
 	got = slurp("x.log", &len);
 	assert_non_null(got);
 	assert_string_equal(got, "Jan  1 00:00:00 h#012x#040y#011z "
-	    "a#000b#015c#012d#033[31me\tf#177g\xc3\xa9#\n");
+	    "a#000b#015c#012d#033[31me#011f#177g\xc3\xa9#\n");
 	for (i = 0; i < len; i++)
 		nl += got[i] == '\n';
 	assert_int_equal(nl, 1);
