@@ -9,7 +9,7 @@
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    ?= build
-PKGS     := libpcre2-8 libhs libcurl zlib libsystemd
+PKGS     := libpcre2-8 libhs libcurl zlib libsystemd hiredis
 
 VERSION  := 0.1.0
 CFLAGS   ?= -O2 -g
