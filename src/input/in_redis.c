@@ -261,7 +261,8 @@ in_redis_entry_line(const char *id, const char *const *f, const size_t *fl,
 		*cut_from = out->len;
 		out->len = max;
 	}
-	buf_str(out);
+	if (out->data != NULL)
+		out->data[out->len] = '\0';
 	return ok;
 }
 
@@ -354,7 +355,7 @@ in_redis_xread(struct rconn *r, size_t n, const char *const *keys,
 				st->malformed++;
 			st->entries++;
 			total++;
-			fn(arg, s, ids[s], scratch->data, scratch->len, cut);
+			fn(arg, s, ids[s], buf_str(scratch), scratch->len, cut);
 		}
 	}
 	freeReplyObject(rep);
