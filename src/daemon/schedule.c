@@ -10,6 +10,7 @@
 #include "classify/engine.h"
 #include "daemon/checkpoint.h"
 #include "daemon/daemon_int.h"
+#include "daemon/rstore.h"
 #include "deliver/outbox.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -88,6 +89,7 @@ schedule_mail(struct daemon *d, const bool *want, const char *status)
 			continue;
 		}
 		meta.start = r->report_start;
+		rstore_gather(d, qi);	/* partitions: their entries, here */
 		buf_init(&msg, SIZE_MAX / 4);
 		res = mailer_render(&d->engine, qi, status != NULL ? status :
 		    r->limited ? "rate limited" : NULL, &meta, &mo, &msg);
@@ -97,6 +99,7 @@ schedule_mail(struct daemon *d, const bool *want, const char *status)
 				log_warnx("queue %s: report kept in the queue, "
 				    "will try again", qd->name);
 				buf_free(&msg);
+				rstore_scatter(d, qi, false);
 				continue;
 			}
 			d->seq++;
@@ -117,6 +120,7 @@ schedule_mail(struct daemon *d, const bool *want, const char *status)
 			r->report_start = d->now;
 			changed = true;
 		}
+		rstore_scatter(d, qi, res != MAILER_NOTHING);
 		r->due = 0;
 		r->limited = false;
 	}
