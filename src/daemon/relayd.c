@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -29,21 +30,37 @@
 #define FLUSH_MS	100
 #define STREAM_DEFAULT	1000000ULL
 
-/* KEYS stream; ARGV cap, then h l pairs.  -1 when the stream is full. */
+/*
+ * KEYS stream, this relay's token key; ARGV cap token, then h l pairs.
+ * -1 when the stream is full, -2 when this batch was added already (its
+ * reply was lost: a retry must not add it twice).
+ */
 static struct rconn_script add_script = { .src =
+	"if redis.call('GET', KEYS[2]) == ARGV[2] then return -2 end\n"
 	"if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then\n"
 	"  return -1\n"
 	"end\n"
-	"for i = 2, #ARGV, 2 do\n"
+	"for i = 3, #ARGV, 2 do\n"
 	"  redis.call('XADD', KEYS[1], '*', 'h', ARGV[i], 'l', ARGV[i + 1])\n"
 	"end\n"
-	"return (#ARGV - 1) / 2\n", .sha = "" };
+	"redis.call('SET', KEYS[2], ARGV[2], 'EX', 3600)\n"
+	"return (#ARGV - 2) / 2\n", .sha = "" };
+
+/* A batch: owned argv = key, token key, cap, token, h, l, h, l... */
+struct batch {
+	char		**argv;
+	size_t		*lens;
+	size_t		 n, cap;	/* argv used and allocated */
+};
+
+#define HEAD	4		/* argv before the first h */
 
 struct part {
 	char		*key;		/* owned: PREFIX:{P}:in */
-	char		**argv;		/* owned: key, cap, h, l, h, l... */
-	size_t		*lens;
-	size_t		 n, cap;	/* argv used and allocated */
+	char		*tokkey;	/* owned: PREFIX:{P}:relay:ID */
+	struct batch	 cur;		/* filling */
+	struct batch	 sent;		/* sent, outcome unknown or refused:
+					   sent again as it is */
 	bool		 full;		/* the last try found the stream full */
 };
 
@@ -55,6 +72,8 @@ struct relay {
 	struct part	*parts;
 	unsigned	 nparts;
 	char		 capstr[32];
+	char		 id[40];	/* this relay process */
+	uint64_t	 nbatch;
 	size_t		 held;		/* lines waiting in the batches */
 	bool		 paused;	/* the listeners are not read */
 	int		 epfd, sigfd, tfd;
@@ -63,46 +82,60 @@ struct relay {
 };
 
 static void
-part_add(struct part *p, const char *s, size_t len)
+batch_add(struct batch *b, const char *s, size_t len)
 {
-	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 64;
-		p->argv = xreallocarray(p->argv, p->cap, sizeof(*p->argv));
-		p->lens = xreallocarray(p->lens, p->cap, sizeof(*p->lens));
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 64;
+		b->argv = xreallocarray(b->argv, b->cap, sizeof(*b->argv));
+		b->lens = xreallocarray(b->lens, b->cap, sizeof(*b->lens));
 	}
-	p->argv[p->n] = xmemdup0(s, len);
-	p->lens[p->n++] = len;
+	b->argv[b->n] = xmemdup0(s, len);
+	b->lens[b->n++] = len;
 }
 
 static void
-part_reset(struct part *p)
+batch_free(struct batch *b)
 {
 	size_t i;
 
-	for (i = 2; i < p->n; i++)
-		free(p->argv[i]);
-	p->n = 2;
+	for (i = 0; i < b->n; i++)
+		free(b->argv[i]);
+	free(b->argv);
+	free(b->lens);
+	memset(b, 0, sizeof(*b));
 }
 
-/* Sends partition p's batch.  Returns 0 sent (or empty), -1 kept. */
+/* A new batch of p with its head (a fresh token). */
+static void
+batch_start(struct relay *rl, struct part *p, struct batch *b)
+{
+	char tok[64];
+
+	snprintf(tok, sizeof(tok), "%s:%" PRIu64, rl->id, ++rl->nbatch);
+	batch_add(b, p->key, strlen(p->key));
+	batch_add(b, p->tokkey, strlen(p->tokkey));
+	batch_add(b, rl->capstr, strlen(rl->capstr));
+	batch_add(b, tok, strlen(tok));
+}
+
+/* Sends p->sent.  Returns 0 added (or added before), -1 kept. */
 static int
-flush_part(struct relay *rl, struct part *p)
+send_batch(struct relay *rl, struct part *p)
 {
 	redisReply *rep;
 	int rc = -1;
 
-	if (p->n <= 2)
-		return 0;
-	rep = rconn_eval(rl->r, &add_script, 1, (int)p->n,
-	    (const char **)p->argv, p->lens);
+	rep = rconn_eval(rl->r, &add_script, 2, (int)p->sent.n,
+	    (const char **)p->sent.argv, p->sent.lens);
 	if (rep == NULL)
 		return -1;
-	if (rep->type == REDIS_REPLY_INTEGER && rep->integer >= 0) {
-		size_t k = (p->n - 2) / 2;
+	if (rep->type == REDIS_REPLY_INTEGER &&
+	    (rep->integer >= 0 || rep->integer == -2)) {
+		size_t k = (p->sent.n - HEAD) / 2;
 
 		rl->appended += k;
 		rl->held -= k;
-		part_reset(p);
+		batch_free(&p->sent);
 		if (p->full)
 			log_info("relay: %s has room again", p->key);
 		p->full = false;
@@ -121,6 +154,20 @@ flush_part(struct relay *rl, struct part *p)
 		    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected answer");
 	freeReplyObject(rep);
 	return rc;
+}
+
+/* Sends what partition p holds.  Returns 0 all sent, -1 some kept. */
+static int
+flush_part(struct relay *rl, struct part *p)
+{
+	if (p->sent.n > 0 && send_batch(rl, p) == -1)
+		return -1;
+	if (p->cur.n <= HEAD)
+		return 0;
+	p->sent = p->cur;
+	memset(&p->cur, 0, sizeof(p->cur));
+	batch_start(rl, p, &p->cur);
+	return send_batch(rl, p);
 }
 
 static void
@@ -181,11 +228,11 @@ on_msg(void *arg, const char *line, size_t len, size_t cut_from)
 	} else
 		rl->unknown_host++;
 	p = &rl->parts[in_redis_partition(host, hostlen, rl->nparts)];
-	part_add(p, host, hostlen);
-	part_add(p, line, len);
+	batch_add(&p->cur, host, hostlen);
+	batch_add(&p->cur, line, len);
 	rl->received++;
 	rl->held++;
-	if ((p->n - 2) / 2 >= BATCH_LINES)
+	if ((p->cur.n - HEAD) / 2 >= BATCH_LINES && p->sent.n == 0)
 		flush_part(rl, p);
 }
 
@@ -247,14 +294,23 @@ setup(struct relay *rl)
 	    rc->max_stream : STREAM_DEFAULT);
 	rl->nparts = rc->partitions;
 	rl->parts = xcalloc(rl->nparts, sizeof(*rl->parts));
+	{
+		unsigned char r[8];
+		size_t k;
+
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			memset(r, 0, sizeof(r));
+		for (k = 0; k < sizeof(r); k++)
+			snprintf(rl->id + 2 * k, 3, "%02x", r[k]);
+	}
 	for (i = 0; i < rl->nparts; i++) {
 		char name[4];
 
 		in_redis_partition_name(i, rl->nparts, name);
 		rl->parts[i].key = xasprintf("%s:{%s}:in", prefix, name);
-		part_add(&rl->parts[i], rl->parts[i].key,
-		    strlen(rl->parts[i].key));
-		part_add(&rl->parts[i], rl->capstr, strlen(rl->capstr));
+		rl->parts[i].tokkey = xasprintf("%s:{%s}:relay:%s", prefix,
+		    name, rl->id);
+		batch_start(rl, &rl->parts[i], &rl->parts[i].cur);
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -376,12 +432,10 @@ out:
 		in_syslog_free(rl.ls[j]);
 	free(rl.ls);
 	for (i = 0; rl.parts != NULL && i < rl.nparts; i++) {
-		part_reset(&rl.parts[i]);
-		free(rl.parts[i].argv[0]);
-		free(rl.parts[i].argv[1]);
-		free(rl.parts[i].argv);
-		free(rl.parts[i].lens);
+		batch_free(&rl.parts[i].cur);
+		batch_free(&rl.parts[i].sent);
 		free(rl.parts[i].key);
+		free(rl.parts[i].tokkey);
 	}
 	free(rl.parts);
 	rconn_free(rl.r);
