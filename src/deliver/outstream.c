@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -313,9 +314,9 @@ int
 outstream_run(const struct smtp_conf *sc, const struct outstream_opts *o)
 {
 	struct run r = { .sc = sc, .o = o, .sigfd = -1 };
-	char err[512];
+	char err[512], *lockpath;
 	sigset_t set, old;
-	int ret = 1;
+	int ret = 1, lockfd = -1;
 
 	if (smtp_init() == -1)
 		return 1;
@@ -327,7 +328,7 @@ outstream_run(const struct smtp_conf *sc, const struct outstream_opts *o)
 	r.key = xasprintf("%s:out", o->prefix);
 	r.badkey = xasprintf("%s:bad", o->prefix);
 	r.status = xasprintf("%s/sender.status", o->spooldir);
-	r.scratch = xasprintf("%s/sender.mail", o->spooldir);
+	r.scratch = xasprintf("%s/sender.mail.%ld", o->spooldir, (long)getpid());
 	r.st.pid = (long)getpid();
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -339,6 +340,24 @@ outstream_run(const struct smtp_conf *sc, const struct outstream_opts *o)
 	if ((r.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
 		log_warn("sender: signalfd");
 		goto out;
+	}
+	/* one sender per spool, as for the file outbox: the one a killed
+	 * daemon left finishes its transfer first (the same consumer name
+	 * would otherwise take the same pending entry twice) */
+	lockpath = xasprintf("%s/sender.lock", o->spooldir);
+	if ((lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		log_warn("sender: %s", lockpath);
+		free(lockpath);
+		goto out;
+	}
+	free(lockpath);
+	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+		log_info("sender: waiting for the previous sender of %s to end",
+		    o->spooldir);
+		if (flock(lockfd, LOCK_EX) == -1) {
+			log_warn("sender: lock");
+			goto out;
+		}
 	}
 	/* a transfer in progress is finished on SIGTERM (see sender_run) */
 	smtp_abort_on_term = false;
@@ -378,6 +397,8 @@ out:
 	status_write(&r);
 	if (r.sigfd != -1)
 		close(r.sigfd);
+	if (lockfd != -1)
+		close(lockfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	rconn_free(r.r);
 	free(r.key);
