@@ -97,7 +97,9 @@ class Conn:
 
 
 class RedisServer:
-    def __init__(self, base, name="redis"):
+    def __init__(self, base, name="redis", extra=()):
+        """extra: more "--option value" arguments (e.g. from a redis.conf)."""
+        self.extra = list(extra)
         self.dir = os.path.join(base, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = _free_port()
@@ -115,7 +117,7 @@ class RedisServer:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--dir", self.dir, "--appendonly", "yes", "--appendfsync", "always",
              "--save", "", "--daemonize", "no", "--protected-mode", "yes",
-             "--logfile", "", "--databases", "1"],
+             "--logfile", "", "--databases", "1"] + self.extra,
             stdout=self.log, stderr=self.log)
         end = time.time() + timeout
         while time.time() < end:
