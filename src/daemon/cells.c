@@ -504,8 +504,23 @@ void
 cells_status(struct daemon *d, struct buf *b)
 {
 	struct rstore *rs = d->rs;
+	struct engine_stats sum = { 0 };
 	size_t i, qi;
 	unsigned n = rs->members > 0 ? rs->members : 1;
+
+	for (i = 0; i < rs->ncells; i++) {
+		const struct engine_stats *es = &rs->cells[i]->eng.stats;
+
+		sum.queued += es->queued;
+		sum.trashed += es->trashed;
+		sum.unmatched += es->unmatched;
+		sum.cut += es->cut;
+		sum.regex_errors += es->regex_errors;
+	}
+	buf_printf(b, "partitions' lines (since taken): %" PRIu64 " queued, %"
+	    PRIu64 " trashed, %" PRIu64 " unmatched, %" PRIu64 " cut at "
+	    "max_line, %" PRIu64 " with regex limit errors\n", sum.queued,
+	    sum.trashed, sum.unmatched, sum.cut, sum.regex_errors);
 
 	buf_printf(b, "redis: %zu of %u partitions owned (share %u for %u "
 	    "live instance%s), %" PRIu64 " taken, %" PRIu64 " handed over, %"
@@ -526,8 +541,9 @@ cells_status(struct daemon *d, struct buf *b)
 		for (qi = 0; qi < d->conf->nqueues; qi++)
 			entries += c->eng.queues[qi].nentries;
 		buf_printf(b, "partition %s: epoch %" PRIu64 ", lease %s, read "
-		    "to %s, committed to %s, %lld in the stream not yet "
-		    "committed, %" PRIu64 " lines, %zu queue entries%s\n",
+		    "to %s, committed to %s, stream length %lld (trimmed to "
+		    "the committed entry at each commit), %" PRIu64 " lines, "
+		    "%zu queue entries%s\n",
 		    c->name, c->u.epoch, c->u.k_lease, c->pos, c->committed,
 		    lag, c->lines, entries, c->release ? ", HANDING OVER" : "");
 	}

@@ -59,7 +59,8 @@ schedule_mail(struct daemon *d, const bool *want, const char *status)
 
 	meta.now = d->now;
 	meta.hostname = d->hostname;
-	pending = outbox_pending(&d->outbox) + d->nstaged;
+	pending = (rstore_active(d) ? rstore_outbox_pending(d) :
+	    outbox_pending(&d->outbox)) + d->nstaged;
 	if (c->max_outbox == 0 || pending < c->max_outbox)
 		d->outbox_full = false;
 	for (qi = 0; qi < c->nqueues; qi++) {
