@@ -35,6 +35,8 @@
 
 #define READ_COUNT	1000		/* entries per stream per XREAD */
 #define SECTION		"redis.stream"	/* the position in a checkpoint */
+#define LAG_MAX		10000		/* status counts the lag up to this */
+#define LAG_MAX_STR	"10000"
 
 /* KEYS members; ARGV name lease_ms.  Returns the live instances. */
 static struct rconn_script members_script = { .src =
@@ -530,22 +532,27 @@ cells_status(struct daemon *d, struct buf *b)
 	    rs->in.entries, rs->in.malformed);
 	for (i = 0; i < rs->ncells; i++) {
 		const struct cell *c = rs->cells[i];
-		redisReply *rep = rconn_cmdv(rs->r, "XLEN", c->u.k_in, NULL);
+		char from[IN_REDIS_ID_MAX + 1];
+		redisReply *rep;
 		long long lag = -1;
 		size_t entries = 0;
 
-		if (rep != NULL && rep->type == REDIS_REPLY_INTEGER)
-			lag = rep->integer;
+		/* lag: the entries after the read position (up to a cap) */
+		snprintf(from, sizeof(from), "(%s", c->pos);
+		rep = rconn_cmdv(rs->r, "XRANGE", c->u.k_in, from, "+", "COUNT",
+		    LAG_MAX_STR, NULL);
+		if (rep != NULL && rep->type == REDIS_REPLY_ARRAY)
+			lag = (long long)rep->elements;
 		if (rep != NULL)
 			freeReplyObject(rep);
 		for (qi = 0; qi < d->conf->nqueues; qi++)
 			entries += c->eng.queues[qi].nentries;
 		buf_printf(b, "partition %s: epoch %" PRIu64 ", lease %s, read "
-		    "to %s, committed to %s, stream length %lld (trimmed to "
-		    "the committed entry at each commit), %" PRIu64 " lines, "
-		    "%zu queue entries%s\n",
+		    "to %s, committed to %s, lag %lld%s entries not read yet, %"
+		    PRIu64 " lines, %zu queue entries%s\n",
 		    c->name, c->u.epoch, c->u.k_lease, c->pos, c->committed,
-		    lag, c->lines, entries, c->release ? ", HANDING OVER" : "");
+		    lag, lag >= LAG_MAX ? " or more" : "", c->lines, entries,
+		    c->release ? ", HANDING OVER" : "");
 	}
 	for (i = 0; i < rs->nparts; i++)
 		if (rs->corrupt[i])
