@@ -9,7 +9,7 @@
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    ?= build
-PKGS     := libpcre2-8 libhs libcurl zlib libsystemd
+PKGS     := libpcre2-8 libhs libcurl zlib libsystemd hiredis
 
 VERSION  := 0.1.0
 CFLAGS   ?= -O2 -g
@@ -39,7 +39,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-run unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind
+.PHONY: all check check-run unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind scale
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -80,6 +80,8 @@ check-run: $(BUILD)/logward $(UNITBINS)
 	@tests/equiv/run $(BUILD)
 	@tests/daemon/run $(BUILD)
 	@tests/torture/run $(BUILD)
+	@tests/torture/run $(BUILD) --redis
+	@tests/scale/run $(BUILD)
 	@$(MAKE) --no-print-directory fuzz-regress FUZZ_RESULTS=$(CURDIR)/$(BUILD)/results
 	@tests/lib/summary $(BUILD)/results
 
@@ -105,6 +107,11 @@ equiv: $(BUILD)/logward
 # The long exactly-once torture: 200 kills, 200,000 lines (tests/torture/README.md).
 torture: $(BUILD)/logward
 	@rm -f $(BUILD)/results; tests/torture/run $(BUILD) --long; tests/lib/summary $(BUILD)/results
+
+# Scale-out on Redis with chaos, long: 200,000 lines, 120 chaos actions
+# (tests/scale/README.md); make check runs the short form.
+scale: $(BUILD)/logward
+	@rm -f $(BUILD)/results; tests/scale/run $(BUILD) --long; tests/lib/summary $(BUILD)/results
 
 # The memory-cap flood with 10^7 distinct lines (make check runs 10^6).
 flood: $(BUILD)/logward

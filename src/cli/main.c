@@ -11,6 +11,7 @@
 #include "cli/explain.h"
 #include "cli/lint.h"
 #include "cli/opts.h"
+#include "cli/relay.h"
 #include "cli/run.h"
 #include "cli/sendtest.h"
 #include "cli/usage.h"
@@ -51,6 +52,8 @@ main(int argc, char **argv)
 		rc = control_main(argc - 1, argv + 1);
 	else if (strcmp(cmd, "send-test") == 0)
 		rc = sendtest_main(argc - 1, argv + 1);
+	else if (strcmp(cmd, "relay") == 0)
+		rc = relay_main(argc - 1, argv + 1);
 	else {
 		log_warnx("unknown command '%s'; run 'logward --help'", cmd);
 		rc = 2;

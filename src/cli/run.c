@@ -19,6 +19,7 @@ run_main(int argc, char **argv)
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "instance", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon_opts o = { .conf_path = DEFAULT_CONF, .verbose = 1 };
@@ -42,9 +43,12 @@ run_main(int argc, char **argv)
 		case 'q':
 			o.verbose = 0;
 			break;
+		case 'I':
+			o.instance = optarg;
+			break;
 		default:
 			log_warnx("usage: logward run [-c CONF] [-d] [-p PIDFILE] "
-			    "[-v|-q]");
+			    "[-v|-q] [--instance NAME]");
 			return 2;
 		}
 	}

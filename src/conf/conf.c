@@ -30,6 +30,7 @@
 #include "conf/conf_int.h"
 #include "conf/conf_daemon.h"
 #include "conf/conf_queues.h"
+#include "conf/conf_redis.h"
 #include "conf/conf_rule.h"
 #include "conf/conf_set.h"
 #include "conf/lcdb.h"
@@ -237,6 +238,7 @@ static const struct set_directive *const set_tables[] = {
 	conf_set_directives,
 	conf_daemon_directives,
 	conf_queues_directives,
+	conf_redis_directives,
 	NULL
 };
 
@@ -463,6 +465,7 @@ conf_load(struct conf *c, const char *path)
 	p.c = c;
 	parse_file(&p, path, NULL, 0);
 	conf_rule_finish(&p);
+	conf_redis_finish(&p);
 	free(p.groups);
 	if (c->mailserver == NULL)
 		c->mailserver = xstrdup("localhost");
@@ -524,6 +527,7 @@ conf_free(struct conf *c)
 		free(c->diags[i].msg);
 	free(c->diags);
 	strlist_free(&c->files);
+	conf_redis_free(c);
 	memset(c, 0, sizeof(*c));
 }
 

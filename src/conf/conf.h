@@ -109,6 +109,21 @@ struct conf_setloc {
 	int		 line;
 };
 
+/* Redis: set redis, set partitions ... (conf_redis.c, logward.conf(5)). */
+struct redis_conf {
+	char		*url;		/* set redis: owned, NULL = not used */
+	char		*password_file;	/* set redis_password_file, owned */
+	char		*prefix;	/* set redis_prefix: owned, NULL = "lw" */
+	char		*instance;	/* set instance: owned, NULL = host name */
+	unsigned	 partitions;	/* set partitions, 0 = none */
+	unsigned	 lease;		/* set lease: s, 0 = default */
+	unsigned long long max_stream;	/* set redis_max_stream: entries, 0 = default */
+	struct strlist	 lists;		/* set redisqueue (tenshi): list keys */
+	char		*list_server;	/* set redisserver (tenshi): host[:port] */
+	const char	*file;		/* where set redis was, for messages */
+	int		 line;
+};
+
 struct conf {
 	struct strlist	 logfiles;	/* set logfile */
 	struct strlist	 fifos;		/* set fifo */
@@ -171,6 +186,7 @@ struct conf {
 	struct diag	*diags;		/* owned array */
 	size_t		 ndiags;
 	size_t		 nerrors;
+	struct redis_conf redis;	/* set redis and friends */
 };
 
 /* Loads path and its includes into c (which it initialises).  Returns 0,

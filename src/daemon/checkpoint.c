@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "daemon/daemon_int.h"
+#include "daemon/rstore.h"
 #include "daemon/state.h"
 #include "deliver/outbox.h"
 #include "input/in_file.h"
@@ -122,6 +123,16 @@ checkpoint_write(struct daemon *d)
 	size_t i;
 	int rc;
 
+	if (rstore_active(d)) {
+		/* Redis: the checkpoint(s) and the staged mails in one script */
+		if (rstore_commit(d) == -1)
+			return -1;
+		d->committed = d->seq;
+		d->dirty = false;
+		d->last_ckpt = clock_mono();
+		d->last_ckpt_wall = d->now;
+		return 0;
+	}
 	checkpoint_build(d, &st);
 	rc = state_write(d->statepath, &st, &d->engine);
 	state_free(&st);

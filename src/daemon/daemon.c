@@ -39,6 +39,7 @@
 #include "daemon/inputs.h"
 #include "daemon/privs.h"
 #include "daemon/reload.h"
+#include "daemon/rstore.h"
 #include "daemon/schedule.h"
 #include "daemon/sendproc.h"
 #include "daemon/state.h"
@@ -280,7 +281,7 @@ static int
 loop(struct daemon *d, int *ready)
 {
 	struct epoll_event ev[16];
-	bool more = true, net_more = false;
+	bool more = true, net_more = false, redis_more = false;
 	uint64_t ticks;
 	int n, i;
 
@@ -315,6 +316,10 @@ loop(struct daemon *d, int *ready)
 			case TAG_JOURNAL:
 				d->journal_more = true;
 				break;
+			case TAG_REDIS:
+				if (rstore_poll(d))
+					redis_more = true;
+				break;
 			}
 		}
 		/* every wake-up: read what the changed inputs have (all of
@@ -329,6 +334,12 @@ loop(struct daemon *d, int *ready)
 
 			d->journal_more = r == 1;
 			if (r == 1)
+				more = true;
+		}
+		if (redis_more && d->rs != NULL) {
+			/* a full batch: read on at the next turn */
+			redis_more = rstore_poll(d);
+			if (redis_more)
 				more = true;
 		}
 		if (net_more) {
@@ -369,8 +380,19 @@ daemon_run(const struct daemon_opts *o)
 		log_warnx("set fifo: this version of logward run does not read "
 		    "named pipes; lines written to them are NOT monitored "
 		    "(use set listen unix:PATH or a log file)");
+	if (d->conf->redis.partitions > 0 &&
+	    (d->conf->logfiles.n > 0 || d->conf->journal)) {
+		log_warnx("%s: set partitions: this instance reads the "
+		    "partitions' Redis streams; set logfile and set journal "
+		    "cannot be read too (give those lines to 'logward relay' "
+		    "or run a separate instance for them)", o->conf_path);
+		conf_free(d->conf);
+		free(d->conf);
+		return 1;
+	}
 	if (d->conf->logfiles.n == 0 && d->conf->listens.n == 0 &&
-	    !d->conf->journal)
+	    !d->conf->journal && d->conf->redis.partitions == 0 &&
+	    d->conf->redis.lists.n == 0)
 		log_warnx("no 'set logfile', 'set listen' or 'set journal': "
 		    "nothing to watch");
 	if (d->conf->log_syslog || o->detach)
@@ -419,7 +441,8 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	if (setup_fds(d) == -1)
 		goto out;
-	if (inputs_listeners_open(d) == -1)
+	/* with partitions, set listen is the relay's (logward relay) */
+	if (d->conf->redis.partitions == 0 && inputs_listeners_open(d) == -1)
 		goto out;
 	if (privs_drop(d) == -1)
 		goto out;
@@ -427,7 +450,22 @@ daemon_run(const struct daemon_opts *o)
 	/* unprivileged from here on: rules, state, inputs */
 	engine_init(&d->engine, d->conf);
 	d->self = in_self_new(d->engine.localhost, getpid());
-	r = state_read(d->statepath, &st, &d->engine, err, sizeof(err));
+	if (rstore_open(d) == -1) {
+		engine_free(&d->engine);
+		goto out;
+	}
+	if (rstore_active(d)) {
+		r = rstore_load(d, &st, err, sizeof(err));
+		if (r == -1) {
+			log_warnx("%s", err);
+			log_warnx("refusing to start: the checkpoint in Redis is "
+			    "unusable; to start afresh, delete that key (the "
+			    "queued lines it held are not reported)");
+			engine_free(&d->engine);
+			goto out;
+		}
+	} else
+		r = state_read(d->statepath, &st, &d->engine, err, sizeof(err));
 	if (r == -1) {
 		refuse_corrupt(d->statepath, err);
 		engine_free(&d->engine);
@@ -435,7 +473,9 @@ daemon_run(const struct daemon_opts *o)
 	}
 	d->seq = d->committed = st.seq;
 	d->saved_ns = r == 0 ? st.saved : 0;
-	if (outbox_recover(&d->outbox, d->committed) > 0)
+	/* with Redis, a staged file is either in the outbox stream already
+	 * or its lines are still queued: none is published here */
+	if (outbox_recover(&d->outbox, rstore_active(d) ? 0 : d->committed) > 0)
 		log_info("published reports left from before a crash");
 	schedule_init(d, r == 0 ? &st : NULL);
 	inputs_scan(d, r == 0 ? &st : NULL, true);
@@ -469,10 +509,12 @@ daemon_run(const struct daemon_opts *o)
 	if (d->journal != NULL)
 		in_journal_poll(d->journal, LINES_PER_POLL, inputs_net_line, d);
 	log_limits(d);
-	schedule_mail_all(d, "terminating");
+	if (rstore_mail_at_stop(d))
+		schedule_mail_all(d, "terminating");
 	d->dirty = true;
 	if (checkpoint_write(d) == -1)
 		rc = 1;
+	rstore_stop(d);		/* partitions: handed over at once */
 	sendproc_drain(d);
 	engine_free(&d->engine);
 	inputs_free(d);
@@ -503,6 +545,8 @@ out:
 		in_syslog_free(d->listeners[li]);
 	free(d->listeners);
 	free(d->journal_cursor);
+	if (d->rs != NULL)
+		rstore_close(d);
 	checkpoint_free(d);
 	in_self_free(d->self);
 	{

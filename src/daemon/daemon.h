@@ -14,6 +14,7 @@ struct daemon_opts {
 	const char	*pidfile;	/* -p, overrides set pidfile */
 	bool		 detach;	/* -d */
 	int		 verbose;
+	const char	*instance;	/* --instance, overrides set instance */
 };
 
 /* Runs the daemon until TERM/INT.  Returns the exit status. */

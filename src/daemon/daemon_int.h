@@ -25,7 +25,7 @@
 
 /* What woke epoll: the tag in the high 32 bits of data.u64, an fd below. */
 enum tag { TAG_SIGNAL = 1, TAG_TIMER, TAG_INOTIFY, TAG_CTL, TAG_SYSLOG,
-    TAG_JOURNAL };
+    TAG_JOURNAL, TAG_REDIS };
 
 #define EV(tag, fd)	(((uint64_t)(tag) << 32) | (uint32_t)(fd))
 
@@ -105,6 +105,7 @@ struct daemon {
 	char		*reload_error;	/* owned: the last failed reload */
 	time_t		 reload_at;	/* when the config was last (re)loaded */
 	char		 hostname[256];
+	struct rstore	*rs;		/* owned: set redis / redisqueue, or NULL */
 };
 
 #endif

@@ -15,6 +15,7 @@
 #include "daemon/checkpoint.h"
 #include "daemon/daemon_int.h"
 #include "daemon/inputs.h"
+#include "daemon/rstore.h"
 #include "daemon/schedule.h"
 #include "daemon/sendproc.h"
 #include "daemon/state.h"
@@ -102,6 +103,7 @@ reload_conf(struct daemon *d, struct buf *err)
 	oldlistens.v = d->conf->listens.v;
 	d->conf->listens.v = NULL;
 	d->conf->listens.n = 0;
+	rstore_reload(d);	/* partitions: committed and handed back */
 	engine_free(&d->engine);
 	conf_free(d->conf);
 	free(d->conf);

@@ -10,6 +10,7 @@
 #include "classify/engine.h"
 #include "daemon/checkpoint.h"
 #include "daemon/daemon_int.h"
+#include "daemon/rstore.h"
 #include "deliver/outbox.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -58,7 +59,8 @@ schedule_mail(struct daemon *d, const bool *want, const char *status)
 
 	meta.now = d->now;
 	meta.hostname = d->hostname;
-	pending = outbox_pending(&d->outbox) + d->nstaged;
+	pending = (rstore_active(d) ? rstore_outbox_pending(d) :
+	    outbox_pending(&d->outbox)) + d->nstaged;
 	if (c->max_outbox == 0 || pending < c->max_outbox)
 		d->outbox_full = false;
 	for (qi = 0; qi < c->nqueues; qi++) {
@@ -88,6 +90,7 @@ schedule_mail(struct daemon *d, const bool *want, const char *status)
 			continue;
 		}
 		meta.start = r->report_start;
+		rstore_gather(d, qi);	/* partitions: their entries, here */
 		buf_init(&msg, SIZE_MAX / 4);
 		res = mailer_render(&d->engine, qi, status != NULL ? status :
 		    r->limited ? "rate limited" : NULL, &meta, &mo, &msg);
@@ -97,6 +100,7 @@ schedule_mail(struct daemon *d, const bool *want, const char *status)
 				log_warnx("queue %s: report kept in the queue, "
 				    "will try again", qd->name);
 				buf_free(&msg);
+				rstore_scatter(d, qi, false);
 				continue;
 			}
 			d->seq++;
@@ -117,6 +121,7 @@ schedule_mail(struct daemon *d, const bool *want, const char *status)
 			r->report_start = d->now;
 			changed = true;
 		}
+		rstore_scatter(d, qi, res != MAILER_NOTHING);
 		r->due = 0;
 		r->limited = false;
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon_int.h"
+#include "daemon/rstore.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
 #include "lib/clock.h"
@@ -88,7 +89,8 @@ sendproc_start(struct daemon *d)
 		log_syslog(was);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(sender_run(&d->smtp, d->spooldir));
+		_exit(rstore_active(d) ? rstore_sender(d) :
+		    sender_run(&d->smtp, d->spooldir));
 	}
 	d->sender = pid;
 	d->sender_respawn = 0;
@@ -144,7 +146,8 @@ sendproc_drain(struct daemon *d)
 	if (stat(stpath, &sb) == 0)
 		before = sb.st_mtim;
 	sendproc_kick(d);
-	while (clock_mono() < until && outbox_pending(&d->outbox) > 0) {
+	while (clock_mono() < until && (rstore_active(d) ?
+	    rstore_outbox_pending(d) : outbox_pending(&d->outbox)) > 0) {
 		if (stat(stpath, &sb) == 0 &&
 		    (sb.st_mtim.tv_sec != before.tv_sec ||
 		    sb.st_mtim.tv_nsec != before.tv_nsec) &&

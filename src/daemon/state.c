@@ -209,24 +209,15 @@ fsync_dir(const char *path)
 	return rc;
 }
 
-int
-state_write(const char *path, const struct state *st, const struct engine *e)
+/* The whole image into fp (the CRC last).  Returns 0 or an errno. */
+static int
+encode(FILE *fp, const struct state *st, const struct engine *e)
 {
-	struct writer w = { .crc = crc32(0L, Z_NULL, 0) };
+	struct writer w = { .fp = fp, .crc = crc32(0L, Z_NULL, 0) };
 	struct hostw hw;
-	char *tmp = xasprintf("%s.tmp", path);
 	uint32_t crc, zero = 0;
 	size_t i, nq;
-	int fd;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || (w.fp = fdopen(fd, "w")) == NULL) {
-		log_warn("state: cannot write %s", tmp);
-		if (fd != -1)
-			close(fd);
-		free(tmp);
-		return -1;
-	}
 	put(&w, magic, sizeof(magic));
 	put_u32(&w, STATE_VERSION);
 	put_u32(&w, zero);
@@ -266,14 +257,35 @@ state_write(const char *path, const struct state *st, const struct engine *e)
 	}
 	crc = (uint32_t)w.crc;
 	put(&w, &crc, sizeof(crc));
-	if (w.err == 0 && (fflush(w.fp) == EOF || fsync(fileno(w.fp)) == -1))
-		w.err = errno;
-	if (fclose(w.fp) == EOF && w.err == 0)
-		w.err = errno;
-	if (w.err == 0 && rename(tmp, path) == -1)
-		w.err = errno;
-	if (w.err != 0) {
-		errno = w.err;
+	if (w.err == 0 && fflush(w.fp) == EOF)
+		w.err = errno ? errno : EIO;
+	return w.err;
+}
+
+int
+state_write(const char *path, const struct state *st, const struct engine *e)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *fp;
+	int fd, err;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		log_warn("state: cannot write %s", tmp);
+		if (fd != -1)
+			close(fd);
+		free(tmp);
+		return -1;
+	}
+	err = encode(fp, st, e);
+	if (err == 0 && fsync(fileno(fp)) == -1)
+		err = errno;
+	if (fclose(fp) == EOF && err == 0)
+		err = errno;
+	if (err == 0 && rename(tmp, path) == -1)
+		err = errno;
+	if (err != 0) {
+		errno = err;
 		log_warn("state: cannot write %s", path);
 		unlink(tmp);
 		free(tmp);
@@ -283,6 +295,21 @@ state_write(const char *path, const struct state *st, const struct engine *e)
 	if (fsync_dir(path) == -1)
 		log_warn("state: fsync of the directory of %s", path);
 	return 0;
+}
+
+char *
+state_encode(const struct state *st, const struct engine *e, size_t *len)
+{
+	char *data = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&data, &size);
+
+	if (fp == NULL || encode(fp, st, e) != 0)
+		fatal("state: cannot encode the checkpoint in memory");
+	if (fclose(fp) == EOF)
+		fatal("state: cannot encode the checkpoint in memory");
+	*len = size;
+	return data;
 }
 
 /* ---- reading ---- */
@@ -574,42 +601,31 @@ slurp(const char *path, unsigned char **data, size_t *len)
 	return 0;
 }
 
-int
-state_read(const char *path, struct state *st, struct engine *e, char *err,
-    size_t errlen)
+/* Checks and applies the image data[0..len) named name (messages). */
+static int
+decode(const unsigned char *data, size_t len, const char *name,
+    struct state *st, struct engine *e, char *err, size_t errlen)
 {
 	struct reader r;
 	struct state scratch;
-	unsigned char *data = NULL;
-	size_t len = 0;
 	uint32_t crc, want, version;
 
-	memset(st, 0, sizeof(*st));
-	if (slurp(path, &data, &len) == -1) {
-		if (errno == ENOENT)
-			return 1;
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return -1;
-	}
 	if (len < sizeof(magic) + 8 + 4 || memcmp(data, magic, sizeof(magic)) != 0) {
 		snprintf(err, errlen, "%s is not a logward state file (bad "
-		    "header)", path);
-		free(data);
+		    "header)", name);
 		return -1;
 	}
 	memcpy(&version, data + sizeof(magic), sizeof(version));
 	if (version < 1 || version > STATE_VERSION) {
 		snprintf(err, errlen, "%s has state format version %u; this "
-		    "logward reads version %u", path, version, STATE_VERSION);
-		free(data);
+		    "logward reads version %u", name, version, STATE_VERSION);
 		return -1;
 	}
 	memcpy(&want, data + len - 4, 4);
 	crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)(len - 4));
 	if (crc != want) {
 		snprintf(err, errlen, "%s is corrupt (checksum mismatch: "
-		    "truncated or damaged)", path);
-		free(data);
+		    "truncated or damaged)", name);
 		return -1;
 	}
 	/* validate the whole structure before touching st and e */
@@ -620,14 +636,40 @@ state_read(const char *path, struct state *st, struct engine *e, char *err,
 	parse(&r, &scratch, e, false, version);
 	if (r.bad) {
 		snprintf(err, errlen, "%s is corrupt (inconsistent content at "
-		    "byte %zu)", path, (size_t)(r.p - data));
-		free(data);
+		    "byte %zu)", name, (size_t)(r.p - data));
 		return -1;
 	}
 	r.p = data + sizeof(magic) + 8;
 	parse(&r, st, e, true, version);
-	free(data);
 	return 0;
+}
+
+int
+state_read(const char *path, struct state *st, struct engine *e, char *err,
+    size_t errlen)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if (slurp(path, &data, &len) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = decode(data, len, path, st, e, err, errlen);
+	free(data);
+	return rc;
+}
+
+int
+state_decode(const void *data, size_t len, const char *name,
+    struct state *st, struct engine *e, char *err, size_t errlen)
+{
+	memset(st, 0, sizeof(*st));
+	return decode(data, len, name, st, e, err, errlen);
 }
 
 void

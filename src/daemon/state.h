@@ -90,4 +90,14 @@ int	state_write(const char *path, const struct state *st,
 int	state_read(const char *path, struct state *st, struct engine *e,
 	    char *err, size_t errlen);
 
+/* The checkpoint image state_write would write, in memory: returns an
+ * owned buffer of *len bytes (the value of a Redis checkpoint). */
+char	*state_encode(const struct state *st, const struct engine *e,
+	    size_t *len);
+
+/* state_read for an image in memory (data borrowed); name says where it
+ * came from in err.  Returns 0 or -1 (st and e untouched then). */
+int	state_decode(const void *data, size_t len, const char *name,
+	    struct state *st, struct engine *e, char *err, size_t errlen);
+
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon_int.h"
+#include "daemon/rstore.h"
 #include "deliver/archive.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
@@ -214,5 +215,7 @@ status_text(struct daemon *d, struct buf *b)
 		    "not running");
 	fmt_time(t1, sizeof(t1), d->last_ckpt_wall);
 	buf_printf(b, "checkpoint: %s, written %s, report sequence %" PRIu64
-	    "\n", d->statepath, t1, d->committed);
+	    "\n", rstore_active(d) ? "in Redis" : d->statepath, t1,
+	    d->committed);
+	rstore_status(d, b);
 }

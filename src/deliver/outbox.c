@@ -216,3 +216,44 @@ outbox_pending(const struct outbox *o)
 	closedir(d);
 	return n;
 }
+
+char *
+outbox_staged_read(struct outbox *o, uint64_t seq, size_t *len)
+{
+	char name[64];
+	struct buf b;
+	char chunk[65536];
+	ssize_t n;
+	int fd;
+
+	snprintf(name, sizeof(name), "%012" PRIu64 ".msg", seq);
+	fd = openat(o->tmpfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		log_warn("outbox: cannot read %s/tmp/%s", o->dir, name);
+		return NULL;
+	}
+	buf_init(&b, SIZE_MAX / 4);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_warn("outbox: cannot read %s/tmp/%s", o->dir, name);
+			close(fd);
+			buf_free(&b);
+			return NULL;
+		}
+		buf_add(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+int
+outbox_discard(struct outbox *o, uint64_t seq)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%012" PRIu64 ".msg", seq);
+	return unlinkat(o->tmpfd, name, 0);
+}

@@ -45,4 +45,12 @@ size_t	outbox_pending(const struct outbox *o);
  * NULL-terminated array of owned strings; *n gets the count. */
 char	**outbox_split_rcpts(const char *list, size_t *n);
 
+/* The staged message seq, as the file holds it (envelope and message):
+ * returns an owned buffer of *len bytes, or NULL (logged). */
+char	*outbox_staged_read(struct outbox *o, uint64_t seq, size_t *len);
+
+/* Deletes the staged message seq (it went to the Redis outbox stream,
+ * or its commit was refused).  Returns 0 or -1. */
+int	outbox_discard(struct outbox *o, uint64_t seq);
+
 #endif

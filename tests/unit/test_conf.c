@@ -878,6 +878,53 @@ test_journal_dir_implies_journal(void **state)
 	done();
 }
 
+/* set redis and friends (conf_redis.c) */
+ONE_ERROR(redis_bad_url, "set redis http://127.0.0.1:6379\n", "set redis",
+    "not a Redis URL", "redis://")
+ONE_ERROR(redis_bad_port, "set redis redis://127.0.0.1:99999\n", "set redis",
+    "port from 1 to 65535")
+ONE_ERROR(redis_partitions_zero, "set redis redis://h\nset partitions 0\n",
+    "set partitions", "at least 1")
+ONE_ERROR(redis_instance_name, "set instance a/b\n", "set instance",
+    "letters, digits")
+ONE_ERROR(redis_redisserver_url, "set redisserver redis://h:1\n",
+    "set redisserver", "HOST[:PORT]")
+
+static void
+test_redis_directives(void **state)
+{
+	const char *text = "set redis redis://:pw@[::1]:6380/2\n"
+	    "set partitions 16\nset lease 3\nset instance web-1.a\n"
+	    "set redis_prefix lwx\nset redis_max_stream 500\n"
+	    "set redisqueue q1\nset redisqueue q2\nset redisserver r:7000\n";
+
+	(void)state;
+	put("main.conf", text);
+	assert_int_equal(load(mainpath), 0);
+	expect_errors(&cf, 0);
+	assert_string_equal(cf.redis.url, "redis://:pw@[::1]:6380/2");
+	assert_int_equal(cf.redis.partitions, 16);
+	assert_int_equal(cf.redis.lease, 3);
+	assert_string_equal(cf.redis.instance, "web-1.a");
+	assert_string_equal(cf.redis.prefix, "lwx");
+	assert_int_equal(cf.redis.max_stream, 500);
+	assert_int_equal(cf.redis.lists.n, 2);
+	assert_string_equal(cf.redis.lists.v[1], "q2");
+	assert_string_equal(cf.redis.list_server, "r:7000");
+	done();
+}
+
+static void
+test_redis_partitions_need_a_server(void **state)
+{
+	(void)state;
+	put("main.conf", "set partitions 8\n");
+	assert_int_equal(load(mainpath), -1);
+	expect_errors(&cf, 1);
+	assert_non_null(strstr(nth(&cf, DIAG_ERROR, 0)->msg, "needs set redis"));
+	done();
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -952,6 +999,13 @@ main(void)
 		T(test_same_file_included_twice_is_not_a_loop),
 		T(test_groups_across_files),
 		T(test_tail_directives_warned_not_errors),
+		T(test_error_redis_bad_url),
+		T(test_error_redis_bad_port),
+		T(test_error_redis_partitions_zero),
+		T(test_error_redis_instance_name),
+		T(test_error_redis_redisserver_url),
+		T(test_redis_directives),
+		T(test_redis_partitions_need_a_server),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, tu_teardown_match);
