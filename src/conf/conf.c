@@ -33,6 +33,8 @@
 #include "conf/conf_rule.h"
 #include "conf/conf_set.h"
 #include "conf/lcdb.h"
+#include "conf/conf_summary_int.h"
+#include "conf/conf_sumset.h"
 #include "conf/sel.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
@@ -237,6 +239,7 @@ static const struct set_directive *const set_tables[] = {
 	conf_set_directives,
 	conf_daemon_directives,
 	conf_queues_directives,
+	conf_sumset_directives,
 	NULL
 };
 
@@ -275,6 +278,7 @@ static const struct line_directive core_lines[] = {
 static const struct line_directive *const line_tables[] = {
 	core_lines,
 	conf_rule_lines,
+	conf_summary_lines,
 	NULL
 };
 
@@ -438,6 +442,7 @@ conf_load(struct conf *c, const char *path)
 	p.c = c;
 	parse_file(&p, path, NULL, 0);
 	conf_rule_finish(&p);
+	conf_summary_finish(&p);
 	free(p.groups);
 	if (c->mailserver == NULL)
 		c->mailserver = xstrdup("localhost");
@@ -494,6 +499,7 @@ conf_free(struct conf *c)
 		free(c->rules[i].qlist);
 	}
 	free(c->rules);
+	conf_summary_free(c->summary);
 	for (i = 0; i < c->ndiags; i++)
 		free(c->diags[i].msg);
 	free(c->diags);
