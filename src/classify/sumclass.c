@@ -120,7 +120,8 @@ sumclass_init(struct sumclass *k, const struct sum_conf *sc, bool pcre2,
 			if (ru->kind == SUMR_IGNORE)
 				continue;
 			k->needcap[r] = ru->bytescap != 0;
-			for (p = 0; p < sv->facts[ru->fact].nparts; p++)
+			for (p = 0; p < (ru->key != NULL ? ru->key :
+			    &sv->facts[ru->fact])->nparts; p++)
 				if (ru->cap[p] > 0)
 					k->needcap[r] = true;
 		}
@@ -347,6 +348,8 @@ make_key(struct sumclass *k, const struct sum_fact *f, const struct sum_rule *ru
 
 	if (have_ov)
 		ov = match_ovector(&np);
+	if (ru->key != NULL)
+		f = ru->key;
 	buf_reset(&k->key);
 	for (l = 0; l < f->nlevels; l++) {
 		const struct sum_level *lv = &f->levels[l];
@@ -363,9 +366,11 @@ make_key(struct sumclass *k, const struct sum_fact *f, const struct sum_rule *ru
 			else if (c == SUM_PART_PROG)
 				buf_add(b, prog != NULL ? prog : "-",
 				    prog != NULL ? proglen : 1);
-			else if (ov != NULL && (uint32_t)c < np &&
-			    ov[2 * c] != PCRE2_UNSET)
+			else if (c > 0 && ov != NULL && (uint32_t)c < np &&
+			    ov[2 * c] != PCRE2_UNSET && ov[2 * c + 1] > ov[2 * c])
 				buf_add(b, msg + ov[2 * c], ov[2 * c + 1] - ov[2 * c]);
+			else if (lv->parts[j].dflt != NULL)
+				buf_add(b, lv->parts[j].dflt, lv->parts[j].dlen);
 		}
 		sumstore_key_add(&k->key, b->data != NULL ? b->data : "", b->len);
 	}
@@ -434,13 +439,17 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 				k->stats.regex_errors++;
 			if (mr != MATCH_YES)
 				continue;
-			taken = true;
 			if (ru->kind == SUMR_IGNORE) {
+				/* after an also rule counted it, it is counted */
+				if (taken)
+					break;
+				taken = true;
 				for (ti = 0; ti < ntg; ti++)
 					if (tg[ti].want == NULL || tg[ti].want[svc])
 						sumstore_ignored(tg[ti].store, svc, n);
 				break;
 			}
+			taken = true;
 			make_key(k, &sv->facts[ru->fact], ru, msg, host, hostlen,
 			    prog, proglen, have_ov, &bytes);
 			for (ti = 0; ti < ntg; ti++)

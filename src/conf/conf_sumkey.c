@@ -4,9 +4,11 @@
  *
  * A template is levels separated by '>'.  In a level, a name
  * ([A-Za-z_][A-Za-z0-9_]*, or {name} when letters follow it) is a
- * capture; text in double quotes (\" and \\ escape) and any other
- * character except blanks is literal.  "host" and "prog" are the line's
- * host and program unless the rule's regex has a group of that name.
+ * capture; {name|text} is the capture, or text when it is empty or did
+ * not take part; text in double quotes (\" and \\ escape) and any
+ * other character except blanks is literal.  "host" and "prog" are the
+ * line's host and program unless the rule's regex has a group of that
+ * name.
  */
 #include "conf/conf_sumkey.h"
 
@@ -29,7 +31,7 @@ name_char(int c)
 	return name_start(c) || (c >= '0' && c <= '9');
 }
 
-static void
+static struct sum_part *
 add_part(struct sum_level *l, const char *p, size_t n, bool cap)
 {
 	struct sum_part *pt;
@@ -41,13 +43,15 @@ add_part(struct sum_level *l, const char *p, size_t n, bool cap)
 		memcpy(pt->text + pt->len, p, n);
 		pt->len += n;
 		pt->text[pt->len] = '\0';
-		return;
+		return pt;
 	}
 	l->parts = xreallocarray(l->parts, l->nparts + 1, sizeof(*l->parts));
 	pt = &l->parts[l->nparts++];
+	memset(pt, 0, sizeof(*pt));
 	pt->text = xmemdup0(p, n);
 	pt->len = n;
 	pt->cap = cap;
+	return pt;
 }
 
 static void
@@ -107,16 +111,28 @@ conf_sumkey_parse(struct sum_fact *f, const char *spec, char *err,
 				add_part(l, b.data, b.len, false);
 			buf_free(&b);
 		} else if (*p == '{') {
-			const char *q = p + 1;
+			const char *q = p + 1, *d = NULL;
+			struct sum_part *pt;
 
 			while (name_char((unsigned char)*q))
 				q++;
-			if (*q != '}' || q == p + 1 || !name_start((unsigned char)p[1])) {
+			if (*q == '|') {
+				d = q + 1;
+				while (*q != '\0' && *q != '}')
+					q++;
+			}
+			if (*q != '}' || !name_start((unsigned char)p[1])) {
 				snprintf(err, errlen, "key '%s': '{' must enclose "
-				    "a capture name, as in {user}", spec);
+				    "a capture name, as in {user} or "
+				    "{user|unknown}", spec);
 				return -1;
 			}
-			add_part(l, p + 1, (size_t)(q - p - 1), true);
+			pt = add_part(l, p + 1, (size_t)((d != NULL ? d - 1 : q) -
+			    p - 1), true);
+			if (d != NULL) {
+				pt->dflt = xmemdup0(d, (size_t)(q - d));
+				pt->dlen = (size_t)(q - d);
+			}
 			p = q + 1;
 		} else if (name_start((unsigned char)*p)) {
 			const char *q = p;
@@ -181,6 +197,8 @@ conf_sumkey_bind(const struct sum_fact *f, const struct regex *re, int *cap,
 				cap[k] = SUM_PART_HOST;
 			else if (strcmp(pt->text, "prog") == 0)
 				cap[k] = SUM_PART_PROG;
+			else if (pt->dflt != NULL)
+				cap[k] = SUM_PART_NONE;
 			else {
 				snprintf(err, errlen, "fact %s groups by '%s', "
 				    "which this regex does not capture; add "
@@ -206,8 +224,10 @@ conf_sumkey_free(struct sum_fact *f)
 	size_t i, j;
 
 	for (i = 0; i < f->nlevels; i++) {
-		for (j = 0; j < f->levels[i].nparts; j++)
+		for (j = 0; j < f->levels[i].nparts; j++) {
 			free(f->levels[i].parts[j].text);
+			free(f->levels[i].parts[j].dflt);
+		}
 		free(f->levels[i].parts);
 		free(f->levels[i].name);
 	}

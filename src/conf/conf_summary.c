@@ -92,6 +92,32 @@ conf_summary_services(const struct sum_conf *s, const char *list, bool *want,
 	return rc;
 }
 
+/* Splits the next blank-separated token off *p like str_token, but a
+ * blank inside double quotes (\" escapes) or braces does not end it. */
+static char *
+qtoken(char **p)
+{
+	char *s = str_skipspace(*p), *e = s;
+	bool q = false, b = false;
+
+	if (*s == '\0')
+		return NULL;
+	for (; *e != '\0' && (q || b || (*e != ' ' && *e != '\t')); e++) {
+		if (*e == '\\' && q && e[1] != '\0')
+			e++;
+		else if (*e == '"')
+			q = !q;
+		else if (!q && *e == '{')
+			b = true;
+		else if (!q && *e == '}')
+			b = false;
+	}
+	if (*e != '\0')
+		*e++ = '\0';
+	*p = str_skipspace(e);
+	return s;
+}
+
 /* ---- the block ---- */
 
 /* The service being defined, or NULL after an error saying so. */
@@ -381,7 +407,7 @@ fact_line(struct parser *p, const struct line_directive *d,
 		return;
 	memset(&f, 0, sizeof(f));
 	id = str_token(&rest);
-	key = str_token(&rest);
+	key = qtoken(&rest);
 	if (id == NULL || key == NULL || !good_id(id)) {
 		ERR(p, file, line, "fact: expected 'fact ID KEY [OPTION=VALUE...] "
 		    "TITLE', e.g. 'fact failed_login ip>user/method Failed "
@@ -458,7 +484,8 @@ fact_line(struct parser *p, const struct line_directive *d,
 	sv->facts[sv->nfacts++] = f;
 }
 
-/* count FACT REGEX, also FACT REGEX, ignore REGEX */
+/* count FACT [key=TEMPLATE] REGEX, also FACT [key=TEMPLATE] REGEX,
+ * ignore REGEX */
 static void
 rule_line(struct parser *p, const struct line_directive *d,
     const char *file, int line, char *rest)
@@ -494,16 +521,46 @@ rule_line(struct parser *p, const struct line_directive *d,
 			return;
 		}
 		r.fact = (size_t)(f - sv->facts);
+		if (str_startswith(rest, "key=")) {
+			char *tmpl = qtoken(&rest);
+
+			r.key = xcalloc(1, sizeof(*r.key));
+			r.key->id = xstrdup(f->id);
+			if (conf_sumkey_parse(r.key, tmpl + 4, err,
+			    sizeof(err)) == -1 || r.key->nlevels != f->nlevels) {
+				if (r.key->levels != NULL &&
+				    r.key->nlevels != f->nlevels)
+					snprintf(err, sizeof(err), "%s has %zu "
+					    "levels, fact %s has %zu", tmpl,
+					    r.key->nlevels, f->id, f->nlevels);
+				ERR(p, file, line, "%s: key=: %s", d->word, err);
+				free_fact(r.key);
+				free(r.key);
+				return;
+			}
+			r.key->bytes = f->bytes != NULL ? xstrdup(f->bytes) : NULL;
+		}
 	}
-	if (!compile(p, file, line, d->word, &r.re, rest))
+	if (!compile(p, file, line, d->word, &r.re, rest)) {
+		if (r.key != NULL) {
+			free_fact(r.key);
+			free(r.key);
+		}
 		return;
+	}
 	if (f != NULL) {
-		r.cap = xcalloc(f->nparts + 1, sizeof(*r.cap));
-		if (conf_sumkey_bind(f, &r.re, r.cap, &r.bytescap, err,
+		const struct sum_fact *kf = r.key != NULL ? r.key : f;
+
+		r.cap = xcalloc(kf->nparts + 1, sizeof(*r.cap));
+		if (conf_sumkey_bind(kf, &r.re, r.cap, &r.bytescap, err,
 		    sizeof(err)) == -1) {
 			ERR(p, file, line, "%s: %s", d->word, err);
 			free(r.cap);
 			match_free(&r.re);
+			if (r.key != NULL) {
+				free_fact(r.key);
+				free(r.key);
+			}
 			return;
 		}
 	}
@@ -577,6 +634,10 @@ conf_summary_free(struct sum_conf *s)
 		for (j = 0; j < sv->nrules; j++) {
 			match_free(&sv->rules[j].re);
 			free(sv->rules[j].cap);
+			if (sv->rules[j].key != NULL) {
+				free_fact(sv->rules[j].key);
+				free(sv->rules[j].key);
+			}
 		}
 		free(sv->rules);
 	}

@@ -38,6 +38,7 @@
 #define SUM_PART_LIT	(-1)	/* literal text */
 #define SUM_PART_HOST	(-2)	/* the line's host (pseudo capture "host") */
 #define SUM_PART_PROG	(-3)	/* the line's program (pseudo capture "prog") */
+#define SUM_PART_NONE	(-4)	/* {name|text} whose regex has no such group */
 
 enum sum_order {
 	SUM_ORDER_COUNT,	/* count, largest first, ties by key bytes */
@@ -50,6 +51,9 @@ struct sum_part {
 	char		*text;		/* owned: literal text, or the capture name */
 	size_t		 len;
 	bool		 cap;		/* a capture (else literal) */
+	char		*dflt;		/* owned: {name|text}: text when the capture
+					   is empty or did not take part, or NULL */
+	size_t		 dlen;
 };
 
 /* One level of a fact's grouping, e.g. "user/method". */
@@ -84,7 +88,9 @@ struct sum_rule {
 	enum sum_rule_kind kind;
 	size_t		 fact;		/* index into the service's facts */
 	struct regex	 re;
-	int		*cap;		/* owned: per part of the fact, the group
+	struct sum_fact	*key;		/* owned: key=TEMPLATE of this rule (levels
+					   only), or NULL: the fact's */
+	int		*cap;		/* owned: per part of the key, the group
 					   number, or SUM_PART_LIT/HOST/PROG */
 	int		 bytescap;	/* group of the fact's bytes capture, 0 = none */
 	const char	*file;
