@@ -105,6 +105,8 @@ struct daemon {
 	char		*reload_error;	/* owned: the last failed reload */
 	time_t		 reload_at;	/* when the config was last (re)loaded */
 	char		 hostname[256];
+	struct sumq	*sumq;		/* owned: summary queues (sumq.c), or NULL */
+	struct checks	*checks;	/* owned: disk and clock checks (checks.c) */
 };
 
 #endif

@@ -7,7 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/checks.h"
 #include "daemon/daemon_int.h"
+#include "daemon/sumq.h"
 #include "deliver/archive.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
@@ -215,4 +217,6 @@ status_text(struct daemon *d, struct buf *b)
 	fmt_time(t1, sizeof(t1), d->last_ckpt_wall);
 	buf_printf(b, "checkpoint: %s, written %s, report sequence %" PRIu64
 	    "\n", d->statepath, t1, d->committed);
+	sumq_status(d, b);
+	checks_status(d, b);
 }
