@@ -27,12 +27,15 @@ add_prog(struct sumclass *k, const char *name, size_t svc)
 	uintptr_t v;
 	void **slot;
 
-	if (len > 0 && name[len - 1] == '*') {
+	if (len > 0 && (name[len - 1] == '*' || name[0] == '*')) {
+		/* a prefix ("postfix/" then a star) or a suffix ("(pam_unix)") */
 		k->pfx_svc = xreallocarray(k->pfx_svc, k->npfx + 1, sizeof(*k->pfx_svc));
 		k->pfx = xreallocarray(k->pfx, k->npfx + 1, sizeof(*k->pfx));
 		k->pfxlen = xreallocarray(k->pfxlen, k->npfx + 1, sizeof(*k->pfxlen));
+		k->sfx = xreallocarray(k->sfx, k->npfx + 1, sizeof(*k->sfx));
 		k->pfx_svc[k->npfx] = svc;
-		k->pfx[k->npfx] = (char *)name;
+		k->sfx[k->npfx] = name[0] == '*';
+		k->pfx[k->npfx] = (char *)name + (name[0] == '*');
 		k->pfxlen[k->npfx] = len - 1;
 		k->npfx++;
 		return;
@@ -119,7 +122,7 @@ sumclass_init(struct sumclass *k, const struct sum_conf *sc, bool pcre2,
 
 			if (ru->kind == SUMR_IGNORE)
 				continue;
-			k->needcap[r] = ru->bytescap != 0;
+			k->needcap[r] = ru->bytescap != 0 || ru->timescap != 0;
 			for (p = 0; p < (ru->key != NULL ? ru->key :
 			    &sv->facts[ru->fact])->nparts; p++)
 				if (ru->cap[p] > 0)
@@ -165,6 +168,7 @@ sumclass_free(struct sumclass *k)
 	free(k->pfx_svc);
 	free(k->pfx);
 	free(k->pfxlen);
+	free(k->sfx);
 	if (k->use_scan) {
 		scan_free(&k->wscan);
 		scan_free(&k->rscan);
@@ -289,8 +293,9 @@ candidates(struct sumclass *k, const char *prog, size_t proglen,
 			for (j = 0; j < k->nplist[v - 1]; j++)
 				add_cand(k, &n, k->plist[v - 1][j]);
 		for (i = 0; i < k->npfx; i++)
-			if (proglen >= k->pfxlen[i] &&
-			    memcmp(prog, k->pfx[i], k->pfxlen[i]) == 0)
+			if (proglen >= k->pfxlen[i] && memcmp(k->sfx[i] ?
+			    prog + proglen - k->pfxlen[i] : prog, k->pfx[i],
+			    k->pfxlen[i]) == 0)
 				add_cand(k, &n, k->pfx_svc[i]);
 	}
 	if (k->nwhere > 0) {
@@ -366,6 +371,14 @@ make_key(struct sumclass *k, const struct sum_fact *f, const struct sum_rule *ru
 			else if (c == SUM_PART_PROG)
 				buf_add(b, prog != NULL ? prog : "-",
 				    prog != NULL ? proglen : 1);
+			else if (c == SUM_PART_PROGBASE) {
+				size_t m = 0;
+
+				while (prog != NULL && m < proglen && prog[m] != '(' &&
+				    prog[m] != '/')
+					m++;
+				buf_add(b, prog != NULL ? prog : "-", prog != NULL ? m : 1);
+			}
 			else if (c > 0 && ov != NULL && (uint32_t)c < np &&
 			    ov[2 * c] != PCRE2_UNSET && ov[2 * c + 1] > ov[2 * c])
 				buf_add(b, msg + ov[2 * c], ov[2 * c + 1] - ov[2 * c]);
@@ -379,6 +392,28 @@ make_key(struct sumclass *k, const struct sum_fact *f, const struct sum_rule *ru
 	    ov[2 * ru->bytescap] != PCRE2_UNSET)
 		*bytes = number(msg + ov[2 * ru->bytescap],
 		    ov[2 * ru->bytescap + 1] - ov[2 * ru->bytescap]);
+}
+
+/* Whether the program is one of the rule's prog= (a name with '/' or
+ * '(' is compared with the whole program, others with its part up to
+ * the first '(' or '/'). */
+static bool
+prog_in(const struct sum_rule *ru, const char *prog, size_t proglen)
+{
+	size_t m = 0, i;
+
+	if (prog == NULL)
+		return false;
+	while (m < proglen && prog[m] != '(' && prog[m] != '/')
+		m++;
+	for (i = 0; i < ru->nprogs; i++) {
+		const char *p = ru->progs[i];
+		size_t n = strlen(p), want = strpbrk(p, "/(") != NULL ? proglen : m;
+
+		if (n == want && memcmp(p, prog, n) == 0)
+			return true;
+	}
+	return false;
 }
 
 static bool
@@ -423,10 +458,12 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 			size_t id = k->rbase[svc] + i;
 			enum match_result mr;
 			bool have_ov = false;
-			uint64_t bytes;
+			uint64_t bytes, w;
 
 			if (scanned == 1 && k->rscan.mode[id] != SCAN_ALWAYS &&
 			    !k->rscan.hit[id])
+				continue;
+			if (ru->nprogs > 0 && !prog_in(ru, prog, proglen))
 				continue;
 			if (scanned == 1 && k->rscan.mode[id] == SCAN_EXACT &&
 			    !k->needcap[id])
@@ -439,6 +476,17 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 				k->stats.regex_errors++;
 			if (mr != MATCH_YES)
 				continue;
+			if (ru->timescap > 0 && have_ov) {
+				/* "PAM 5 more authentication failures": 5 */
+				uint32_t np;
+				const PCRE2_SIZE *ov = match_ovector(&np);
+				int c = ru->timescap;
+
+				w = (uint32_t)c < np && ov[2 * c] != PCRE2_UNSET ?
+				    n * number(msg + ov[2 * c], ov[2 * c + 1] -
+				    ov[2 * c]) : n;
+			} else
+				w = n;
 			if (ru->kind == SUMR_IGNORE) {
 				/* after an also rule counted it, it is counted */
 				if (taken)
@@ -446,7 +494,7 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 				taken = true;
 				for (ti = 0; ti < ntg; ti++)
 					if (tg[ti].want == NULL || tg[ti].want[svc])
-						sumstore_ignored(tg[ti].store, svc, n);
+						sumstore_ignored(tg[ti].store, svc, w);
 				break;
 			}
 			taken = true;
@@ -455,7 +503,7 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 			for (ti = 0; ti < ntg; ti++)
 				if (tg[ti].want == NULL || tg[ti].want[svc])
 					sumstore_count(tg[ti].store, svc, ru->fact,
-					    k->key.data, k->key.len, n, bytes * n);
+					    k->key.data, k->key.len, w, bytes * n);
 			if (ru->kind == SUMR_COUNT)
 				break;
 		}

@@ -2,8 +2,9 @@
  * sumclass — a record → the summary services it belongs to → the first
  * rule of each that takes it → counts in summary stores.
  *
- * A line belongs to every service whose programs name its tag (exact, or
- * a prefix ending in '*') or whose where patterns match its message (the
+ * A line belongs to every service whose programs name its tag (exact, a
+ * prefix ending in '*' or a suffix after a leading '*') or whose where
+ * patterns match its message (the
  * text after "prog[pid]: ", or the whole line when it has no syslog
  * header, as in web server access logs).  In each such service the rules
  * run in file order: the first count or ignore rule that matches takes
@@ -59,6 +60,7 @@ struct sumclass {
 	size_t		 nprog;
 	size_t		*pfx_svc;	/* owned: services of prefix programs */
 	char		**pfx;		/* borrowed from sc: the prefixes */
+	bool		*sfx;		/* owned: pfx[i] is a suffix ("*(pam_unix)") */
 	size_t		*pfxlen;
 	size_t		 npfx;
 	bool		 use_scan;	/* Hyperscan databases were built */

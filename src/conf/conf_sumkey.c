@@ -6,9 +6,9 @@
  * ([A-Za-z_][A-Za-z0-9_]*, or {name} when letters follow it) is a
  * capture; {name|text} is the capture, or text when it is empty or did
  * not take part; text in double quotes (\" and \\ escape) and any
- * other character except blanks is literal.  "host" and "prog" are the
- * line's host and program unless the rule's regex has a group of that
- * name.
+ * other character except blanks is literal.  "host", "prog" and
+ * "progbase" (the program up to a '(' or '/': "sshd" of "sshd(pam_unix)")
+ * are the line's unless the rule's regex has a group of that name.
  */
 #include "conf/conf_sumkey.h"
 
@@ -197,6 +197,8 @@ conf_sumkey_bind(const struct sum_fact *f, const struct regex *re, int *cap,
 				cap[k] = SUM_PART_HOST;
 			else if (strcmp(pt->text, "prog") == 0)
 				cap[k] = SUM_PART_PROG;
+			else if (strcmp(pt->text, "progbase") == 0)
+				cap[k] = SUM_PART_PROGBASE;
 			else if (pt->dflt != NULL)
 				cap[k] = SUM_PART_NONE;
 			else {

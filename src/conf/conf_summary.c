@@ -225,11 +225,13 @@ programs_line(struct parser *p, const struct line_directive *d,
 		return;
 	}
 	while ((w = str_token(&rest)) != NULL) {
-		char *star = strchr(w, '*');
+		char *star = strchr(w + 1, '*');
 
-		if (star != NULL && star[1] != '\0') {
+		if ((star != NULL && star[1] != '\0') || strcmp(w, "*") == 0 ||
+		    (w[0] == '*' && star != NULL)) {
 			ERR(p, file, line, "programs: '%s': '*' may only end a "
-			    "name (a prefix, as in postfix/*)", w);
+			    "name (a prefix, as in postfix/*) or start it (a "
+			    "suffix, as in *(pam_unix))", w);
 			continue;
 		}
 		sv->progs = xreallocarray(sv->progs, sv->nprogs + 1,
@@ -484,8 +486,36 @@ fact_line(struct parser *p, const struct line_directive *d,
 	sv->facts[sv->nfacts++] = f;
 }
 
-/* count FACT [key=TEMPLATE] REGEX, also FACT [key=TEMPLATE] REGEX,
- * ignore REGEX */
+static void
+free_rule_progs(struct sum_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nprogs; i++)
+		free(r->progs[i]);
+	free(r->progs);
+	r->progs = NULL;
+	r->nprogs = 0;
+}
+
+/* prog=A,B,... at the start of rest: into r */
+static void
+rule_progs(struct sum_rule *r, char **rest)
+{
+	char *w, *item, *save = NULL;
+
+	if (!str_startswith(*rest, "prog="))
+		return;
+	w = str_token(rest);
+	for (item = strtok_r(w + 5, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		r->progs = xreallocarray(r->progs, r->nprogs + 1, sizeof(*r->progs));
+		r->progs[r->nprogs++] = xstrdup(item);
+	}
+}
+
+/* count FACT [prog=P,...] [key=TEMPLATE] REGEX, also (the same),
+ * ignore [prog=P,...] REGEX */
 static void
 rule_line(struct parser *p, const struct line_directive *d,
     const char *file, int line, char *rest)
@@ -521,6 +551,7 @@ rule_line(struct parser *p, const struct line_directive *d,
 			return;
 		}
 		r.fact = (size_t)(f - sv->facts);
+		rule_progs(&r, &rest);
 		if (str_startswith(rest, "key=")) {
 			char *tmpl = qtoken(&rest);
 
@@ -536,18 +567,25 @@ rule_line(struct parser *p, const struct line_directive *d,
 				ERR(p, file, line, "%s: key=: %s", d->word, err);
 				free_fact(r.key);
 				free(r.key);
+				free_rule_progs(&r);
 				return;
 			}
 			r.key->bytes = f->bytes != NULL ? xstrdup(f->bytes) : NULL;
 		}
-	}
+	} else
+		rule_progs(&r, &rest);
 	if (!compile(p, file, line, d->word, &r.re, rest)) {
 		if (r.key != NULL) {
 			free_fact(r.key);
 			free(r.key);
 		}
+		free_rule_progs(&r);
 		return;
 	}
+	r.timescap = pcre2_substring_number_from_name(r.re.code,
+	    (PCRE2_SPTR)"times");
+	if (r.timescap < 0)
+		r.timescap = 0;
 	if (f != NULL) {
 		const struct sum_fact *kf = r.key != NULL ? r.key : f;
 
@@ -561,6 +599,7 @@ rule_line(struct parser *p, const struct line_directive *d,
 				free_fact(r.key);
 				free(r.key);
 			}
+			free_rule_progs(&r);
 			return;
 		}
 	}
@@ -638,6 +677,7 @@ conf_summary_free(struct sum_conf *s)
 				free_fact(sv->rules[j].key);
 				free(sv->rules[j].key);
 			}
+			free_rule_progs(&sv->rules[j]);
 		}
 		free(sv->rules);
 	}

@@ -39,6 +39,7 @@
 #define SUM_PART_HOST	(-2)	/* the line's host (pseudo capture "host") */
 #define SUM_PART_PROG	(-3)	/* the line's program (pseudo capture "prog") */
 #define SUM_PART_NONE	(-4)	/* {name|text} whose regex has no such group */
+#define SUM_PART_PROGBASE (-5)	/* the program up to '(' or '/' ("progbase") */
 
 enum sum_order {
 	SUM_ORDER_COUNT,	/* count, largest first, ties by key bytes */
@@ -93,6 +94,11 @@ struct sum_rule {
 	int		*cap;		/* owned: per part of the key, the group
 					   number, or SUM_PART_LIT/HOST/PROG */
 	int		 bytescap;	/* group of the fact's bytes capture, 0 = none */
+	int		 timescap;	/* group named "times": the line counts that
+					   many times ("PAM 5 more ..."), 0 = none */
+	char		**progs;	/* owned: prog=A,B: only lines whose program
+					   (up to '(' or '/') is one of these */
+	size_t		 nprogs;
 	const char	*file;
 	int		 line;
 };
@@ -100,7 +106,8 @@ struct sum_rule {
 struct sum_service {
 	char		*id;		/* owned: "sshd" */
 	char		*title;		/* owned: "SSHD" */
-	char		**progs;	/* owned: program names (a final * = prefix) */
+	char		**progs;	/* owned: program names (a final * = prefix,
+					   a leading * = suffix) */
 	size_t		 nprogs;
 	struct regex	*where;		/* owned array: message patterns */
 	size_t		 nwhere;
