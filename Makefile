@@ -39,7 +39,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-run unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind
+.PHONY: all check check-run unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind summary summary-screenshot
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -81,6 +81,7 @@ check-run: $(BUILD)/logward $(UNITBINS)
 	@tests/daemon/run $(BUILD)
 	@tests/torture/run $(BUILD)
 	@$(MAKE) --no-print-directory fuzz-regress FUZZ_RESULTS=$(CURDIR)/$(BUILD)/results
+	@tests/summary/run $(BUILD)
 	@tests/lib/summary $(BUILD)/results
 
 unit: $(UNITBINS)
@@ -120,6 +121,15 @@ bench: $(BUILD)/logward
 
 deps:
 	scripts/deps build
+
+# logward summary: the service pack, the comparison with the real
+# logwatch, disk, the HTML part in Chromium (tests/summary/).
+summary: $(BUILD)/logward
+	@rm -f $(BUILD)/results; tests/summary/run $(BUILD); tests/lib/summary $(BUILD)/results
+
+# Refreshes doc/summary-html.png (the HTML part as Chromium shows it).
+summary-screenshot: $(BUILD)/logward
+	cd tests/summary && /usr/bin/python3 screenshot.py $(BUILD) $(CURDIR)/doc/summary-html.png
 
 demo:
 	scripts/deps build

@@ -31,10 +31,11 @@
 #include "report/report.h"
 #include "report/sumhtml.h"
 #include "report/sumjson.h"
+#include "report/summail.h"
 #include "report/sumtext.h"
 #include "report/sumview.h"
 
-enum fmt { FMT_TEXT, FMT_HTML, FMT_JSON };
+enum fmt { FMT_TEXT, FMT_HTML, FMT_JSON, FMT_MAIL };
 
 struct run {
 	struct sumclass	 k;
@@ -187,6 +188,37 @@ parse_now(const char *s, time_t *out)
 	return parse_bound(s, out) == -1 || *out == 0 ? -1 : 0;
 }
 
+/* --format mail: the message a summary queue would send (the first set
+ * summary's From, To and Subject, else logward@HOST to root). */
+static void
+mail(struct buf *out, const struct sum_conf *sc, const struct sumreport *rep,
+    const char *host, time_t now)
+{
+	struct sum_queue q;
+	struct mail_meta meta;
+	struct mime_opts mo;
+	char clean[256], *from = NULL;
+
+	report_sanitize_host(clean, sizeof(clean), host);
+	memset(&q, 0, sizeof(q));
+	if (sc->nqueues > 0)
+		q = sc->queues[0];
+	else {
+		from = xasprintf("logward@%s", clean);
+		q.from = from;
+		q.to = "root";
+		q.name = "summary";
+	}
+	meta.now = now;
+	meta.start = rep->since != 0 ? rep->since : rep->store->first;
+	meta.hostname = clean;
+	mo.msgid_host = clean;
+	mo.seq = 0;
+	mo.now = now;
+	(void)summail_render(out, &q, rep, &meta, &mo);
+	free(from);
+}
+
 static void
 usage_error(const char *msg, const char *arg)
 {
@@ -254,9 +286,11 @@ summary_main(int argc, char **argv)
 				fmt = FMT_HTML;
 			else if (strcmp(optarg, "json") == 0)
 				fmt = FMT_JSON;
+			else if (strcmp(optarg, "mail") == 0)
+				fmt = FMT_MAIL;
 			else {
-				usage_error("--format takes text, html or json",
-				    optarg);
+				usage_error("--format takes text, html, json or "
+				    "mail", optarg);
 				return 2;
 			}
 			break;
@@ -398,6 +432,9 @@ summary_main(int argc, char **argv)
 		break;
 	case FMT_JSON:
 		sumjson_render(&out, &rep);
+		break;
+	case FMT_MAIL:
+		mail(&out, c.summary, &rep, host, u.now);
 		break;
 	}
 	if (fwrite(buf_str(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0) {

@@ -17,7 +17,7 @@
 #include "input/disk.h"
 
 #define CHART_H		40	/* px of the tallest bar */
-#define TD		"<td style=\"padding:1px 6px;word-break:break-all\">"
+#define TD		"<td style=\"padding:1px 6px;white-space:pre-wrap;word-break:break-all\">"
 #define TDN		"<td style=\"padding:1px 6px;text-align:right;white-space:nowrap\">"
 
 /* Appends s[0..n) escaped for HTML text and attributes. */
@@ -113,7 +113,7 @@ level(struct buf *out, const struct sum_fact *f, const struct sumview_node *n,
 			continue;
 		}
 		buf_printf(out, "<tr><td style=\"padding:1px 6px 1px %zupx;"
-		    "word-break:break-all\">", 6 + 18 * l);
+		    "white-space:pre-wrap;word-break:break-all\">", 6 + 18 * l);
 		esc(out, k->v, k->n);
 		buf_addstr(out, "</td>" TDN);
 		times(out, k->count);
