@@ -1,10 +1,10 @@
 /*
  * skew — clock differences per host as small histograms (see skew.h).
  *
- * Bucket numbers: |d| < 128 is bucket d itself; beyond, a bucket holds
- * a 16th of a doubling: 128 + 16 * (octave - 7) + step, negated for
+ * Bucket numbers: |d| < 4096 is bucket d itself; beyond, a bucket holds
+ * a 64th of a doubling: 4096 + 64 * (octave - 12) + step, negated for
  * negative differences.  A bucket's value is its exact value, or the
- * middle of its range.
+ * middle of its range (within 1 %).
  */
 #include "queue/skew.h"
 
@@ -13,8 +13,10 @@
 
 #include "lib/xmem.h"
 
-#define EXACT		128
-#define STEPS		16
+#define EXACT		4096	/* 2^EXACT_BITS */
+#define EXACT_BITS	12
+#define STEPS		64	/* 2^STEP_BITS */
+#define STEP_BITS	6
 #define SAVE_MAGIC	"LWSKEW1\n"
 
 static int32_t
@@ -30,8 +32,9 @@ bucket_of(int64_t d)
 		a = (uint64_t)1 << 40;
 	while ((a >> oct) > 1)
 		oct++;
-	/* oct >= 7; the step is the next 4 bits below the top one */
-	b = EXACT + STEPS * (oct - 7) + (int32_t)((a >> (oct - 4)) & (STEPS - 1));
+	/* oct >= EXACT_BITS; the step is the bits below the top one */
+	b = EXACT + STEPS * (oct - EXACT_BITS) +
+	    (int32_t)((a >> (oct - STEP_BITS)) & (STEPS - 1));
 	return d < 0 ? -b : b;
 }
 
@@ -44,10 +47,10 @@ value_of(int32_t b)
 
 	if (a < EXACT)
 		return b;
-	oct = 7 + (a - EXACT) / STEPS;
+	oct = EXACT_BITS + (a - EXACT) / STEPS;
 	step = (a - EXACT) % STEPS;
-	lo = ((int64_t)1 << oct) + (int64_t)step * ((int64_t)1 << (oct - 4));
-	width = (int64_t)1 << (oct - 4);
+	lo = ((int64_t)1 << oct) + (int64_t)step * ((int64_t)1 << (oct - STEP_BITS));
+	width = (int64_t)1 << (oct - STEP_BITS);
 	lo += width / 2;
 	return b < 0 ? -lo : lo;
 }

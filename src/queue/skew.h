@@ -4,7 +4,7 @@
  * time stamp and the time it arrived (positive: the host's clock is
  * ahead), kept as a histogram per host so that the median and the worst
  * difference over a period cost little memory: exact to the second
- * within ±127 s, beyond that to about 4 % (16 steps per doubling).
+ * within ±4095 s, beyond that to about 1 % (64 steps per doubling).
  *
  * Hosts are capped (max_hosts); lines of hosts past the cap are counted.
  */
