@@ -135,13 +135,19 @@ sumclass_init(struct sumclass *k, const struct sum_conf *sc, bool pcre2,
 	for (i = 0; i < k->nwhere; i++)
 		pats[i] = k->wre[i]->src;
 	k->use_scan = build(&k->wscan, pats, k->nwhere, cachedir, "service patterns");
-	for (i = 0, r = 0; k->use_scan && i < sc->nsvcs; i++)
+	/* one database per service: a line is scanned against the rules of
+	 * its own services only */
+	k->rscan = xcalloc(sc->nsvcs + 1, sizeof(*k->rscan));
+	for (i = 0; k->use_scan && i < sc->nsvcs; i++) {
 		for (j = 0; j < sc->svcs[i].nrules; j++)
-			pats[r++] = sc->svcs[i].rules[j].re.src;
-	if (k->use_scan && !build(&k->rscan, pats, k->nrules, cachedir,
-	    "service rules")) {
-		scan_free(&k->wscan);
-		k->use_scan = false;
+			pats[j] = sc->svcs[i].rules[j].re.src;
+		if (!build(&k->rscan[i], pats, sc->svcs[i].nrules, cachedir,
+		    sc->svcs[i].id)) {
+			while (i-- > 0)
+				scan_free(&k->rscan[i]);
+			scan_free(&k->wscan);
+			k->use_scan = false;
+		}
 	}
 	free(pats);
 }
@@ -171,8 +177,10 @@ sumclass_free(struct sumclass *k)
 	free(k->sfx);
 	if (k->use_scan) {
 		scan_free(&k->wscan);
-		scan_free(&k->rscan);
+		for (i = 0; k->sc != NULL && i < k->sc->nsvcs; i++)
+			scan_free(&k->rscan[i]);
 	}
+	free(k->rscan);
 	free(k->wsvc);
 	free(k->wre);
 	free(k->rbase);
@@ -435,7 +443,6 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 {
 	const struct sum_conf *sc = k->sc;
 	size_t nc, ci, i, ti;
-	int scanned = 0;
 
 	nc = candidates(k, prog, proglen, msg, msglen);
 	if (nc == 0)
@@ -443,13 +450,14 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 	for (ci = 0; ci < nc; ci++) {
 		size_t svc = k->cand[ci];
 		const struct sum_service *sv = &sc->svcs[svc];
+		struct scan *rs = &k->rscan[svc];
 		bool taken = false;
+		int scanned;
 
 		if (!wanted(tg, ntg, svc))
 			continue;
-		if (scanned == 0)
-			scanned = k->use_scan && scan_line(&k->rscan, msg,
-			    msglen) == 0 ? 1 : -1;
+		scanned = k->use_scan && sv->nrules > 0 && scan_line(rs, msg,
+		    msglen) == 0 ? 1 : -1;
 		for (ti = 0; ti < ntg; ti++)
 			if (tg[ti].want == NULL || tg[ti].want[svc])
 				sumstore_line(tg[ti].store, svc, t, n);
@@ -460,12 +468,11 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 			bool have_ov = false;
 			uint64_t bytes, w;
 
-			if (scanned == 1 && k->rscan.mode[id] != SCAN_ALWAYS &&
-			    !k->rscan.hit[id])
+			if (scanned == 1 && rs->mode[i] != SCAN_ALWAYS && !rs->hit[i])
 				continue;
 			if (ru->nprogs > 0 && !prog_in(ru, prog, proglen))
 				continue;
-			if (scanned == 1 && k->rscan.mode[id] == SCAN_EXACT &&
+			if (scanned == 1 && rs->mode[i] == SCAN_EXACT &&
 			    !k->needcap[id])
 				mr = MATCH_YES;
 			else {

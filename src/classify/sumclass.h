@@ -16,10 +16,11 @@
  * to the host's previous line of a service, "message repeated N times:
  * [ MSG ]" (rsyslog) counts MSG N times.
  *
- * Unless PCRE2 alone is asked for, the where patterns and all rules are
- * in two Hyperscan databases, so a line is scanned once for the
- * services and once (only when it belongs to one) for their rules; PCRE2
- * runs for the captures of the rule that takes the line.
+ * Unless PCRE2 alone is asked for, the where patterns are in one
+ * Hyperscan database and each service's rules in one of its own, so a
+ * line is scanned once for the services and once per service it belongs
+ * to for their rules; PCRE2 runs for the captures of the rule that takes
+ * the line.
  */
 #ifndef LOGWARD_SUMCLASS_H
 #define LOGWARD_SUMCLASS_H
@@ -68,7 +69,7 @@ struct sumclass {
 	size_t		*wsvc;		/* owned: where pattern id → service */
 	const struct regex **wre;	/* owned array of borrowed patterns */
 	size_t		 nwhere;
-	struct scan	 rscan;		/* the rules of all services */
+	struct scan	*rscan;		/* owned: per service, its rules */
 	size_t		*rbase;		/* owned: per service, id of its first rule */
 	bool		*needcap;	/* owned: per rule id, captures are used */
 	size_t		 nrules;
