@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/sumlit.h"
 #include "lib/log.h"
 #include "lib/match.h"
 #include "lib/xmem.h"
@@ -58,33 +59,10 @@ add_prog(struct sumclass *k, const char *name, size_t svc)
 	k->plist[v - 1][k->nplist[v - 1]++] = svc;
 }
 
-static bool
-build(struct scan *s, const char **pats, size_t n, const char *cachedir,
-    const char *what)
-{
-	unsigned *flags;
-	char err[512];
-	int rc;
-
-	if (n == 0)
-		return true;
-	flags = xcalloc(n, sizeof(*flags));
-	rc = scan_build(s, pats, flags, n, cachedir, err, sizeof(err));
-	free(flags);
-	if (rc == -1) {
-		log_warnx("summaries: %s: %s; using PCRE2 alone", what, err);
-		scan_free(s);
-		return false;
-	}
-	return true;
-}
-
 void
-sumclass_init(struct sumclass *k, const struct sum_conf *sc, bool pcre2,
-    const char *cachedir)
+sumclass_init(struct sumclass *k, const struct sum_conf *sc)
 {
 	size_t i, j, w = 0, r = 0;
-	const char **pats;
 
 	memset(k, 0, sizeof(*k));
 	k->sc = sc;
@@ -109,17 +87,21 @@ sumclass_init(struct sumclass *k, const struct sum_conf *sc, bool pcre2,
 	k->wsvc = xcalloc(k->nwhere + 1, sizeof(*k->wsvc));
 	k->wre = xcalloc(k->nwhere + 1, sizeof(*k->wre));
 	k->needcap = xcalloc(k->nrules + 1, sizeof(*k->needcap));
+	k->wlit = xcalloc(k->nwhere + 1, sizeof(*k->wlit));
+	k->rlit = xcalloc(k->nrules + 1, sizeof(*k->rlit));
 	for (i = 0; i < sc->nsvcs; i++) {
 		const struct sum_service *sv = &sc->svcs[i];
 
 		for (j = 0; j < sv->nwhere; j++, w++) {
 			k->wsvc[w] = i;
 			k->wre[w] = &sv->where[j];
+			sumlit_extract(&k->wlit[w], sv->where[j].src);
 		}
 		for (j = 0; j < sv->nrules; j++, r++) {
 			const struct sum_rule *ru = &sv->rules[j];
 			size_t p;
 
+			sumlit_extract(&k->rlit[r], ru->re.src);
 			if (ru->kind == SUMR_IGNORE)
 				continue;
 			k->needcap[r] = ru->bytescap != 0 || ru->timescap != 0;
@@ -129,27 +111,28 @@ sumclass_init(struct sumclass *k, const struct sum_conf *sc, bool pcre2,
 					k->needcap[r] = true;
 		}
 	}
-	if (pcre2)
-		return;
-	pats = xcalloc(k->nwhere + k->nrules + 1, sizeof(*pats));
-	for (i = 0; i < k->nwhere; i++)
-		pats[i] = k->wre[i]->src;
-	k->use_scan = build(&k->wscan, pats, k->nwhere, cachedir, "service patterns");
-	/* one database per service: a line is scanned against the rules of
-	 * its own services only */
-	k->rscan = xcalloc(sc->nsvcs + 1, sizeof(*k->rscan));
-	for (i = 0; k->use_scan && i < sc->nsvcs; i++) {
-		for (j = 0; j < sc->svcs[i].nrules; j++)
-			pats[j] = sc->svcs[i].rules[j].re.src;
-		if (!build(&k->rscan[i], pats, sc->svcs[i].nrules, cachedir,
-		    sc->svcs[i].id)) {
-			while (i-- > 0)
-				scan_free(&k->rscan[i]);
-			scan_free(&k->wscan);
-			k->use_scan = false;
+	/* per service and first byte of a message: the rules that can take
+	 * it (those whose literal prefix starts with that byte, and those
+	 * without one), in file order */
+	k->byfirst = xcalloc(sc->nsvcs + 1, sizeof(*k->byfirst));
+	k->firstoff = xcalloc((sc->nsvcs + 1) * 257, sizeof(*k->firstoff));
+	for (i = 0; i < sc->nsvcs; i++) {
+		const struct sum_service *sv = &sc->svcs[i];
+		uint32_t *off = &k->firstoff[i * 257];
+		size_t b, m = 0;
+
+		k->byfirst[i] = xcalloc(256 * sv->nrules + 1, sizeof(**k->byfirst));
+		for (b = 0; b < 256; b++) {
+			off[b] = (uint32_t)m;
+			for (j = 0; j < sv->nrules; j++) {
+				const struct sumlit *l = &k->rlit[k->rbase[i] + j];
+
+				if (l->plen == 0 || (unsigned char)l->prefix[0] == b)
+					k->byfirst[i][m++] = (uint32_t)j;
+			}
 		}
+		off[256] = (uint32_t)m;
 	}
-	free(pats);
 }
 
 void
@@ -175,16 +158,16 @@ sumclass_free(struct sumclass *k)
 	free(k->pfx);
 	free(k->pfxlen);
 	free(k->sfx);
-	if (k->use_scan) {
-		scan_free(&k->wscan);
-		for (i = 0; k->sc != NULL && i < k->sc->nsvcs; i++)
-			scan_free(&k->rscan[i]);
-	}
-	free(k->rscan);
 	free(k->wsvc);
 	free(k->wre);
 	free(k->rbase);
 	free(k->needcap);
+	free(k->wlit);
+	free(k->rlit);
+	for (i = 0; k->byfirst != NULL && i < k->sc->nsvcs; i++)
+		free(k->byfirst[i]);
+	free(k->byfirst);
+	free(k->firstoff);
 	free(k->cand);
 	buf_free(&k->key);
 	buf_free(&k->inner);
@@ -306,24 +289,10 @@ candidates(struct sumclass *k, const char *prog, size_t proglen,
 			    k->pfxlen[i]) == 0)
 				add_cand(k, &n, k->pfx_svc[i]);
 	}
-	if (k->nwhere > 0) {
-		int scanned = k->use_scan ? scan_line(&k->wscan, msg, msglen) : -1;
-
-		for (i = 0; i < k->nwhere; i++) {
-			bool hit;
-
-			if (scanned == 0 && k->wscan.mode[i] == SCAN_EXACT)
-				hit = k->wscan.hit[i];
-			else if (scanned == 0 && k->wscan.mode[i] == SCAN_PREFILTER &&
-			    !k->wscan.hit[i])
-				hit = false;
-			else
-				hit = match_test(k->wre[i], msg, msglen, NULL) ==
-				    MATCH_YES;
-			if (hit)
-				add_cand(k, &n, k->wsvc[i]);
-		}
-	}
+	for (i = 0; i < k->nwhere; i++)
+		if (sumlit_may_match(&k->wlit[i], msg, msglen) &&
+		    match_test(k->wre[i], msg, msglen, NULL) == MATCH_YES)
+			add_cand(k, &n, k->wsvc[i]);
 	if (n > 1) {	/* definition order */
 		for (i = 1; i < n; i++) {
 			size_t v = k->cand[i];
@@ -442,7 +411,7 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
     time_t t, uint64_t n, const struct sumclass_target *tg, size_t ntg)
 {
 	const struct sum_conf *sc = k->sc;
-	size_t nc, ci, i, ti;
+	size_t nc, ci, ti;
 
 	nc = candidates(k, prog, proglen, msg, msglen);
 	if (nc == 0)
@@ -450,35 +419,34 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 	for (ci = 0; ci < nc; ci++) {
 		size_t svc = k->cand[ci];
 		const struct sum_service *sv = &sc->svcs[svc];
-		struct scan *rs = &k->rscan[svc];
 		bool taken = false;
-		int scanned;
 
 		if (!wanted(tg, ntg, svc))
 			continue;
-		scanned = k->use_scan && sv->nrules > 0 && scan_line(rs, msg,
-		    msglen) == 0 ? 1 : -1;
 		for (ti = 0; ti < ntg; ti++)
 			if (tg[ti].want == NULL || tg[ti].want[svc])
 				sumstore_line(tg[ti].store, svc, t, n);
-		for (i = 0; i < sv->nrules; i++) {
+		const uint32_t *off = &k->firstoff[svc * 257];
+		unsigned char first = msglen > 0 ? (unsigned char)msg[0] : 0;
+		uint32_t ri;
+
+		for (ri = off[first]; ri < off[first + 1]; ri++) {
+			size_t i = k->byfirst[svc][ri];
 			const struct sum_rule *ru = &sv->rules[i];
 			size_t id = k->rbase[svc] + i;
 			enum match_result mr;
 			bool have_ov = false;
 			uint64_t bytes, w;
 
-			if (scanned == 1 && rs->mode[i] != SCAN_ALWAYS && !rs->hit[i])
+			if (!sumlit_may_match(&k->rlit[id], msg, msglen))
 				continue;
 			if (ru->nprogs > 0 && !prog_in(ru, prog, proglen))
 				continue;
-			if (scanned == 1 && rs->mode[i] == SCAN_EXACT &&
-			    !k->needcap[id])
-				mr = MATCH_YES;
-			else {
+			if (k->needcap[id]) {
 				mr = match_exec(&ru->re, msg, msglen, NULL);
 				have_ov = mr == MATCH_YES;
-			}
+			} else
+				mr = match_test(&ru->re, msg, msglen, NULL);
 			if (mr == MATCH_ERROR)
 				k->stats.regex_errors++;
 			if (mr != MATCH_YES)

@@ -16,11 +16,12 @@
  * to the host's previous line of a service, "message repeated N times:
  * [ MSG ]" (rsyslog) counts MSG N times.
  *
- * Unless PCRE2 alone is asked for, the where patterns are in one
- * Hyperscan database and each service's rules in one of its own, so a
- * line is scanned once for the services and once per service it belongs
- * to for their rules; PCRE2 runs for the captures of the rule that takes
- * the line.
+ * Patterns run in PCRE2 (JIT), each only when the line holds the literal
+ * text the pattern needs (sumlit: its prefix after '^', its longest
+ * literal run), so most rules of a service are passed over with a
+ * compare.  (Measured on the bench corpus with callgrind: 29 % fewer
+ * instructions than one Hyperscan database per service, which scanned
+ * every line of a service against all its rules.)
  */
 #ifndef LOGWARD_SUMCLASS_H
 #define LOGWARD_SUMCLASS_H
@@ -30,11 +31,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "classify/sumlit.h"
 #include "conf/conf_summary.h"
 #include "input/record.h"
 #include "lib/buf.h"
 #include "lib/map.h"
-#include "lib/scan.h"
 #include "queue/sumstore.h"
 
 #define SUMCLASS_MAX_HOSTS	100000	/* hosts whose previous line is kept */
@@ -64,14 +65,17 @@ struct sumclass {
 	bool		*sfx;		/* owned: pfx[i] is a suffix ("*(pam_unix)") */
 	size_t		*pfxlen;
 	size_t		 npfx;
-	bool		 use_scan;	/* Hyperscan databases were built */
-	struct scan	 wscan;		/* the where patterns of all services */
 	size_t		*wsvc;		/* owned: where pattern id → service */
 	const struct regex **wre;	/* owned array of borrowed patterns */
 	size_t		 nwhere;
-	struct scan	*rscan;		/* owned: per service, its rules */
 	size_t		*rbase;		/* owned: per service, id of its first rule */
 	bool		*needcap;	/* owned: per rule id, captures are used */
+	struct sumlit	*wlit;		/* owned: per where pattern, its literals */
+	struct sumlit	*rlit;		/* owned: per rule id, its literals */
+	uint32_t	**byfirst;	/* owned: per service, rule indexes by the
+					   first byte of a message ... */
+	uint32_t	*firstoff;	/* owned: ... from firstoff[svc * 257 + b]
+					   to firstoff[svc * 257 + b + 1] */
 	size_t		 nrules;
 	size_t		*cand;		/* owned scratch: candidate services */
 	struct buf	 key;		/* scratch: the key being built */
@@ -80,10 +84,8 @@ struct sumclass {
 	struct sumclass_stats stats;
 };
 
-/* Sets up k for sc (borrowed; must outlive k).  pcre2: no Hyperscan.
- * cachedir (may be NULL) keeps compiled databases. */
-void	sumclass_init(struct sumclass *k, const struct sum_conf *sc, bool pcre2,
-	    const char *cachedir);
+/* Sets up k for sc (borrowed; must outlive k). */
+void	sumclass_init(struct sumclass *k, const struct sum_conf *sc);
 void	sumclass_free(struct sumclass *k);
 
 /* The time of r: its stamp (record_time, BSD stamps in local time near

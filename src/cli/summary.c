@@ -24,7 +24,6 @@
 #include "input/record.h"
 #include "lib/buf.h"
 #include "lib/log.h"
-#include "lib/scan.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
 #include "queue/sumstore.h"
@@ -238,17 +237,15 @@ summary_main(int argc, char **argv)
 		{ "now", required_argument, NULL, 'n' },
 		{ "hostname", required_argument, NULL, 'H' },
 		{ "no-disk", no_argument, NULL, 'D' },
-		{ "engine", required_argument, NULL, 'E' },
-		{ "cache-dir", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *confpath = DEFAULT_CONF, *services = "all", *range = NULL;
-	const char *host = NULL, *cachedir = NULL;
+	const char *host = NULL;
 	enum fmt fmt = FMT_TEXT;
 	unsigned detail = 0;
 	bool nodisk = false;
-	int engine = -1, ch, rc = 0, i;
+	int ch, rc = 0, i;
 	struct conf c;
 	struct run u;
 	struct sumreport rep;
@@ -307,18 +304,6 @@ summary_main(int argc, char **argv)
 		case 'D':
 			nodisk = true;
 			break;
-		case 'E':
-			if (strcmp(optarg, "hyperscan") != 0 &&
-			    strcmp(optarg, "pcre2") != 0) {
-				usage_error("--engine takes hyperscan or pcre2",
-				    optarg);
-				return 2;
-			}
-			engine = strcmp(optarg, "pcre2") == 0;
-			break;
-		case 'C':
-			cachedir = optarg;
-			break;
 		case 'h':
 			usage_print(stdout);
 			return 0;
@@ -358,10 +343,7 @@ summary_main(int argc, char **argv)
 		conf_free(&c);
 		return 2;
 	}
-	if (engine >= 0)
-		c.engine_pcre2 = engine == 1;
-	sumclass_init(&u.k, c.summary, c.engine_pcre2, cachedir != NULL ?
-	    cachedir : c.cachedir != NULL ? c.cachedir : scan_default_cachedir());
+	sumclass_init(&u.k, c.summary);
 	nfacts = xcalloc(c.summary->nsvcs + 1, sizeof(*nfacts));
 	for (s = 0; s < c.summary->nsvcs; s++)
 		nfacts[s] = c.summary->svcs[s].nfacts;

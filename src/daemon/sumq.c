@@ -56,7 +56,7 @@ sumq_init(struct daemon *d)
 	q = xcalloc(1, sizeof(*q));
 	q->sc = sc;
 	q->n = sc->nqueues;
-	sumclass_init(&q->k, sc, d->conf->engine_pcre2, d->conf->cachedir);
+	sumclass_init(&q->k, sc);
 	q->nfacts = xcalloc(sc->nsvcs + 1, sizeof(*q->nfacts));
 	q->svc_ids = xcalloc(sc->nsvcs + 1, sizeof(*q->svc_ids));
 	q->fact_ids = xcalloc(sc->nsvcs + 1, sizeof(*q->fact_ids));

@@ -238,7 +238,6 @@ test_classify_keys_repeats_times(void **state)
 	struct buf key;
 	char dir[256];
 	size_t nf;
-	int pcre2;
 
 	(void)state;
 	assert_int_equal(load(&c, dir, conf_text), 0);
@@ -246,8 +245,8 @@ test_classify_keys_repeats_times(void **state)
 	assert_int_equal(c.summary->nsvcs, 1);
 	nf = c.summary->svcs[0].nfacts;
 	buf_init(&key, 4096);
-	for (pcre2 = 0; pcre2 <= 1; pcre2++) {
-		sumclass_init(&k, c.summary, pcre2, NULL);
+	{
+		sumclass_init(&k, c.summary);
 		sumstore_init(&s, 1, &nf, 100, 100);
 		tg.store = &s;
 		tg.want = NULL;
