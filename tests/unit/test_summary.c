@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "classify/sumclass.h"
+#include "classify/sumlit.h"
 #include "conf/conf.h"
 #include "conf/conf_summary.h"
 #include "input/disk.h"
@@ -309,6 +310,45 @@ test_conf_errors(void **state)
 }
 
 static void
+lit(const char *re, const char *prefix, const char *req)
+{
+	struct sumlit l;
+
+	sumlit_extract(&l, re);
+	assert_int_equal(l.plen, strlen(prefix));
+	assert_memory_equal(l.prefix, prefix, l.plen);
+	assert_int_equal(l.rlen, strlen(req));
+	assert_memory_equal(l.req, req, l.rlen);
+}
+
+static void
+test_literals(void **state)
+{
+	struct sumlit l;
+
+	(void)state;
+	lit("^Failed (?<m>\\S+) for (?!x )(?<u>.*?) from", "Failed ", "");
+	lit("^(?:\\[ID \\d+\\] )?Failed (?<m>\\S+)", "", "Failed ");
+	lit("\\bIN=\\S* OUT=\\S* .*\\bPROTO=", "", "PROTO=");
+	lit("^\\(pam_unix\\)[ ]", "(pam_unix)", "");
+	lit("^(?<e>Server listening) on", "Server listening on", "");
+	lit("^ab?c", "a", "");
+	lit("^abc{2}d", "ab", "");
+	lit("^x(?:yz)+w", "x", "");
+	lit("^x(?:y|z)w", "x", "");
+	lit("a|b", "", "");
+	lit("^a(?i)bc", "", "");
+	lit("^a(?i:bc)d", "", "");		/* any (?i: no literal */
+	lit("^(?<msg>.*error.*)$", "", "error");
+	lit("x\\.y\\\\z", "", "x.y\\z");
+	/* a line without the literal cannot match; with it, it may */
+	sumlit_extract(&l, "^Failed (\\S+) for (\\S+) from");
+	assert_false(sumlit_may_match(&l, "Accepted x", 10));
+	assert_false(sumlit_may_match(&l, "Failed x for y", 14));
+	assert_true(sumlit_may_match(&l, "Failed x for y from z", 21));
+}
+
+static void
 test_disk_human_and_levels(void **state)
 {
 	char b[16];
@@ -347,6 +387,7 @@ main(void)
 		T(test_skew_median_worst_precision),
 		T(test_classify_keys_repeats_times),
 		T(test_conf_errors),
+		T(test_literals),
 		T(test_disk_human_and_levels),
 	};
 
