@@ -254,3 +254,25 @@ def t_clock_skew_section_and_event(env):
     assert "Stamps without a zone were read as this host's local time" in txt, txt
     assert mails
     assert d.stop() == 0
+
+
+def t_summary_counts_survive_reload(env):
+    """A reload (HUP) keeps the summary's counts by service and fact (the
+    old configuration's are carried to the new one), and they are mailed
+    once, at the firing."""
+    log = env.path("auth.log")
+    open(log, "w").close()
+    d = env.daemon(conf(env))
+    d.start()
+    lib.append(log, [fail_line(i) for i in range(3)])
+    d.wait_lines(3)
+    d.write_conf(conf(env, "set checkpoint 2\n"))
+    rc, out = d.ctl("reload")
+    assert rc == 0, out
+    lib.append(log, [fail_line(3)])
+    d.wait_lines(4)
+    assert re.search(r"summary daily \[0 7 \* \* \*\]: 4 lines counted", d.status()), d.status()
+    d.set_clock(lib.T0 + 22 * 3600)
+    mails = env.sink.wait_mails(1)
+    assert user_counts(mails) == {0: 1, 1: 1, 2: 1, 3: 1}, text_part(mails[0])
+    assert d.stop() == 0

@@ -225,3 +225,43 @@ def t_key_cap_bounds_memory(ctx):
     assert rss < 40 * 1024, "peak RSS %d KiB" % rss
     txt = run(ctx, "--no-disk", "--service", "sshd", log, conf=conf).stdout.decode()
     assert "not kept: more than 1000 keys (set summary_max_keys)" in txt, txt[-800:]
+
+
+def t_journal_read_without_files(ctx):
+    """Without FILE, the configuration's journal is read (an export made
+    into a journal file by systemd-journal-remote), with --range."""
+    remote = next((p for p in ("/lib/systemd/systemd-journal-remote",
+                               "/usr/lib/systemd/systemd-journal-remote") if os.path.exists(p)),
+                  None)
+    assert remote, "systemd-journal-remote is missing (scripts/deps test)"
+    exp = ctx.path("j.export")
+    base = 1741000000          # 2025-03-03 11:06:40 UTC
+    with open(exp, "w") as fp:
+        for i, (ident, msg) in enumerate([
+                ("sshd-session", "Failed password for root from 192.0.2.7 port 1 ssh2"),
+                ("sshd-session", "Failed password for root from 192.0.2.7 port 2 ssh2"),
+                ("sshd", "Accepted publickey for alice from 192.0.2.10 port 3 ssh2"),
+                ("sudo", "  alice : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/true")]):
+            fp.write("__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n"
+                     "_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=jhost\n"
+                     "SYSLOG_IDENTIFIER=%s\n_PID=%d\nPRIORITY=6\nSYSLOG_FACILITY=4\n"
+                     "MESSAGE=%s\n\n" % ((base + i * 3600) * 1000000, (i + 1) * 1000000,
+                                         ident, 100 + i, msg))
+    jf = ctx.path("x.journal")
+    r = subprocess.run([remote, "--output=" + jf, exp], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    conf = ctx.path("j.conf")
+    open(conf, "w").write("set journal\nset journal_file %s\nincludedir %s/etc/summaries.d\n"
+                          % (jf, ROOT))
+    js = json.loads(run(ctx, "--format", "json", "--no-disk", "--range", "all",
+                        conf=conf).stdout)
+    svc = {s["id"]: s for s in js["services"]}
+    fl = [f for f in svc["sshd"]["facts"] if f["id"] == "failed_login"][0]
+    assert fl["rows"] == [{"key": ["192.0.2.7", "root/password"], "count": 2}], fl["rows"]
+    assert svc["sudo"]["lines"] == 1
+    # a dated range takes the entries by their time
+    js = json.loads(run(ctx, "--format", "json", "--no-disk", "--range",
+                        "2025-03-03 13:00..", conf=conf).stdout)
+    svc = {s["id"]: s for s in js["services"]}
+    assert svc["sshd"]["lines"] == 1 and svc["sudo"]["lines"] == 1, svc["sshd"]["lines"]
+    assert js["left_out"]["outside_range"] == 2, js["left_out"]
