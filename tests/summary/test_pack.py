@@ -265,3 +265,21 @@ def t_journal_read_without_files(ctx):
     svc = {s["id"]: s for s in js["services"]}
     assert svc["sshd"]["lines"] == 1 and svc["sudo"]["lines"] == 1, svc["sshd"]["lines"]
     assert js["left_out"]["outside_range"] == 2, js["left_out"]
+
+
+def t_every_test_log(ctx):
+    """logward summary over every log of tests/data (the hostile ones
+    too): the sections are there, the JSON is valid."""
+    import glob
+    files = sorted(glob.glob(os.path.join(ROOT, "tests", "data", "*.log")) +
+                   glob.glob(os.path.join(ROOT, "tests", "data", "logwatch", "*.log")) +
+                   [os.path.join(ROOT, "tests", "data", "logwatch", "apache2", "access.log"),
+                    os.path.join(ROOT, "tests", "data", "hostile", "lines.log")])
+    txt = run(ctx, "--detail", "med", *files).stdout.decode("utf-8")
+    for title in ("SSHD", "pam_unix", "Sudo (secure-log)", "su", "Kernel", "Firewall",
+                  "Cron", "Postfix", "Dovecot", "httpd", "Systemd", "Disk Space"):
+        assert " --------------------- %s Begin " % title in txt, title
+    assert txt.index(" Disk Space Begin") > txt.index(" Systemd Begin")
+    js = run(ctx, "--format", "json", *files).stdout
+    v = subprocess.run(["python3", "-m", "json.tool"], input=js, capture_output=True)
+    assert v.returncode == 0, v.stderr
