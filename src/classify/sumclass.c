@@ -542,13 +542,20 @@ remember(struct sumclass *k, const char *host, size_t hostlen,
 	void **slot;
 
 	l = map_get(&k->hosts, host, hostlen);
+	if (msglen > SUMCLASS_MAX_KEPT) {
+		/* not kept (memory): a repeat of it is counted as not
+		 * credited */
+		if (l != NULL)
+			l->msglen = SIZE_MAX;
+		return;
+	}
 	if (l == NULL) {
 		if (k->hosts.len >= SUMCLASS_MAX_HOSTS)
 			return;
 		slot = map_put(&k->hosts, host, hostlen);
 		l = *slot = xcalloc(1, sizeof(*l));
 	}
-	if (msglen + 1 > l->cap) {
+	if (l->msg == NULL || msglen + 1 > l->cap) {
 		l->cap = msglen + 64;
 		l->msg = xreallocarray(l->msg, l->cap, 1);
 	}
@@ -586,7 +593,7 @@ sumclass_record(struct sumclass *k, const struct record *r, time_t t,
 		struct sumclass_last *l = map_get(&k->hosts, host, hostlen);
 
 		k->stats.repeats++;
-		if (l == NULL) {
+		if (l == NULL || l->msglen == SIZE_MAX) {
 			k->stats.repeat_lost++;
 			return false;
 		}
@@ -610,6 +617,13 @@ sumclass_record(struct sumclass *k, const struct record *r, time_t t,
 	if (in) {
 		k->stats.in_service++;
 		remember(k, host, hostlen, r->prog, r->proglen, msg, msglen);
+	} else if (k->hosts.len > 0) {
+		/* "last message repeated" repeats this line, which no
+		 * service takes: nothing to credit then */
+		struct sumclass_last *l = map_get(&k->hosts, host, hostlen);
+
+		if (l != NULL)
+			l->msglen = SIZE_MAX;
 	}
 	return in;
 }

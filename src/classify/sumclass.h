@@ -38,7 +38,8 @@
 #include "lib/map.h"
 #include "queue/sumstore.h"
 
-#define SUMCLASS_MAX_HOSTS	100000	/* hosts whose previous line is kept */
+#define SUMCLASS_MAX_HOSTS	10000	/* hosts whose previous line is kept */
+#define SUMCLASS_MAX_KEPT	2048	/* longest previous line kept (bytes) */
 
 /* A store and the services it counts. */
 struct sumclass_target {

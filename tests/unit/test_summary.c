@@ -261,6 +261,9 @@ test_classify_keys_repeats_times(void **state)
 		line(&k, &tg, "Mar  3 10:00:05 h1 app[5]: noise here");
 		line(&k, &tg, "Mar  3 10:00:06 h1 app[6]: something else");
 		line(&k, &tg, "Mar  3 10:00:07 h1 cron[7]: not ours");
+		/* repeats a line no service took: nothing credited */
+		line(&k, &tg, "Mar  3 10:00:08 h1 last message repeated 9 times");
+		assert_int_equal(k.stats.repeat_lost, 1);
 		key2(&key, "192.0.2.1", "root/password");
 		assert_int_equal(row(&s, 0, 0, &key)->count, 5);
 		key2(&key, "192.0.2.2", "bob/key");
@@ -274,7 +277,7 @@ test_classify_keys_repeats_times(void **state)
 		assert_int_equal(s.svcs[0].ignored, 1);
 		/* "other: MAGIC word" (prog= refuses it) and "something else" */
 		assert_int_equal(s.svcs[0].unmatched, 2);
-		assert_int_equal(k.stats.repeats, 2);
+		assert_int_equal(k.stats.repeats, 3);
 		sumstore_free(&s);
 		sumclass_free(&k);
 	}
