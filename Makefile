@@ -39,7 +39,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-run unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind scale
+.PHONY: all check check-run unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind scale summary summary-screenshot
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -83,6 +83,7 @@ check-run: $(BUILD)/logward $(UNITBINS)
 	@tests/torture/run $(BUILD) --redis
 	@tests/scale/run $(BUILD)
 	@$(MAKE) --no-print-directory fuzz-regress FUZZ_RESULTS=$(CURDIR)/$(BUILD)/results
+	@tests/summary/run $(BUILD)
 	@tests/lib/summary $(BUILD)/results
 
 unit: $(UNITBINS)
@@ -127,6 +128,15 @@ bench: $(BUILD)/logward
 
 deps:
 	scripts/deps build
+
+# logward summary: the service pack, the comparison with the real
+# logwatch, disk, the HTML part in Chromium (tests/summary/).
+summary: $(BUILD)/logward
+	@rm -f $(BUILD)/results; tests/summary/run $(BUILD); tests/lib/summary $(BUILD)/results
+
+# Refreshes doc/summary-html.png (the HTML part as Chromium shows it).
+summary-screenshot: $(BUILD)/logward
+	cd tests/summary && /usr/bin/python3 screenshot.py $(BUILD) $(CURDIR)/doc/summary-html.png
 
 demo:
 	scripts/deps build

@@ -14,9 +14,39 @@
 #include "cli/opts.h"
 #include "conf/conf.h"
 #include "conf/conf_effect.h"
+#include "conf/conf_summary.h"
 #include "conf/lcdb.h"
 #include "lib/buf.h"
 #include "lib/match.h"
+
+/* The summary services' regexes: the same hazard check as rules. */
+static void
+lint_summary(const struct conf *c, struct buf *out, size_t *nwarn)
+{
+	const struct sum_conf *sc = c->summary;
+	size_t i, j, nrules = 0;
+	char why[256];
+
+	if (sc == NULL)
+		return;
+	for (i = 0; i < sc->nsvcs; i++) {
+		const struct sum_service *sv = &sc->svcs[i];
+
+		for (j = 0; j < sv->nrules; j++, nrules++) {
+			if (!match_hazard(sv->rules[j].re.src, false, why, sizeof(why)))
+				continue;
+			buf_printf(out, "%s:%d: warning: %s: PCRE2 may take "
+			    "exponential time on lines that almost match (the "
+			    "rule's captures run in PCRE2); rewrite it without the "
+			    "nested repeat, or make it atomic: (?>...)\n",
+			    sv->rules[j].file, sv->rules[j].line, why);
+			(*nwarn)++;
+		}
+	}
+	buf_printf(out, "summaries: %zu service%s, %zu rule%s, %zu summary "
+	    "queue%s\n", sc->nsvcs, sc->nsvcs == 1 ? "" : "s", nrules,
+	    nrules == 1 ? "" : "s", sc->nqueues, sc->nqueues == 1 ? "" : "s");
+}
 
 /* Checks lint adds on top of the parser's own diagnostics. */
 static void
@@ -24,6 +54,7 @@ lint_extra(struct conf *c, struct buf *out, size_t *nwarn)
 {
 	size_t i, j;
 
+	lint_summary(c, out, nwarn);
 	for (i = 0; i < c->nqueues; i++) {
 		bool used = strcmp(c->queues[i].name, "noprefix") == 0;
 

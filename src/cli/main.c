@@ -14,6 +14,7 @@
 #include "cli/relay.h"
 #include "cli/run.h"
 #include "cli/sendtest.h"
+#include "cli/summary.h"
 #include "cli/usage.h"
 #include "lib/log.h"
 #include "lib/match.h"
@@ -54,6 +55,8 @@ main(int argc, char **argv)
 		rc = sendtest_main(argc - 1, argv + 1);
 	else if (strcmp(cmd, "relay") == 0)
 		rc = relay_main(argc - 1, argv + 1);
+	else if (strcmp(cmd, "summary") == 0)
+		rc = summary_main(argc - 1, argv + 1);
 	else {
 		log_warnx("unknown command '%s'; run 'logward --help'", cmd);
 		rc = 2;

@@ -34,6 +34,8 @@
 #include "conf/conf_rule.h"
 #include "conf/conf_set.h"
 #include "conf/lcdb.h"
+#include "conf/conf_summary_int.h"
+#include "conf/conf_sumset.h"
 #include "conf/sel.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
@@ -239,6 +241,7 @@ static const struct set_directive *const set_tables[] = {
 	conf_daemon_directives,
 	conf_queues_directives,
 	conf_redis_directives,
+	conf_sumset_directives,
 	NULL
 };
 
@@ -278,6 +281,7 @@ static const struct line_directive core_lines[] = {
 static const struct line_directive *const line_tables[] = {
 	core_lines,
 	conf_rule_lines,
+	conf_summary_lines,
 	NULL
 };
 
@@ -466,6 +470,7 @@ conf_load(struct conf *c, const char *path)
 	parse_file(&p, path, NULL, 0);
 	conf_rule_finish(&p);
 	conf_redis_finish(&p);
+	conf_summary_finish(&p);
 	free(p.groups);
 	if (c->mailserver == NULL)
 		c->mailserver = xstrdup("localhost");
@@ -523,6 +528,7 @@ conf_free(struct conf *c)
 		free(c->rules[i].qlist);
 	}
 	free(c->rules);
+	conf_summary_free(c->summary);
 	for (i = 0; i < c->ndiags; i++)
 		free(c->diags[i].msg);
 	free(c->diags);

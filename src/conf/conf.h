@@ -28,6 +28,7 @@ enum rule_kind {
 
 struct lcdb;
 struct sel;
+struct sum_conf;
 
 struct rule_target {
 	size_t		 queue;		/* index into conf->queues */
@@ -187,6 +188,7 @@ struct conf {
 	size_t		 ndiags;
 	size_t		 nerrors;
 	struct redis_conf redis;	/* set redis and friends */
+	struct sum_conf	*summary;	/* owned: summaries, disk, clock (conf_summary.h), or NULL */
 };
 
 /* Loads path and its includes into c (which it initialises).  Returns 0,

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/checks.h"
 #include "daemon/daemon_int.h"
 #include "daemon/rstore.h"
 #include "daemon/state.h"
+#include "daemon/sumq.h"
 #include "deliver/outbox.h"
 #include "input/in_file.h"
 #include "input/in_journal.h"
@@ -36,6 +38,9 @@ struct section_hook {
 };
 
 static const struct section_hook hooks[] = {
+	{ "summary", sumq_save, sumq_restore },
+	{ "disk", checks_disk_save, checks_disk_restore },
+	{ "clock", checks_clock_save, checks_clock_restore },
 	{ NULL, NULL, NULL }
 };
 

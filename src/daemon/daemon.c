@@ -43,6 +43,8 @@
 #include "daemon/schedule.h"
 #include "daemon/sendproc.h"
 #include "daemon/state.h"
+#include "daemon/checks.h"
+#include "daemon/sumq.h"
 #include "deliver/archive.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
@@ -271,6 +273,8 @@ tick(struct daemon *d)
 			archive_tick(d->archives[i], time(NULL));
 	d->journal_more = true;		/* safety net: poll it once a tick */
 	schedule_check(d, false);
+	sumq_tick(d);
+	checks_tick(d);
 	if (d->dirty && m - d->last_ckpt >= d->conf->checkpoint)
 		checkpoint_write(d);
 	if (d->sender == 0 && d->sender_respawn != 0 && m >= d->sender_respawn)
@@ -330,7 +334,7 @@ loop(struct daemon *d, int *ready)
 		inputs_self_take(d);
 		if (d->journal != NULL && d->journal_more) {
 			int r = in_journal_poll(d->journal, LINES_PER_POLL,
-			    inputs_net_line, d);
+			    inputs_journal_line, d);
 
 			d->journal_more = r == 1;
 			if (r == 1)
@@ -450,6 +454,8 @@ daemon_run(const struct daemon_opts *o)
 	/* unprivileged from here on: rules, state, inputs */
 	engine_init(&d->engine, d->conf);
 	d->self = in_self_new(d->engine.localhost, getpid());
+	sumq_init(d);
+	checks_init(d);
 	if (rstore_open(d) == -1) {
 		engine_free(&d->engine);
 		goto out;
@@ -507,7 +513,7 @@ daemon_run(const struct daemon_opts *o)
 	inputs_poll(d, true);
 	inputs_self_take(d);
 	if (d->journal != NULL)
-		in_journal_poll(d->journal, LINES_PER_POLL, inputs_net_line, d);
+		in_journal_poll(d->journal, LINES_PER_POLL, inputs_journal_line, d);
 	log_limits(d);
 	if (rstore_mail_at_stop(d))
 		schedule_mail_all(d, "terminating");
@@ -516,6 +522,8 @@ daemon_run(const struct daemon_opts *o)
 		rc = 1;
 	rstore_stop(d);		/* partitions: handed over at once */
 	sendproc_drain(d);
+	sumq_free(d);
+	checks_free(d);
 	engine_free(&d->engine);
 	inputs_free(d);
 	inputs_journal_close(d);

@@ -106,6 +106,8 @@ struct daemon {
 	time_t		 reload_at;	/* when the config was last (re)loaded */
 	char		 hostname[256];
 	struct rstore	*rs;		/* owned: set redis / redisqueue, or NULL */
+	struct sumq	*sumq;		/* owned: summary queues (sumq.c), or NULL */
+	struct checks	*checks;	/* owned: disk and clock checks (checks.c) */
 };
 
 #endif

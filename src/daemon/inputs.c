@@ -22,6 +22,7 @@
 #include "conf/sel.h"
 #include "daemon/daemon_int.h"
 #include "daemon/state.h"
+#include "daemon/sumq.h"
 #include "deliver/archive.h"
 #include "input/in_file.h"
 #include "input/in_journal.h"
@@ -77,7 +78,7 @@ archive_line(struct daemon *d, const struct verdict *v)
 
 static void
 take_line(struct daemon *d, const char *line, size_t len, size_t cut,
-    bool archive)
+    bool archive, bool journal)
 {
 	const struct conf *c = d->conf;
 	struct verdict v;
@@ -86,6 +87,7 @@ take_line(struct daemon *d, const char *line, size_t len, size_t cut,
 	engine_line(&d->engine, line, len, cut, d->now, &v);
 	if (archive)
 		archive_line(d, &v);
+	sumq_line(d, &v, archive, journal);
 	d->lines++;
 	d->dirty = true;
 	for (i = 0; i < v.nqueues; i++) {
@@ -100,19 +102,25 @@ take_line(struct daemon *d, const char *line, size_t len, size_t cut,
 static void
 on_line(void *arg, const char *line, size_t len, size_t cut)
 {
-	take_line(arg, line, len, cut, false);
+	take_line(arg, line, len, cut, false, false);
 }
 
 void
 inputs_net_line(void *arg, const char *line, size_t len, size_t cut)
 {
-	take_line(arg, line, len, cut, true);
+	take_line(arg, line, len, cut, true, false);
+}
+
+void
+inputs_journal_line(void *arg, const char *line, size_t len, size_t cut)
+{
+	take_line(arg, line, len, cut, true, true);
 }
 
 void
 inputs_self_line(void *arg, const char *line, size_t len)
 {
-	take_line(arg, line, len, 0, false);
+	take_line(arg, line, len, 0, false, false);
 }
 
 void

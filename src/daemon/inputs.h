@@ -39,6 +39,8 @@ void	inputs_free(struct daemon *d);
 /* A line from the network or the journal (a line callback, arg is the
  * daemon): classified like a file's line, and also archived. */
 void	inputs_net_line(void *arg, const char *line, size_t len, size_t cut);
+/* The same for a line of the journal. */
+void	inputs_journal_line(void *arg, const char *line, size_t len, size_t cut);
 
 /* One of logward's own event lines (input/in_self.h): classified like a
  * log line, not archived. */

@@ -19,6 +19,7 @@
 #include "daemon/schedule.h"
 #include "daemon/sendproc.h"
 #include "daemon/state.h"
+#include "daemon/sumq.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/xmem.h"
@@ -97,8 +98,10 @@ reload_conf(struct daemon *d, struct buf *err)
 			d->engine.queues[k] = tmp;
 		}
 	}
-	/* keep the schedules of queues that stay */
+	/* keep the schedules of queues that stay (and the summary counts:
+	 * they borrow the old configuration, so go before it) */
 	checkpoint_build(d, &st);
+	sumq_free(d);
 	oldlistens.n = d->conf->listens.n;
 	oldlistens.v = d->conf->listens.v;
 	d->conf->listens.v = NULL;
@@ -114,6 +117,7 @@ reload_conf(struct daemon *d, struct buf *err)
 	oldqr = d->qr;
 	schedule_init(d, &st);
 	free(oldqr);
+	sumq_reload(d, &st);
 
 	/* inputs: keep those still configured, add new ones */
 	inputs_prune(d);

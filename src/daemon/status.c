@@ -7,8 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/checks.h"
 #include "daemon/daemon_int.h"
 #include "daemon/rstore.h"
+#include "daemon/sumq.h"
 #include "deliver/archive.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
@@ -218,4 +220,6 @@ status_text(struct daemon *d, struct buf *b)
 	    "\n", rstore_active(d) ? "in Redis" : d->statepath, t1,
 	    d->committed);
 	rstore_status(d, b);
+	sumq_status(d, b);
+	checks_status(d, b);
 }

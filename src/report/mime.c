@@ -697,3 +697,62 @@ mime_build(struct buf *out, const char *headers, size_t hlen,
 		put_qp(&w, body, blen);
 	return w.err ? -1 : 0;
 }
+
+/* The charset of a part: us-ascii, utf-8 or unknown-8bit. */
+static const char *
+charset(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return utf8_valid((const unsigned char *)p, n) ? "utf-8" :
+			    "unknown-8bit";
+	return "us-ascii";
+}
+
+static void
+put_part(struct out *w, const char *boundary, const char *type,
+    const char *body, size_t blen)
+{
+	put_str(w, "--");
+	put_str(w, boundary);
+	put_str(w, "\r\nContent-Type: ");
+	put_str(w, type);
+	put_str(w, "; charset=");
+	put_str(w, charset(body, blen));
+	put_str(w, "\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
+	put_qp(w, body, blen);
+}
+
+int
+mime_build_alt(struct buf *out, const char *headers, size_t hlen,
+    const char *text, size_t tlen, const char *html, size_t htmllen,
+    const struct mime_opts *o)
+{
+	struct out w;
+	char boundary[80];
+
+	w.b = out;
+	w.col = 0;
+	w.lastc = -1;
+	w.err = 0;
+	/* "=_" never occurs in quoted-printable text: both parts are
+	 * encoded so, whatever the log lines say */
+	snprintf(boundary, sizeof(boundary), "=_logward_%llu_%016llx",
+	    o->seq, msgid_random());
+	put_headers(&w, headers, hlen);
+	put_msgid(&w, o);
+	put_str(&w, "Auto-Submitted: auto-generated\r\n");
+	put_str(&w, "MIME-Version: 1.0\r\n");
+	put_str(&w, "Content-Type: multipart/alternative;\r\n boundary=\"");
+	put_str(&w, boundary);
+	put_str(&w, "\"\r\n\r\nThis is a MIME message: a text part and an HTML "
+	    "part.\r\n\r\n");
+	put_part(&w, boundary, "text/plain", text, tlen);
+	put_part(&w, boundary, "text/html", html, htmllen);
+	put_str(&w, "--");
+	put_str(&w, boundary);
+	put_str(&w, "--\r\n");
+	return w.err ? -1 : 0;
+}

@@ -43,4 +43,14 @@ struct mime_opts {
 int	mime_build(struct buf *out, const char *headers, size_t hlen,
 	    const char *body, size_t blen, const struct mime_opts *o);
 
+/*
+ * The same with a multipart/alternative body: text[0..tlen) as text/plain
+ * and html[0..htmllen) as text/html, each quoted-printable (so the
+ * boundary, which starts with "=_", cannot occur in them) with its own
+ * charset.  Returns 0, or -1 when out's maximum was passed.
+ */
+int	mime_build_alt(struct buf *out, const char *headers, size_t hlen,
+	    const char *text, size_t tlen, const char *html, size_t htmllen,
+	    const struct mime_opts *o);
+
 #endif

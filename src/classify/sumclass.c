@@ -1,0 +1,629 @@
+/*
+ * sumclass — summary classification (see sumclass.h).
+ */
+#include "classify/sumclass.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify/sumlit.h"
+#include "lib/log.h"
+#include "lib/match.h"
+#include "lib/xmem.h"
+
+/* The previous line of a host that belonged to a service. */
+struct sumclass_last {
+	char		*prog;		/* owned copy, NULL when none */
+	size_t		 proglen;
+	char		*msg;		/* owned copy of its message */
+	size_t		 msglen;
+	size_t		 cap;		/* bytes allocated for msg */
+};
+
+static void
+add_prog(struct sumclass *k, const char *name, size_t svc)
+{
+	size_t len = strlen(name), i;
+	uintptr_t v;
+	void **slot;
+
+	if (len > 0 && (name[len - 1] == '*' || name[0] == '*')) {
+		/* a prefix ("postfix/" then a star) or a suffix ("(pam_unix)") */
+		k->pfx_svc = xreallocarray(k->pfx_svc, k->npfx + 1, sizeof(*k->pfx_svc));
+		k->pfx = xreallocarray(k->pfx, k->npfx + 1, sizeof(*k->pfx));
+		k->pfxlen = xreallocarray(k->pfxlen, k->npfx + 1, sizeof(*k->pfxlen));
+		k->sfx = xreallocarray(k->sfx, k->npfx + 1, sizeof(*k->sfx));
+		k->pfx_svc[k->npfx] = svc;
+		k->sfx[k->npfx] = name[0] == '*';
+		k->pfx[k->npfx] = (char *)name + (name[0] == '*');
+		k->pfxlen[k->npfx] = len - 1;
+		k->npfx++;
+		return;
+	}
+	slot = map_put(&k->progs, name, len);
+	v = (uintptr_t)*slot;
+	if (v == 0) {
+		k->plist = xreallocarray(k->plist, k->nprog + 1, sizeof(*k->plist));
+		k->nplist = xreallocarray(k->nplist, k->nprog + 1, sizeof(*k->nplist));
+		k->plist[k->nprog] = NULL;
+		k->nplist[k->nprog] = 0;
+		v = ++k->nprog;
+		*slot = (void *)v;
+	}
+	for (i = 0; i < k->nplist[v - 1]; i++)
+		if (k->plist[v - 1][i] == svc)
+			return;
+	k->plist[v - 1] = xreallocarray(k->plist[v - 1], k->nplist[v - 1] + 1,
+	    sizeof(**k->plist));
+	k->plist[v - 1][k->nplist[v - 1]++] = svc;
+}
+
+void
+sumclass_init(struct sumclass *k, const struct sum_conf *sc)
+{
+	size_t i, j, w = 0, r = 0;
+
+	memset(k, 0, sizeof(*k));
+	k->sc = sc;
+	map_init(&k->progs);
+	map_init(&k->hosts);
+	buf_init(&k->key, 1 << 20);
+	buf_init(&k->inner, 1 << 20);
+	if (sc == NULL)
+		return;
+	k->cand = xcalloc(sc->nsvcs + 1, sizeof(*k->cand));
+	k->rbase = xcalloc(sc->nsvcs + 1, sizeof(*k->rbase));
+	for (i = 0; i < sc->nsvcs; i++) {
+		const struct sum_service *sv = &sc->svcs[i];
+
+		for (j = 0; j < sv->nprogs; j++)
+			add_prog(k, sv->progs[j], i);
+		k->nwhere += sv->nwhere;
+		k->rbase[i] = k->nrules;
+		k->nrules += sv->nrules;
+	}
+	k->rbase[sc->nsvcs] = k->nrules;
+	k->wsvc = xcalloc(k->nwhere + 1, sizeof(*k->wsvc));
+	k->wre = xcalloc(k->nwhere + 1, sizeof(*k->wre));
+	k->needcap = xcalloc(k->nrules + 1, sizeof(*k->needcap));
+	k->wlit = xcalloc(k->nwhere + 1, sizeof(*k->wlit));
+	k->rlit = xcalloc(k->nrules + 1, sizeof(*k->rlit));
+	for (i = 0; i < sc->nsvcs; i++) {
+		const struct sum_service *sv = &sc->svcs[i];
+
+		for (j = 0; j < sv->nwhere; j++, w++) {
+			k->wsvc[w] = i;
+			k->wre[w] = &sv->where[j];
+			sumlit_extract(&k->wlit[w], sv->where[j].src);
+		}
+		for (j = 0; j < sv->nrules; j++, r++) {
+			const struct sum_rule *ru = &sv->rules[j];
+			size_t p;
+
+			sumlit_extract(&k->rlit[r], ru->re.src);
+			if (ru->kind == SUMR_IGNORE)
+				continue;
+			k->needcap[r] = ru->bytescap != 0 || ru->timescap != 0;
+			for (p = 0; p < (ru->key != NULL ? ru->key :
+			    &sv->facts[ru->fact])->nparts; p++)
+				if (ru->cap[p] > 0)
+					k->needcap[r] = true;
+		}
+	}
+	/* per service and first byte of a message: the rules that can take
+	 * it (those whose literal prefix starts with that byte, and those
+	 * without one), in file order */
+	k->byfirst = xcalloc(sc->nsvcs + 1, sizeof(*k->byfirst));
+	k->firstoff = xcalloc((sc->nsvcs + 1) * 257, sizeof(*k->firstoff));
+	for (i = 0; i < sc->nsvcs; i++) {
+		const struct sum_service *sv = &sc->svcs[i];
+		uint32_t *off = &k->firstoff[i * 257];
+		size_t b, m = 0;
+
+		k->byfirst[i] = xcalloc(256 * sv->nrules + 1, sizeof(**k->byfirst));
+		for (b = 0; b < 256; b++) {
+			off[b] = (uint32_t)m;
+			for (j = 0; j < sv->nrules; j++) {
+				const struct sumlit *l = &k->rlit[k->rbase[i] + j];
+
+				if (l->plen == 0 || (unsigned char)l->prefix[0] == b)
+					k->byfirst[i][m++] = (uint32_t)j;
+			}
+		}
+		off[256] = (uint32_t)m;
+	}
+}
+
+void
+sumclass_free(struct sumclass *k)
+{
+	const struct map_slot *ms;
+	size_t i;
+
+	for (i = 0; map_next(&k->hosts, &i, &ms);) {
+		struct sumclass_last *l = ms->val;
+
+		free(l->prog);
+		free(l->msg);
+		free(l);
+	}
+	map_free(&k->hosts);
+	map_free(&k->progs);
+	for (i = 0; i < k->nprog; i++)
+		free(k->plist[i]);
+	free(k->plist);
+	free(k->nplist);
+	free(k->pfx_svc);
+	free(k->pfx);
+	free(k->pfxlen);
+	free(k->sfx);
+	free(k->wsvc);
+	free(k->wre);
+	free(k->rbase);
+	free(k->needcap);
+	free(k->wlit);
+	free(k->rlit);
+	for (i = 0; k->byfirst != NULL && i < k->sc->nsvcs; i++)
+		free(k->byfirst[i]);
+	free(k->byfirst);
+	free(k->firstoff);
+	free(k->cand);
+	buf_free(&k->key);
+	buf_free(&k->inner);
+	memset(k, 0, sizeof(*k));
+}
+
+/* ---- time ---- */
+
+static int
+two(const char *p)
+{
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* "[dd/Mon/yyyy:hh:mm:ss +hhmm]" somewhere in the first 200 bytes. */
+static time_t
+clf_time(const char *s, size_t n)
+{
+	const char *p = memchr(s, '[', n < 200 ? n : 200);
+	struct tm tm;
+	int mon, off, d, y1, y2;
+	time_t t;
+
+	if (p == NULL || (size_t)(s + n - p) < 28 || p[3] != '/' || p[7] != '/' ||
+	    p[12] != ':' || p[15] != ':' || p[18] != ':' || p[21] != ' ' ||
+	    (p[22] != '+' && p[22] != '-') || p[27] != ']')
+		return (time_t)-1;
+	memset(&tm, 0, sizeof(tm));
+	mon = record_month(p + 4);
+	d = two(p + 1);
+	y1 = two(p + 8);
+	y2 = two(p + 10);
+	tm.tm_hour = two(p + 13);
+	tm.tm_min = two(p + 16);
+	tm.tm_sec = two(p + 19);
+	off = two(p + 23) * 3600 + two(p + 25) * 60;
+	if (mon == 0 || d < 1 || y1 < 0 || y2 < 0 || tm.tm_hour < 0 ||
+	    tm.tm_min < 0 || tm.tm_sec < 0 || off < 0 || two(p + 23) > 23)
+		return (time_t)-1;
+	tm.tm_mday = d;
+	tm.tm_mon = mon - 1;
+	tm.tm_year = y1 * 100 + y2 - 1900;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return t;
+	return p[22] == '+' ? t - off : t + off;
+}
+
+time_t
+sumclass_time(const struct record *r, time_t now)
+{
+	if (r->format != REC_NONE)
+		return record_time(r, now);
+	return clf_time(r->line, r->len);
+}
+
+/* ---- classification ---- */
+
+/* The message after "prog[pid]: " (RFC 5424: MSG without a BOM). */
+static void
+body(const struct record *r, const char **b, size_t *n)
+{
+	const char *p, *e = r->msg + r->msglen;
+
+	if (r->format == REC_RFC5424 || r->prog == NULL ||
+	    r->prog < r->msg || r->prog >= e) {
+		p = r->msg;
+		if (r->format == REC_RFC5424 && r->msglen >= 3 &&
+		    memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+			p += 3;
+		*b = p;
+		*n = (size_t)(e - p);
+		return;
+	}
+	p = r->prog + r->proglen;
+	if (p < e && *p == '[') {
+		const char *q = memchr(p, ']', (size_t)(e - p));
+
+		p = q != NULL ? q + 1 : e;
+	}
+	if (p < e && *p == ':')
+		p++;
+	if (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	*b = p;
+	*n = (size_t)(e - p);
+}
+
+static void
+add_cand(struct sumclass *k, size_t *n, size_t svc)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (k->cand[i] == svc)
+			return;
+	k->cand[(*n)++] = svc;
+}
+
+/* The services of a line into k->cand (definition order); returns how
+ * many. */
+static size_t
+candidates(struct sumclass *k, const char *prog, size_t proglen,
+    const char *msg, size_t msglen)
+{
+	size_t n = 0, i, j;
+
+	if (prog != NULL) {
+		uintptr_t v = (uintptr_t)map_get(&k->progs, prog, proglen);
+
+		if (v != 0)
+			for (j = 0; j < k->nplist[v - 1]; j++)
+				add_cand(k, &n, k->plist[v - 1][j]);
+		for (i = 0; i < k->npfx; i++)
+			if (proglen >= k->pfxlen[i] && memcmp(k->sfx[i] ?
+			    prog + proglen - k->pfxlen[i] : prog, k->pfx[i],
+			    k->pfxlen[i]) == 0)
+				add_cand(k, &n, k->pfx_svc[i]);
+	}
+	for (i = 0; i < k->nwhere; i++)
+		if (sumlit_may_match(&k->wlit[i], msg, msglen) &&
+		    match_test(k->wre[i], msg, msglen, NULL) == MATCH_YES)
+			add_cand(k, &n, k->wsvc[i]);
+	if (n > 1) {	/* definition order */
+		for (i = 1; i < n; i++) {
+			size_t v = k->cand[i];
+
+			for (j = i; j > 0 && k->cand[j - 1] > v; j--)
+				k->cand[j] = k->cand[j - 1];
+			k->cand[j] = v;
+		}
+	}
+	return n;
+}
+
+static uint64_t
+number(const char *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n && i < 19 && p[i] >= '0' && p[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	return v;
+}
+
+/* Builds the key of rule ru (just matched, captures in the ovector) in
+ * k->key; sets *bytes. */
+static void
+make_key(struct sumclass *k, const struct sum_fact *f, const struct sum_rule *ru,
+    const char *msg, const char *host, size_t hostlen, const char *prog,
+    size_t proglen, bool have_ov, uint64_t *bytes)
+{
+	const PCRE2_SIZE *ov = NULL;
+	uint32_t np = 0;
+	size_t l, j, pi = 0;
+	struct buf *b = &k->inner;	/* one level's value */
+
+	if (have_ov)
+		ov = match_ovector(&np);
+	if (ru->key != NULL)
+		f = ru->key;
+	buf_reset(&k->key);
+	for (l = 0; l < f->nlevels; l++) {
+		const struct sum_level *lv = &f->levels[l];
+
+		buf_reset(b);
+		for (j = 0; j < lv->nparts; j++, pi++) {
+			int c = ru->cap[pi];
+
+			if (c == SUM_PART_LIT)
+				buf_add(b, lv->parts[j].text, lv->parts[j].len);
+			else if (c == SUM_PART_HOST)
+				buf_add(b, host != NULL ? host : "-",
+				    host != NULL ? hostlen : 1);
+			else if (c == SUM_PART_PROG)
+				buf_add(b, prog != NULL ? prog : "-",
+				    prog != NULL ? proglen : 1);
+			else if (c == SUM_PART_PROGBASE) {
+				size_t m = 0;
+
+				while (prog != NULL && m < proglen && prog[m] != '(' &&
+				    prog[m] != '/')
+					m++;
+				buf_add(b, prog != NULL ? prog : "-", prog != NULL ? m : 1);
+			}
+			else if (c > 0 && ov != NULL && (uint32_t)c < np &&
+			    ov[2 * c] != PCRE2_UNSET && ov[2 * c + 1] > ov[2 * c])
+				buf_add(b, msg + ov[2 * c], ov[2 * c + 1] - ov[2 * c]);
+			else if (lv->parts[j].dflt != NULL)
+				buf_add(b, lv->parts[j].dflt, lv->parts[j].dlen);
+		}
+		sumstore_key_add(&k->key, b->data != NULL ? b->data : "", b->len);
+	}
+	*bytes = 0;
+	if (ru->bytescap > 0 && ov != NULL && (uint32_t)ru->bytescap < np &&
+	    ov[2 * ru->bytescap] != PCRE2_UNSET)
+		*bytes = number(msg + ov[2 * ru->bytescap],
+		    ov[2 * ru->bytescap + 1] - ov[2 * ru->bytescap]);
+}
+
+/* Whether the program is one of the rule's prog= (a name with '/' or
+ * '(' is compared with the whole program, others with its part up to
+ * the first '(' or '/'). */
+static bool
+prog_in(const struct sum_rule *ru, const char *prog, size_t proglen)
+{
+	size_t m = 0, i;
+
+	if (prog == NULL)
+		return false;
+	while (m < proglen && prog[m] != '(' && prog[m] != '/')
+		m++;
+	for (i = 0; i < ru->nprogs; i++) {
+		const char *p = ru->progs[i];
+		size_t n = strlen(p), want = strpbrk(p, "/(") != NULL ? proglen : m;
+
+		if (n == want && memcmp(p, prog, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+wanted(const struct sumclass_target *tg, size_t ntg, size_t svc)
+{
+	size_t i;
+
+	for (i = 0; i < ntg; i++)
+		if (tg[i].want == NULL || tg[i].want[svc])
+			return true;
+	return false;
+}
+
+/* Classifies one message of a program (n lines' worth). */
+static bool
+classify(struct sumclass *k, const char *host, size_t hostlen,
+    const char *prog, size_t proglen, const char *msg, size_t msglen,
+    time_t t, uint64_t n, const struct sumclass_target *tg, size_t ntg)
+{
+	const struct sum_conf *sc = k->sc;
+	size_t nc, ci, ti;
+
+	nc = candidates(k, prog, proglen, msg, msglen);
+	if (nc == 0)
+		return false;
+	for (ci = 0; ci < nc; ci++) {
+		size_t svc = k->cand[ci];
+		const struct sum_service *sv = &sc->svcs[svc];
+		bool taken = false;
+
+		if (!wanted(tg, ntg, svc))
+			continue;
+		for (ti = 0; ti < ntg; ti++)
+			if (tg[ti].want == NULL || tg[ti].want[svc])
+				sumstore_line(tg[ti].store, svc, t, n);
+		const uint32_t *off = &k->firstoff[svc * 257];
+		unsigned char first = msglen > 0 ? (unsigned char)msg[0] : 0;
+		uint32_t ri;
+
+		for (ri = off[first]; ri < off[first + 1]; ri++) {
+			size_t i = k->byfirst[svc][ri];
+			const struct sum_rule *ru = &sv->rules[i];
+			size_t id = k->rbase[svc] + i;
+			enum match_result mr;
+			bool have_ov = false;
+			uint64_t bytes, w;
+
+			if (!sumlit_may_match(&k->rlit[id], msg, msglen))
+				continue;
+			if (ru->nprogs > 0 && !prog_in(ru, prog, proglen))
+				continue;
+			if (k->needcap[id]) {
+				mr = match_exec(&ru->re, msg, msglen, NULL);
+				have_ov = mr == MATCH_YES;
+			} else
+				mr = match_test(&ru->re, msg, msglen, NULL);
+			if (mr == MATCH_ERROR)
+				k->stats.regex_errors++;
+			if (mr != MATCH_YES)
+				continue;
+			if (ru->timescap > 0 && have_ov) {
+				/* "PAM 5 more authentication failures": 5 */
+				uint32_t np;
+				const PCRE2_SIZE *ov = match_ovector(&np);
+				int c = ru->timescap;
+
+				w = (uint32_t)c < np && ov[2 * c] != PCRE2_UNSET ?
+				    n * number(msg + ov[2 * c], ov[2 * c + 1] -
+				    ov[2 * c]) : n;
+			} else
+				w = n;
+			if (ru->kind == SUMR_IGNORE) {
+				/* after an also rule counted it, it is counted */
+				if (taken)
+					break;
+				taken = true;
+				for (ti = 0; ti < ntg; ti++)
+					if (tg[ti].want == NULL || tg[ti].want[svc])
+						sumstore_ignored(tg[ti].store, svc, w);
+				break;
+			}
+			taken = true;
+			make_key(k, &sv->facts[ru->fact], ru, msg, host, hostlen,
+			    prog, proglen, have_ov, &bytes);
+			for (ti = 0; ti < ntg; ti++)
+				if (tg[ti].want == NULL || tg[ti].want[svc])
+					sumstore_count(tg[ti].store, svc, ru->fact,
+					    k->key.data, k->key.len, w, bytes * n);
+			if (ru->kind == SUMR_COUNT)
+				break;
+		}
+		if (!taken)
+			for (ti = 0; ti < ntg; ti++)
+				if (tg[ti].want == NULL || tg[ti].want[svc])
+					sumstore_unmatched(tg[ti].store, svc, msg,
+					    msglen, n);
+	}
+	return true;
+}
+
+/* "last message repeated N times" / "message repeated N times: [ MSG ]":
+ * N, and for the second form MSG in *inner; 0 when msg is neither. */
+static uint64_t
+repeat_count(const char *msg, size_t len, const char **inner, size_t *innerlen)
+{
+	static const char last[] = "last message repeated ";
+	static const char rs[] = "message repeated ";
+	const char *p = msg, *e = msg + len, *d;
+	uint64_t n;
+	bool bsd = false;
+
+	*inner = NULL;
+	if (len > 4 && memcmp(p, "--- ", 4) == 0)
+		p += 4;
+	if ((size_t)(e - p) > sizeof(last) - 1 &&
+	    memcmp(p, last, sizeof(last) - 1) == 0) {
+		p += sizeof(last) - 1;
+		bsd = true;
+	} else if ((size_t)(e - p) > sizeof(rs) - 1 &&
+	    memcmp(p, rs, sizeof(rs) - 1) == 0)
+		p += sizeof(rs) - 1;
+	else
+		return 0;
+	for (d = p; p < e && *p >= '0' && *p <= '9' && p - d < 9; p++)
+		;
+	if (p == d || (size_t)(e - p) < 6 || memcmp(p, " time", 5) != 0)
+		return 0;
+	n = number(d, (size_t)(p - d));
+	p += 5;
+	if (p < e && *p == 's')
+		p++;
+	if (bsd)
+		return n;
+	if ((size_t)(e - p) < 4 || memcmp(p, ": [", 3) != 0 || e[-1] != ']')
+		return 0;
+	p += 3;
+	if (p < e - 1 && *p == ' ')
+		p++;
+	*inner = p;
+	*innerlen = (size_t)(e - 1 - p);
+	return n;
+}
+
+static void
+remember(struct sumclass *k, const char *host, size_t hostlen,
+    const char *prog, size_t proglen, const char *msg, size_t msglen)
+{
+	struct sumclass_last *l;
+	void **slot;
+
+	l = map_get(&k->hosts, host, hostlen);
+	if (msglen > SUMCLASS_MAX_KEPT) {
+		/* not kept (memory): a repeat of it is counted as not
+		 * credited */
+		if (l != NULL)
+			l->msglen = SIZE_MAX;
+		return;
+	}
+	if (l == NULL) {
+		if (k->hosts.len >= SUMCLASS_MAX_HOSTS)
+			return;
+		slot = map_put(&k->hosts, host, hostlen);
+		l = *slot = xcalloc(1, sizeof(*l));
+	}
+	if (l->msg == NULL || msglen + 1 > l->cap) {
+		l->cap = msglen + 64;
+		l->msg = xreallocarray(l->msg, l->cap, 1);
+	}
+	memcpy(l->msg, msg, msglen);
+	l->msglen = msglen;
+	if (prog == NULL || l->prog == NULL || l->proglen != proglen ||
+	    memcmp(l->prog, prog, proglen) != 0) {
+		free(l->prog);
+		l->prog = prog != NULL ? xmemdup0(prog, proglen) : NULL;
+		l->proglen = prog != NULL ? proglen : 0;
+	}
+}
+
+bool
+sumclass_record(struct sumclass *k, const struct record *r, time_t t,
+    const struct sumclass_target *tg, size_t ntg)
+{
+	const char *msg, *inner, *host = r->host;
+	size_t msglen, innerlen, hostlen = r->hostlen;
+	uint64_t rep;
+	bool in;
+
+	if (k->sc == NULL || k->sc->nsvcs == 0)
+		return false;
+	k->stats.lines++;
+	if (t < 0)
+		t = 0;
+	body(r, &msg, &msglen);
+	if (host == NULL) {
+		host = "";
+		hostlen = 0;
+	}
+	rep = repeat_count(msg, msglen, &inner, &innerlen);
+	if (rep > 0 && inner == NULL && r->prog == NULL) {
+		struct sumclass_last *l = map_get(&k->hosts, host, hostlen);
+
+		k->stats.repeats++;
+		if (l == NULL || l->msglen == SIZE_MAX) {
+			k->stats.repeat_lost++;
+			return false;
+		}
+		/* the kept copy may move if classify remembers: use it as is */
+		in = classify(k, r->host, r->hostlen, l->prog, l->proglen, l->msg,
+		    l->msglen, t, rep, tg, ntg);
+		if (in)
+			k->stats.in_service++;
+		return in;
+	}
+	if (rep > 0 && inner != NULL) {
+		k->stats.repeats++;
+		in = classify(k, r->host, r->hostlen, r->prog, r->proglen, inner,
+		    innerlen, t, rep, tg, ntg);
+		if (in)
+			k->stats.in_service++;
+		return in;
+	}
+	in = classify(k, r->host, r->hostlen, r->prog, r->proglen, msg, msglen,
+	    t, 1, tg, ntg);
+	if (in) {
+		k->stats.in_service++;
+		remember(k, host, hostlen, r->prog, r->proglen, msg, msglen);
+	} else if (k->hosts.len > 0) {
+		/* "last message repeated" repeats this line, which no
+		 * service takes: nothing to credit then */
+		struct sumclass_last *l = map_get(&k->hosts, host, hostlen);
+
+		if (l != NULL)
+			l->msglen = SIZE_MAX;
+	}
+	return in;
+}
