@@ -522,8 +522,6 @@ daemon_run(const struct daemon_opts *o)
 		rc = 1;
 	rstore_stop(d);		/* partitions: handed over at once */
 	sendproc_drain(d);
-	sumq_free(d);
-	checks_free(d);
 	engine_free(&d->engine);
 	inputs_free(d);
 	inputs_journal_close(d);
@@ -557,6 +555,8 @@ out:
 		rstore_close(d);
 	checkpoint_free(d);
 	in_self_free(d->self);
+	sumq_free(d);		/* also when start-up failed after sumq_init */
+	checks_free(d);
 	{
 		const struct map_slot *ms;
 		size_t mi = 0;
