@@ -30,7 +30,14 @@ struct opts {
 	const char	*cachedir;	/* --cache-dir */
 	char		**args;
 	int		 nargs;
+	const char	*state;		/* --state DIR: resume where the last run stopped */
+	int		 test;		/* --test: resume, save nothing */
+	int		 mail;		/* --mail: through the outbox and the relay */
+	unsigned	 mail_wait;	/* --mail-wait SECONDS */
+	int		 quiet;		/* -q: the account line only for losses */
 };
+
+#define DEFAULT_MAIL_WAIT	60	/* s a one-shot run waits for the relay */
 
 /* Parses the options of check, explain and lint (argv from the command
  * word on) into o; the operands are left in o->args.  -h prints the
