@@ -14,8 +14,8 @@
 #include "lib/str.h"
 #include "lib/xmem.h"
 
-static int
-parse_time(const char *s, time_t *out)
+int
+opts_parse_time(const char *s, time_t *out)
 {
 	struct tm tm;
 	char *end;
@@ -105,7 +105,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'n':
-			if (parse_time(optarg, &o->now) == -1) {
+			if (opts_parse_time(optarg, &o->now) == -1) {
 				log_warnx("--now: '%s' is not 'YYYY-MM-DD HH:MM:SS' "
 				    "or @EPOCH", optarg);
 				return -1;

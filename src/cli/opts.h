@@ -44,6 +44,10 @@ struct opts {
  * usage and exits 0.  Returns 0, or -1 after a warning (exit 2). */
 int	opts_parse(int argc, char **argv, struct opts *o);
 
+/* Parses a --now value, 'YYYY-MM-DD HH:MM:SS' local time or @EPOCH.
+ * Returns 0, or -1 when s is neither. */
+int	opts_parse_time(const char *s, time_t *out);
+
 /* Loads the configuration o->conf into c, with --engine and --cache-dir
  * applied.  Returns 0, or -1 after printing its errors (c is freed). */
 int	opts_load_conf(struct conf *c, const struct opts *o);
