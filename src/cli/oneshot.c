@@ -404,7 +404,10 @@ oneshot_journal(struct oneshot *os, const struct in_journal_opts *o,
 	char err[512];
 	int rc;
 
-	*first = os->st.journal_cursor == NULL;
+	/* the local journal may hold years: a first run reads its recent
+	 * part only; named journal files or a directory are read whole */
+	*first = os->st.journal_cursor == NULL && o->dir == NULL &&
+	    o->files == NULL;
 	if (*first)
 		jo.since_usec = since_usec;
 	jo.start_at_end = false;

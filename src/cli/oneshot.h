@@ -86,10 +86,11 @@ int	oneshot_open(struct oneshot *os, const char *dir, const char *name,
 int	oneshot_file(struct oneshot *os, const char *path, in_file_line_fn *fn,
 	    void *arg);
 
-/* Reads the journal o describes (borrowed) after the saved cursor; with
- * no cursor yet from since_usec on (0 = the oldest entry).  *first is set
- * when there was no cursor.  Needs a state directory.  Returns 0, or -1
- * when it cannot be opened (logged, counted). */
+/* Reads the journal o describes (borrowed) after the saved cursor.  With
+ * no cursor yet, the local journal is read from since_usec on (*first is
+ * then set), named journal files or a directory from their oldest entry.
+ * Needs a state directory.  Returns 0, or -1 when it cannot be opened
+ * (logged, counted). */
 int	oneshot_journal(struct oneshot *os, const struct in_journal_opts *o,
 	    uint64_t since_usec, in_journal_line_fn *fn, void *arg, bool *first);
 
