@@ -472,8 +472,9 @@ sender(const struct job *j)
 	return xasprintf("%s@%s", pw != NULL ? pw->pw_name : "logcheck", fq);
 }
 
-/* Stages the report, saves the positions with it, publishes, waits for
- * the relay.  Returns the exit status. */
+/* Stages the report (none when report is NULL: reports of earlier runs
+ * still go), saves the positions with it, publishes, waits for the
+ * relay.  Returns the exit status. */
 static int
 mail_report(struct job *j, struct oneshot *os, const struct conf *lw,
     const char *report, size_t len, enum lc_section_kind kind)
@@ -506,7 +507,7 @@ mail_report(struct job *j, struct oneshot *os, const struct conf *lw,
 		free(spool);
 		return 1;
 	}
-	{
+	if (report != NULL) {
 		struct mime_opts mo = { .msgid_host = hostname,
 		    .seq = oneshot_mail_next(&m), .now = j->now,
 		    .attach = j->attach == 1 ? MIME_ATTACH_TEXT : j->attach == 2 ?
@@ -612,8 +613,11 @@ run(struct job *j)
 	if (errs.len > 0)
 		fprintf(stderr, "%s\n", buf_str(&errs));
 	if (n == 0) {
-		/* logcheck: nothing to check; nothing is sent */
-		if (src == 0 && oneshot_save(&os, NULL, oneshot_seq(&os)) == -1)
+		/* logcheck: nothing to check, nothing is sent (but what an
+		 * earlier run left in the outbox is) */
+		if (!j->mailout)
+			rc = mail_report(j, &os, &lwc, NULL, 0, LC_NONE);
+		else if (oneshot_save(&os, NULL, oneshot_seq(&os)) == -1)
 			rc = 1;
 		rc = src == -1 ? 1 : rc;
 		goto out;
@@ -642,9 +646,11 @@ run(struct job *j)
 		log_warnx("%llu line%s longer than %d bytes %s cut",
 		    (unsigned long long)lines.cut, lines.cut == 1 ? "" : "s",
 		    LCRUN_MAX_LINE, lines.cut == 1 ? "was" : "were");
-	if (kind == LC_NONE) {
+	if (kind == LC_NONE && j->mailout) {
 		if (oneshot_save(&os, NULL, oneshot_seq(&os)) == -1)
 			rc = 1;
+	} else if (kind == LC_NONE) {
+		rc = mail_report(j, &os, &lwc, NULL, 0, kind);
 	} else if (j->mailout) {
 		fwrite(text, 1, textlen, stdout);
 		if (fflush(stdout) == EOF || ferror(stdout)) {

@@ -714,7 +714,7 @@ mime_build(struct buf *out, const char *headers, size_t hlen,
 		put_str(&w, "\r\nContent-Type: text/plain; charset=us-ascii\r\n"
 		    "Content-Transfer-Encoding: 7bit\r\n\r\n");
 		put_str(&w, o->attach_text != NULL ? o->attach_text : "");
-		put_str(&w, "\r\n\r\n--");
+		put_str(&w, "\r\n--");
 		put_str(&w, bnd);
 		put_str(&w, "\r\nContent-Disposition: attachment; filename=");
 		put_str(&w, o->attach_name);
@@ -738,7 +738,7 @@ mime_build(struct buf *out, const char *headers, size_t hlen,
 		put_qp(&w, body, blen);
 	if (o->attach == MIME_INLINE)
 		return w.err ? -1 : 0;
-	if (w.col > 0)
+	if (w.lastc != '\n')
 		crlf(&w);
 last:
 	put_str(&w, "\r\n--");
