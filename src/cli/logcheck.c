@@ -245,7 +245,8 @@ parse_opts(struct job *j, int argc, char **argv, bool settings)
 	return 0;
 }
 
-/* logcheck.conf, then the options over it. */
+/* logcheck.conf, then the options over it.  Returns 0, -1 on a config
+ * error, -2 on a usage error. */
 static int
 settings(struct job *j, int argc, char **argv)
 {
@@ -293,7 +294,7 @@ settings(struct job *j, int argc, char **argv)
 		lcmail_date(j->date, sizeof(j->date), j->now, dv != NULL ?
 		    dv->value : NULL);
 	if (parse_opts(j, argc, argv, true) == -1)
-		return -1;
+		return -2;
 	if (j->hostopt != NULL)
 		str_lcpy(j->host, j->hostopt, sizeof(j->host));
 	else
@@ -689,10 +690,10 @@ logcheck_main(int argc, char **argv)
 	j.now = time(NULL);
 	if (parse_opts(&j, argc, argv, false) == -1)
 		return 2;
-	if (settings(&j, argc, argv) == -1) {
+	if ((rc = settings(&j, argc, argv)) != 0) {
 		lcconf_free(&j.lc);
 		free(j.sendto);
-		return j.lc.path == NULL ? 2 : 1;
+		return rc == -2 ? 2 : 1;
 	}
 	rc = run(&j);
 	lcconf_free(&j.lc);
