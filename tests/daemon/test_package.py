@@ -123,6 +123,15 @@ def t_package_install_use_purge(env):
             st = os.stat(d)
             assert st.st_uid == u.pw_uid and oct(st.st_mode & 0o777) == "0o750", \
                 "%s: owner %d mode %o" % (d, st.st_uid, st.st_mode & 0o777)
+        # the units as installed (systemd-analyze also checks the man
+        # pages they name and the program they run)
+        sa = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
+        if os.access(sa, os.X_OK):
+            r = run(sa, "verify", "/lib/systemd/system/logward.service",
+                    "/lib/systemd/system/logward-check.service",
+                    "/lib/systemd/system/logward-check.timer")
+            out = (r.stdout + r.stderr).strip()
+            assert r.returncode == 0 and not out, "systemd-analyze verify: %s" % out
         r = run("/usr/sbin/logward", "lint", "-c", "/etc/logward/logward.conf")
         assert r.returncode == 0 and "0 errors" in r.stdout, r.stdout + r.stderr
         # a readable log, checked twice by the logward user
