@@ -331,3 +331,35 @@ def t_oneshot_kill_at_every_step(env):
     assert tmp == [], "left in SPOOL/tmp: %s" % tmp
     print("    %d kills at %d steps, %d lines, %d mails: each line delivered once"
           % (steps, len(FAILPOINTS) + 1, w.seq, len(mails)))
+
+
+def readme_block(name):
+    """The shell block of the README between <!-- NAME: ... --> and
+    <!-- end NAME -->."""
+    text = open(os.path.join(lib.ROOT, "README.md")).read()
+    m = re.search(r"<!-- %s:[^>]*-->\s*```sh\n(.*?)```\s*<!-- end %s -->"
+                  % (name, name), text, re.S)
+    assert m, "README.md has no %s block" % name
+    return m.group(1)
+
+
+def t_readme_oneshot(env):
+    """The README's one-shot block, with this test's config, state
+    directory and binary: the first run mails, the next finds nothing."""
+    w = Writer(env.path("syslog"))
+    w.write(3)
+    cf = conf(env, "set logfile %s\n" % w.path)
+    block = readme_block("oneshot")
+    script = block.replace("/etc/logward/logward.conf", cf) \
+        .replace("/var/lib/logward/check", env.path("check")) \
+        .replace("logward check", env.bin + " check")
+    for _ in range(2):      # the second run finds nothing new
+        r = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                           timeout=120)
+        assert "exit 0" in r.stdout, r.stdout + r.stderr
+        assert len(env.sink.mails()) == 1, len(env.sink.mails())
+    w.write(2)
+    r = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=120)
+    assert "exit 0" in r.stdout, r.stdout + r.stderr
+    mails = env.sink.wait_mails(2)
+    assert_once(sink_counts(mails), 5, "README one-shot block")

@@ -211,3 +211,74 @@ def t_make_install_prefix_destdir(env):
     for p in ("usr/sbin/logward", "etc/logward/logward.conf",
               "lib/systemd/system/logward.service", "etc/logrotate.d/logward"):
         assert os.path.exists(os.path.join(dest2, p)), "PREFIX=/usr: missing %s" % p
+
+
+def recipe(name):
+    text = open(os.path.join(ROOT, "README.md")).read()
+    m = re.search(r"<!-- recipe: %s -->\s*```sh\n(.*?)```" % name, text, re.S)
+    assert m, "README.md has no recipe %s" % name
+    return [l for l in m.group(1).splitlines() if l.strip()]
+
+
+def t_readme_coming_from_logcheck(env):
+    """The README's three-line migration from logcheck, as root: install
+    the package, point logcheck's cron job at `logward logcheck`, name the
+    relay; then the cron job's own command, run as the logcheck user,
+    mails logcheck's report through the relay, and a second run finds
+    nothing new.  Substitutions (the README lists them): the .deb just
+    built, a copy of /etc/cron.d/logcheck, the test's SMTP server, and
+    /var/log/syslog and /var/log/auth.log created for the run."""
+    if os.getuid() != 0:
+        print("    not run: it installs the package, which needs root (CI runs as root)")
+        return
+    for p in ("/etc/cron.d/logcheck", "/etc/logcheck/logcheck.conf"):
+        assert os.path.exists(p), "not run: %s missing (scripts/deps test)" % p
+    made = [p for p in ("/var/log/syslog", "/var/log/auth.log") if not os.path.exists(p)]
+    assert len(made) == 2, "not run: this machine has /var/log/syslog or auth.log " \
+        "(the test would read and mail them)"
+    assert not installed("logward"), "not run: a logward package is installed already"
+    lines = recipe("logcheck-migration")
+    assert len(lines) == 3, lines
+    deb = build_deb(env)
+    cron = env.path("cron.d-logcheck")
+    shutil.copyfile("/etc/cron.d/logcheck", cron)
+    try:
+        cmds = [lines[0].replace("./logward_0.1.0_amd64.deb", deb),
+                lines[1].replace("/etc/cron.d/logcheck", cron),
+                lines[2].replace("mail.example.org:25", "127.0.0.1:%d" % env.sink.port)]
+        for c in cmds:
+            r = subprocess.run(["sh", "-c", c], capture_output=True, text=True,
+                               timeout=300, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+            assert r.returncode == 0, "%s: %s" % (c, r.stdout + r.stderr)
+        # the hourly line of the cron file, as cron runs it
+        text = open(cron).read()
+        path = re.search(r"^PATH=(.*)$", text, re.M).group(1)
+        m = re.search(r"^2 \* \* \* \*\s+logcheck\s+(.*)$", text, re.M)
+        assert m and "/usr/sbin/logward logcheck" in m.group(1), text
+        for p in made:
+            with open(p, "w") as fp:
+                fp.write("Dec  7 10:00:01 web1 su[42]: FAILED SU (to root) mallory on pts/3\n"
+                         "Dec  7 10:00:02 web1 kernel: [  9.9] something unusual\n")
+            shutil.chown(p, "root", "adm")
+            os.chmod(p, 0o640)
+        job = ["runuser", "-u", "logcheck", "--", "env", "-i", "PATH=" + path,
+               "HOME=/var/lib/logcheck", "SHELL=/bin/sh", "LOGNAME=logcheck",
+               "/bin/sh", "-c", m.group(1)]
+        r = subprocess.run(job, capture_output=True, text=True, timeout=300)
+        mails = env.sink.wait_mails(1)
+        assert r.returncode == 0, "the cron job exited %d: %s" % (r.returncode, r.stderr)
+        subj = mails[0]["Subject"]
+        assert subj.endswith(" Security Events"), subj
+        body = lib.body_text(mails[0])
+        assert "FAILED SU (to root) mallory" in body and "something unusual" in body, body
+        assert "RCPT TO:<logcheck@" in mails[0].envelope, mails[0].envelope
+        r = subprocess.run(job, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0 and len(env.sink.mails()) == 1, \
+            "second run: exit %d, %d mails" % (r.returncode, len(env.sink.mails()))
+        print("    migrated in 3 lines; the cron job mailed '%s'" % subj)
+    finally:
+        for p in made:
+            if os.path.exists(p):
+                os.unlink(p)
+        run("dpkg", "--purge", "logward")
+    assert not installed("logward")
