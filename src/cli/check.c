@@ -153,18 +153,12 @@ print_reports(struct conf *c, struct engine *e, const struct opts *o)
 		if (!report_pending(e, qi))
 			continue;
 		if (qd->layout == LAYOUT_LOGCHECK) {
-			struct mime_opts mo = { hostname, 0, o->now, MIME_INLINE,
-			    NULL, NULL };
-			struct buf msg;
-
-			/* the whole mail as the relay would get it */
-			buf_init(&msg, SIZE_MAX / 4);
-			if (lcmail_render_queue(e, qi, &meta, &mo, &msg) == 1) {
+			if (lcmail_queue_report(e, qi, &meta, &head, &body) == 1) {
 				printf("From logward %s\n", mboxdate);
-				write_mbox_body(stdout, msg.data, msg.len);
+				fwrite(head.data, 1, head.len, stdout);
+				write_mbox_body(stdout, body.data, body.len);
 				putchar('\n');
 			}
-			buf_free(&msg);
 		} else if (qd->filter == NULL) {
 			/* no filter: the body goes out as it is rendered */
 			report_headers(&head, c, qi, &meta);

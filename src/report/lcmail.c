@@ -3,6 +3,7 @@
  */
 #include "report/lcmail.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,25 +43,32 @@ lcmail_date(char *dst, size_t size, time_t t, const char *fmt)
 #pragma GCC diagnostic pop
 }
 
+void
+lcmail_headers(struct buf *out, const struct lcmail_opts *lo)
+{
+	char date[64];
+
+	if (lo->from != NULL && lo->from[0] != '\0')
+		buf_printf(out, "From: %s\n", lo->from);
+	buf_printf(out, "To: %s\n", lo->to);
+	report_date(date, sizeof(date), lo->now);
+	buf_printf(out, "Date: %s\n", date);
+	buf_printf(out, "X-logward-version: %s\n", LOGWARD_VERSION);
+	buf_printf(out, "X-logward-hostname: %s\n", lo->hostname);
+	if (lo->queue != NULL)
+		buf_printf(out, "X-logward-queue: %s\n", lo->queue);
+	buf_printf(out, "Subject: %s\n\n", lo->subject);
+}
+
 int
 lcmail_build(struct buf *out, const char *report, size_t len,
     const struct lcmail_opts *lo, const struct mime_opts *mo)
 {
 	struct buf head;
-	char date[64];
 	int rc;
 
 	buf_init(&head, 1024 * 1024);
-	if (lo->from != NULL && lo->from[0] != '\0')
-		buf_printf(&head, "From: %s\n", lo->from);
-	buf_printf(&head, "To: %s\n", lo->to);
-	report_date(date, sizeof(date), lo->now);
-	buf_printf(&head, "Date: %s\n", date);
-	buf_printf(&head, "X-logward-version: %s\n", LOGWARD_VERSION);
-	buf_printf(&head, "X-logward-hostname: %s\n", lo->hostname);
-	if (lo->queue != NULL)
-		buf_printf(&head, "X-logward-queue: %s\n", lo->queue);
-	buf_printf(&head, "Subject: %s\n\n", lo->subject);
+	lcmail_headers(&head, lo);
 	rc = mime_build(out, head.data, head.len, report, len, mo);
 	buf_free(&head);
 	return rc;
@@ -85,8 +93,8 @@ tree_of(const struct conf *c, size_t qi)
 }
 
 int
-lcmail_render_queue(struct engine *e, size_t qi, const struct mail_meta *meta,
-    const struct mime_opts *mo, struct buf *msg)
+lcmail_queue_report(struct engine *e, size_t qi, const struct mail_meta *meta,
+    struct buf *head, struct buf *body)
 {
 	const struct conf *c = e->conf;
 	const struct queue_def *qd = &c->queues[qi];
@@ -166,11 +174,33 @@ lcmail_render_queue(struct engine *e, size_t qi, const struct mail_meta *meta,
 	lo.now = meta->now;
 	lo.hostname = meta->hostname;
 	lo.queue = qd->name;
-	rc = lcmail_build(msg, text, textlen, &lo, mo);
+	lcmail_headers(head, &lo);
+	rc = buf_add(body, text, textlen);
 	free(text);
 	if (rc == -1) {
-		log_warnx("queue %s: the mail does not fit in memory", qd->name);
+		log_warnx("queue %s: the report does not fit in memory", qd->name);
 		return -1;
 	}
 	return 1;
+}
+
+int
+lcmail_render_queue(struct engine *e, size_t qi, const struct mail_meta *meta,
+    const struct mime_opts *mo, struct buf *msg)
+{
+	struct buf head, body;
+	int rc;
+
+	buf_init(&head, 1024 * 1024);
+	buf_init(&body, SIZE_MAX / 4);
+	rc = lcmail_queue_report(e, qi, meta, &head, &body);
+	if (rc == 1 && mime_build(msg, head.data, head.len, buf_str(&body),
+	    body.len, mo) == -1) {
+		log_warnx("queue %s: the mail does not fit in memory",
+		    e->conf->queues[qi].name);
+		rc = -1;
+	}
+	buf_free(&head);
+	buf_free(&body);
+	return rc;
 }

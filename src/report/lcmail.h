@@ -35,6 +35,10 @@ struct lcmail_opts {
 	const char	*queue;		/* X-logward-queue, or NULL */
 };
 
+/* Appends the header block of lo (From, To, Date, X-logward-*, Subject,
+ * the empty line) to out, as mime_build takes it. */
+void	lcmail_headers(struct buf *out, const struct lcmail_opts *lo);
+
 /* Appends the mail of a logcheck report (report[0..len), borrowed) to
  * out: headers from lo, the report as mo says (inline or attached as
  * "logcheck_report").  Returns 0, or -1 when it does not fit in out. */
@@ -52,5 +56,10 @@ int	lcmail_build(struct buf *out, const char *report, size_t len,
 int	lcmail_render_queue(struct engine *e, size_t qi,
 	    const struct mail_meta *meta, const struct mime_opts *mo,
 	    struct buf *msg);
+
+/* The same, but the header block into head and the report's text into
+ * body (for check's mbox output); returns as lcmail_render_queue. */
+int	lcmail_queue_report(struct engine *e, size_t qi,
+	    const struct mail_meta *meta, struct buf *head, struct buf *body);
 
 #endif
