@@ -67,6 +67,8 @@ lcrun_finish(struct lcrun *r, bool uniq)
 {
 	size_t i;
 
+	if (r->n == 0)
+		return 0;
 	r->n = lcreport_sort(r->lines, r->lens, r->n, uniq);
 	for (i = 0; i < r->n; i++)
 		r->lens[i] = lcclass_rstrip(r->lines[i], r->lens[i]);

@@ -59,7 +59,7 @@ int	oneshot_mail_open(struct oneshot_mail *m, const char *spooldir,
 int	oneshot_mail_stage(struct oneshot_mail *m, const char *from,
 	    const char *rcpts, const char *queue, const char *msg, size_t len);
 
-/* The sequence number the next staged report gets (for its Message-ID). */
+/* The sequence number of the next staged report (its Message-ID has it). */
 uint64_t oneshot_mail_next(const struct oneshot_mail *m);
 
 /* Deletes what was staged and not published (a run giving up). */
