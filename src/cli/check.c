@@ -260,7 +260,7 @@ mail_reports(struct conf *c, struct engine *e, const struct opts *o,
 	res = oneshot_mail_deliver(&m, &sc, o->mail_wait, answer,
 	    sizeof(answer));
 	failpoint_check("check-delivered");
-	if (res != ONESHOT_MAIL_SENT) {
+	if (res == ONESHOT_MAIL_WAITING) {
 		size_t left = oneshot_mail_waiting(&m);
 
 		log_warnx("%zu report%s not delivered (waited at most %u s); "
@@ -269,6 +269,10 @@ mail_reports(struct conf *c, struct engine *e, const struct opts *o,
 		    sc.server, answer, left == 1 ? "it waits" : "they wait",
 		    spool);
 		rc = rc != 0 ? rc : 3;
+	} else if (res == ONESHOT_MAIL_ERROR) {
+		log_warnx("mail: %s", answer[0] != '\0' ? answer :
+		    "the sender process could not run");
+		rc = 1;
 	}
 out:
 	oneshot_mail_close(&m);

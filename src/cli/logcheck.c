@@ -548,11 +548,15 @@ mail_report(struct job *j, struct oneshot *os, const struct conf *lw,
 		rc = 1;
 	res = oneshot_mail_deliver(&m, &sc, j->mail_wait, answer,
 	    sizeof(answer));
-	if (res != ONESHOT_MAIL_SENT) {
+	if (res == ONESHOT_MAIL_WAITING) {
 		log_warnx("the report was not delivered (waited at most %u s); "
 		    "relay %s: %s; it waits in %s/new for the next run or a "
 		    "running daemon", j->mail_wait, sc.server, answer, spool);
 		rc = rc != 0 ? rc : 3;
+	} else if (res == ONESHOT_MAIL_ERROR) {
+		log_warnx("mail: %s", answer[0] != '\0' ? answer :
+		    "the sender process could not run");
+		rc = 1;
 	}
 out:
 	oneshot_mail_close(&m);

@@ -183,7 +183,8 @@ oneshot_open(struct oneshot *os, const char *dir, const char *name,
 	os->dir = xstrdup(dir);
 	os->path = xasprintf("%s/%s.state", dir, name);
 	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
-		log_warn("state directory %s", dir);
+		log_warn("cannot create the state directory %s (create it for "
+		    "the user that runs logward, or name another)", dir);
 		goto fail;
 	}
 	lock = xasprintf("%s/%s.lock", dir, name);
@@ -205,7 +206,11 @@ oneshot_open(struct oneshot *os, const char *dir, const char *name,
 	}
 	free(lock);
 	rc = state_read(os->path, &os->st, e, err, sizeof(err));
-	if (rc == -1) {
+	if (rc == -1 && test) {
+		log_warnx("state: %s; --test reads every source from its start",
+		    err);
+		memset(&os->st, 0, sizeof(os->st));
+	} else if (rc == -1) {
 		char *aside = xasprintf("%s.corrupt-%lld", os->path,
 		    (long long)os->started.tv_sec);
 
@@ -445,19 +450,25 @@ oneshot_id(const struct oneshot *os, char *dst, size_t size)
 	char *real;
 	uint64_t h;
 
+	char *p;
+
 	if (os->path == NULL) {
 		snprintf(dst, size, "%s_once_%ld_%lld", os->name, (long)getpid(),
 		    (long long)os->started.tv_sec);
-		return;
+	} else {
+		real = realpath(os->dir, NULL);
+		h = fnv(real != NULL ? real : os->dir, strlen(real != NULL ?
+		    real : os->dir), 0xcbf29ce484222325ULL);
+		h = fnv("/", 1, h);
+		h = fnv(os->name, strlen(os->name), h);
+		free(real);
+		snprintf(dst, size, "%s_%08llx", os->name,
+		    (unsigned long long)(h & 0xffffffffULL));
 	}
-	real = realpath(os->dir, NULL);
-	h = fnv(real != NULL ? real : os->dir, strlen(real != NULL ? real :
-	    os->dir), 0xcbf29ce484222325ULL);
-	h = fnv("/", 1, h);
-	h = fnv(os->name, strlen(os->name), h);
-	free(real);
-	snprintf(dst, size, "%s_%08llx", os->name,
-	    (unsigned long long)(h & 0xffffffffULL));
+	/* outbox names take [a-z0-9_] */
+	for (p = dst; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
 }
 
 int

@@ -156,12 +156,13 @@ oneshot_mail_deliver(struct oneshot_mail *m, const struct smtp_conf *sc,
 	pid_t parent = getpid(), pid;
 	double until = mono() + wait;
 	int status;
-	size_t left;
+	size_t left, bad;
 	bool ended = false;
 
 	answer[0] = '\0';
 	if (oneshot_mail_waiting(m) == 0)
 		return ONESHOT_MAIL_SENT;
+	bad = outbox_count_own(&m->ob, "bad");
 	clock_gettime(CLOCK_REALTIME, &started);
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
@@ -197,6 +198,12 @@ oneshot_mail_deliver(struct oneshot_mail *m, const struct smtp_conf *sc,
 		log_warnx("the sender process ended (%s %d)",
 		    WIFEXITED(status) ? "status" : "signal",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	if (outbox_count_own(&m->ob, "bad") > bad) {
+		/* an envelope no relay can take (a bad address) */
+		snprintf(answer, size, "a report can never be delivered; it was "
+		    "moved to %s/bad (see the sender's message above)", m->spool);
+		return ONESHOT_MAIL_ERROR;
+	}
 	/* the transfer that was in progress may have ended it */
 	if ((left = oneshot_mail_waiting(m)) == 0)
 		return ONESHOT_MAIL_SENT;

@@ -35,7 +35,8 @@
 enum oneshot_mail_result {
 	ONESHOT_MAIL_SENT,		/* every file of this producer left SPOOL/new */
 	ONESHOT_MAIL_WAITING,		/* some are still there (answer says why) */
-	ONESHOT_MAIL_ERROR,		/* the sender could not start (logged) */
+	ONESHOT_MAIL_ERROR,		/* the sender could not run, or a report can
+					   never be delivered (moved to SPOOL/bad) */
 };
 
 struct oneshot_mail {

@@ -363,3 +363,22 @@ def t_readme_oneshot(env):
     assert "exit 0" in r.stdout, r.stdout + r.stderr
     mails = env.sink.wait_mails(2)
     assert_once(sink_counts(mails), 5, "README one-shot block")
+
+
+def t_oneshot_mail_bad_address(env):
+    """A report no relay can ever take (a recipient with '<' in it) is
+    moved to SPOOL/bad by the sender: the run says so and exits 1, at
+    once, instead of waiting; the report is kept there."""
+    w = Writer(env.path("syslog"))
+    cf = conf(env)
+    text = open(cf).read().replace("root@test.example", "bad<x>@test.example")
+    open(cf, "w").write(text)
+    w.write(2)
+    t = time.time()
+    rc, out, err = check(env, "-c", cf, "--state", env.path("st"), "--mail", w.path)
+    assert rc == 1, (rc, err)
+    assert "can never be delivered" in err and "/bad" in err, err
+    assert time.time() - t < 20
+    bad = os.listdir(env.path("spool", "bad"))
+    assert len(bad) == 1 and bad[0].startswith("check_"), bad
+    assert pending(env) == []
