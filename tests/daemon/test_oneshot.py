@@ -382,3 +382,61 @@ def t_oneshot_mail_bad_address(env):
     bad = os.listdir(env.path("spool", "bad"))
     assert len(bad) == 1 and bad[0].startswith("check_"), bad
     assert pending(env) == []
+
+
+def t_oneshot_mail_starttls_auth(env):
+    """--mail uses the relay settings as the daemon does: STARTTLS
+    required, AUTH with the password file, the CA file."""
+    from test_mail import make_cert, password_file
+    crt, key = make_cert(env)
+    relay = env.add_sink("relay", "--tls-cert", crt, "--tls-key", key,
+                         "--auth", "alice:s3cret pw", "--require-tls")
+    w = Writer(env.path("syslog"))
+    cf = conf(env, "set smtp_tls starttls\nset smtp_user alice\n"
+              "set smtp_password_file %s\nset smtp_cafile %s\n"
+              % (password_file(env, "s3cret pw"), crt), sink=relay)
+    text = open(cf).read().replace("127.0.0.1:%d" % relay.port,
+                                   "localhost:%d" % relay.port)
+    open(cf, "w").write(text)
+    w.write(3)
+    rc, out, err = check(env, "-c", cf, "--state", env.path("st"), "--mail", w.path)
+    assert rc == 0, err
+    m = relay.wait_mails(1)
+    assert m[0].envelope.splitlines()[0] == "AUTH alice", m[0].envelope
+    assert any("STARTTLS 220" in l for l in relay.events()), relay.events()
+    assert_once(sink_counts(m), 3, "STARTTLS and AUTH")
+
+
+def t_oneshot_mail_beside_the_daemon(env):
+    """check --mail and a daemon on the same outbox: the daemon's sender
+    (which holds the spool) delivers the run's report; the daemon's
+    start-up recovery leaves the run's unfinished files alone, and the
+    run's next start deals with them; every line once."""
+    other = env.path("other.log")
+    open(other, "w").close()
+    d = env.daemon("set logfile %s\nset queue q logward@test.example "
+                   "root@test.example [now]\nq .*\n" % other)
+    d.start()
+    w = Writer(env.path("syslog"))
+    cf = conf(env)
+    w.write(3)
+    rc, out, err = check(env, "-c", cf, "--state", env.path("st"), "--mail", w.path)
+    assert rc == 0, err
+    assert len(env.sink.wait_mails(1)) == 1
+    # a run killed with its report staged, then the daemon restarts
+    w.write(2)
+    rc, out, err = check(env, "-c", cf, "--state", env.path("st"), "--mail",
+                         w.path, env_extra={"LOGWARD_TEST_FAILPOINT": "check-staged"})
+    assert rc == -signal.SIGKILL
+    staged = os.listdir(env.path("spool", "tmp"))
+    assert len(staged) == 1 and staged[0].startswith("check_"), staged
+    d.stop()
+    d.start()
+    assert os.listdir(env.path("spool", "tmp")) == staged, "the daemon touched it"
+    assert "stray" not in d.log(), d.log()
+    rc, out, err = check(env, "-c", cf, "--state", env.path("st"), "--mail", w.path)
+    assert rc == 0, err
+    assert os.listdir(env.path("spool", "tmp")) == []
+    mails = [m for m in env.sink.wait_mails(2) if m["X-logward-queue"] == "digest"]
+    assert_once(sink_counts(mails), 5, "beside the daemon")
+    assert d.stop() == 0
