@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -147,16 +148,18 @@ stop_sender(const struct oneshot_mail *m, pid_t pid)
 		;
 }
 
+static enum oneshot_mail_result finish(struct oneshot_mail *m, size_t bad,
+    bool ended, char *answer, size_t size);
+
 enum oneshot_mail_result
 oneshot_mail_deliver(struct oneshot_mail *m, const struct smtp_conf *sc,
     unsigned wait, char *answer, size_t size)
 {
 	struct timespec started;
-	struct sender_status ss;
 	pid_t parent = getpid(), pid;
 	double until = mono() + wait;
 	int status;
-	size_t left, bad;
+	size_t bad;
 	bool ended = false;
 
 	answer[0] = '\0';
@@ -164,6 +167,15 @@ oneshot_mail_deliver(struct oneshot_mail *m, const struct smtp_conf *sc,
 		return ONESHOT_MAIL_SENT;
 	bad = outbox_count_own(&m->ob, "bad");
 	clock_gettime(CLOCK_REALTIME, &started);
+	if (flock(m->ob.newfd, LOCK_EX | LOCK_NB) == -1) {
+		/* another sender (a daemon's) holds the spool: it sees the new
+		 * files and sends them; only wait for them */
+		while (oneshot_mail_waiting(m) > 0 && mono() < until &&
+		    !refused_for_good(m, &started))
+			usleep(100000);
+		return finish(m, bad, false, answer, size);
+	}
+	flock(m->ob.newfd, LOCK_UN);	/* the sender takes it */
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
 		log_warn("cannot start the sender process");
@@ -183,7 +195,7 @@ oneshot_mail_deliver(struct oneshot_mail *m, const struct smtp_conf *sc,
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		_exit(sender_run(sc, m->spool));
 	}
-	while ((left = oneshot_mail_waiting(m)) > 0 && mono() < until) {
+	while (oneshot_mail_waiting(m) > 0 && mono() < until) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			ended = true;
 			break;
@@ -198,6 +210,17 @@ oneshot_mail_deliver(struct oneshot_mail *m, const struct smtp_conf *sc,
 		log_warnx("the sender process ended (%s %d)",
 		    WIFEXITED(status) ? "status" : "signal",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return finish(m, bad, ended, answer, size);
+}
+
+/* The result once the waiting is over; bad: this producer's files in
+ * SPOOL/bad before; ended: the sender process ended by itself. */
+static enum oneshot_mail_result
+finish(struct oneshot_mail *m, size_t bad, bool ended, char *answer,
+    size_t size)
+{
+	struct sender_status ss;
+
 	if (outbox_count_own(&m->ob, "bad") > bad) {
 		/* an envelope no relay can take (a bad address) */
 		snprintf(answer, size, "a report can never be delivered; it was "
@@ -205,7 +228,7 @@ oneshot_mail_deliver(struct oneshot_mail *m, const struct smtp_conf *sc,
 		return ONESHOT_MAIL_ERROR;
 	}
 	/* the transfer that was in progress may have ended it */
-	if ((left = oneshot_mail_waiting(m)) == 0)
+	if (oneshot_mail_waiting(m) == 0)
 		return ONESHOT_MAIL_SENT;
 	if (sender_status_read(m->spool, &ss) == 0 && ss.last_attempt != 0 &&
 	    ss.failures > 0)

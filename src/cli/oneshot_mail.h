@@ -10,10 +10,10 @@
  *   2. oneshot_mail_stage, once per report: SPOOL/tmp/ID-SEQ.msg, fsynced;
  *   3. the caller saves its positions with the last SEQ (oneshot_save);
  *   4. oneshot_mail_publish: renamed into SPOOL/new;
- *   5. oneshot_mail_deliver: a sender process (the daemon's, one per spool
- *      by its lock) hands SPOOL/new to the relay and removes a file only
- *      after the relay's 250; the run waits for its files at most the
- *      given time.  The sender survives the run's death long enough to
+ *   5. oneshot_mail_deliver: a sender process (deliver/sender.c, one per
+ *      spool by its lock; a running daemon's when it holds it) hands
+ *      SPOOL/new to the relay and removes a file only after the relay's
+ *      250; the run waits for its files at most the given time.  The sender survives the run's death long enough to
  *      finish a transfer it started (parent-death SIGTERM does not abort
  *      one), so killing the run never makes a relay get a report twice.
  * A report still waiting stays in the outbox; the next run, `logward
@@ -70,10 +70,11 @@ void	oneshot_mail_unstage(struct oneshot_mail *m);
  * (logged; those stay in SPOOL/tmp and the next run publishes them). */
 int	oneshot_mail_publish(struct oneshot_mail *m);
 
-/* Runs a sender for the spool and waits at most wait seconds for this
- * producer's files to leave SPOOL/new (less when the relay refuses with
- * a permanent 5xx).  answer (size bytes) gets the relay's last answer
- * when something is still waiting.  Borrows sc. */
+/* Runs a sender for the spool (unless another sender, a daemon's, holds
+ * it: that one sends the new files) and waits at most wait seconds for
+ * this producer's files to leave SPOOL/new (less when the relay refuses
+ * with a permanent 5xx).  answer (size bytes) gets the relay's last
+ * answer when something is still waiting.  Borrows sc. */
 enum oneshot_mail_result oneshot_mail_deliver(struct oneshot_mail *m,
 	    const struct smtp_conf *sc, unsigned wait, char *answer,
 	    size_t size);
