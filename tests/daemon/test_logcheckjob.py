@@ -245,3 +245,39 @@ def t_logcheck_layout_in_daemon(env):
     assert got == want, "body differs from logcheck -o -t (%s)" % env.base
     assert m["Subject"].endswith(" Security Alerts"), m["Subject"]
     assert d.stop() == 0
+
+
+def t_logcheck_journal_word(env):
+    """The word "journal" in a logfiles list reads the journal that
+    logward's config names, after its cursor, as journalctl's short
+    lines ("Mon DD hh:mm:ss host ident[pid]: message")."""
+    from test_net import REMOTE, jentry, write_journal
+    assert REMOTE, "systemd-journal-remote is missing (scripts/deps test)"
+    jdir = env.path("journal")
+    os.makedirs(jdir)
+    write_journal(env, os.path.join(jdir, "one.journal"),
+                  [jentry(s, "odd.service", ident="oddd",
+                          msg="odd thing number %d" % s) for s in (1, 2)])
+    lw = env.path("lw.conf")
+    with open(lw, "w") as fp:
+        fp.write("set journal_dir %s\nset journal\n" % jdir)
+    lists = env.path("lists.d")
+    os.makedirs(lists)
+    with open(env.path("logfiles"), "w") as fp:
+        fp.write("# the journal\njournal\n")
+    args = ["-c", lcconf(env, "lc.conf"), "-o", "-S", env.path("st"), "-L",
+            env.path("logfiles"), "-D", lists, "--logward-config", lw]
+    rc, out, err = lw_logcheck(env, *args)
+    assert rc == 0, err
+    assert "\nSystem Events\n=-=-=-=-=-=-=\n" \
+        "Mar 02 10:00:01 jhost1 oddd[1001]: odd thing number 1\n" \
+        "Mar 02 10:00:02 jhost1 oddd[1002]: odd thing number 2\n" in out, out
+    rc, out, err = lw_logcheck(env, *args)
+    assert rc == 0 and out == "", out
+    write_journal(env, os.path.join(jdir, "two.journal"),
+                  [jentry(3, "odd.service", ident="oddd", msg="odd thing number 3")])
+    rc, out, err = lw_logcheck(env, *args)
+    assert "odd thing number 3" in out and "number 2" not in out, out
+
+
+t_logcheck_journal_word.with_sink = False
