@@ -39,7 +39,7 @@ LIBOBJS  := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-run unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind scale summary summary-screenshot
+.PHONY: all check check-run unit golden compat logcheck equiv daemon flood torture demo deps clean bench lint lint-src lint-layout valgrind scale summary summary-screenshot install deb
 all: $(BUILD)/logward
 
 $(BUILD)/logward: $(OBJS)
@@ -47,7 +47,7 @@ $(BUILD)/logward: $(OBJS)
 
 $(BUILD)/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/liblogward.a: $(LIBOBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -159,3 +159,58 @@ clean:
 
 # libFuzzer targets (tests/fuzz/README.md): make fuzz, make fuzz-regress
 -include tests/fuzz/fuzz.mk
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the program, the man
+# pages, the rule packs, a safe configuration (never over an existing
+# one), the systemd units, the cron.d and logrotate examples.  Units and
+# /etc go to SYSCONFDIR and UNITDIR, /etc and /lib/systemd/system for
+# PREFIX=/usr (the Debian package), below PREFIX otherwise.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/logward
+DOCDIR     ?= $(PREFIX)/share/doc/logward
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+endif
+PACKS      := $(wildcard etc/rules.d/*.conf) $(wildcard etc/summaries.d/*.conf)
+UNITS      := etc/logward.service etc/dist/logward-check.service etc/dist/logward-check.timer
+
+install: $(BUILD)/logward
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/logward \
+	    $(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/logward $(DESTDIR)$(SBINDIR)/logward
+	install -m 0644 doc/logward.8 $(DESTDIR)$(MANDIR)/man8/logward.8
+	install -m 0644 doc/logward.conf.5 $(DESTDIR)$(MANDIR)/man5/logward.conf.5
+	set -e; for f in $(PACKS); do d=$$(basename $$(dirname $$f)); \
+	    install -d $(DESTDIR)$(DATADIR)/$$d; install -m 0644 $$f $(DESTDIR)$(DATADIR)/$$d/; done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/logward/logward.conf ] || \
+	    install -m 0644 etc/dist/logward.conf $(DESTDIR)$(SYSCONFDIR)/logward/logward.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/cron.d/logward ] || \
+	    install -m 0644 etc/dist/cron.d-logward $(DESTDIR)$(SYSCONFDIR)/cron.d/logward
+	[ -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/logward ] || \
+	    install -m 0644 etc/dist/logrotate.d-logward $(DESTDIR)$(SYSCONFDIR)/logrotate.d/logward
+	set -e; for u in $(UNITS); do \
+	    sed -e 's,/usr/sbin/logward,$(SBINDIR)/logward,g' \
+	        -e 's,/etc/logward/,$(SYSCONFDIR)/logward/,g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u).tmp; \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u).tmp; \
+	    mv $(DESTDIR)$(UNITDIR)/$$(basename $$u).tmp $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	install -m 0644 README.md doc/tenshi-differences.md $(DESTDIR)$(DOCDIR)/
+
+# make deb: logward_VERSION_ARCH.deb with dpkg-buildpackage from debian/
+# (debhelper), built in a copy of the tree under $(BUILD)/deb so nothing
+# is written outside it; the .deb lands in $(BUILD).
+DEB_ARCH   = $(shell dpkg --print-architecture)
+DEBVERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+deb:
+	@[ "$(DEBVERSION)" = "$(VERSION)" ] || { echo "debian/changelog says $(DEBVERSION), the Makefile $(VERSION)" >&2; exit 1; }
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/logward-$(VERSION)
+	tar --exclude=./build --exclude=./build-san --exclude=./.git -cf - . | tar -xf - -C $(BUILD)/deb/logward-$(VERSION)
+	cd $(BUILD)/deb/logward-$(VERSION) && dpkg-buildpackage -b -us -uc -j2
+	cp $(BUILD)/deb/logward_$(VERSION)_$(DEB_ARCH).deb $(BUILD)/
+	@echo "$(BUILD)/logward_$(VERSION)_$(DEB_ARCH).deb"

@@ -460,6 +460,11 @@ logcheck_rule(struct engine *e, struct verdict *v, const struct rule *r,
 	v->kind = V_QUEUED;
 	v->masked = v->text;
 	v->maskedlen = v->textlen;
+	if (e->conf->queues[qi].layout == LAYOUT_LOGCHECK) {
+		/* logcheck's report shows whole lines: one entry per line */
+		v->masked = line;
+		v->maskedlen = lcclass_rstrip(line, len);
+	}
 	queue_add(&e->queues[qi], v->host, v->hostlen, v->masked, v->maskedlen,
 	    QUEUE_INCR, 1, t, line, len);
 	v->queues[0] = (size_t)qi;
@@ -503,6 +508,7 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 			/* no prefix, or a logprefix without its host group */
 			v->kind = V_NOPREFIX_DROPPED;
 			e->stats.unmatched++;
+			e->stats.noprefix_dropped++;
 			return;
 		}
 		v->kind = V_NOPREFIX;

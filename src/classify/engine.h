@@ -71,6 +71,9 @@ struct engine_stats {
 	uint64_t	 cut;		/* lines cut at max_line */
 	uint64_t	 regex_errors;	/* lines with at least one PCRE2 limit hit */
 	uint64_t	 regex_errors_dropped; /* ... that then were trashed or unmatched */
+	uint64_t	 noprefix_dropped; /* of unmatched: no host prefix and no noprefix queue */
+	uint64_t	 limited;	/* lines a report left out: set limit, thresholds
+					   (added by report.c when it renders) */
 };
 
 struct engine {

@@ -1,51 +1,57 @@
 /*
- * check — logward check: the config's rules over whole files, every
- * non-empty queue's mail to stdout as mbox; and check --logcheck DIR,
- * a logcheck rule tree's report exactly as "logcheck -o -t" prints it.
+ * check — logward check: the config's rules over the files once, every
+ * non-empty queue's mail to stdout as mbox, or with --mail through the
+ * outbox to the relay; check --logcheck DIR, a logcheck rule tree's
+ * report exactly as "logcheck -o -t" prints it.  With --state DIR both
+ * resume where the previous run stopped (cli/oneshot.c).  The run ends
+ * with a one-line account on stderr when lines were read and not all
+ * were reported (check_account.c).
  */
 #include "cli/check.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/check_account.h"
+#include "cli/lcrun.h"
+#include "cli/oneshot.h"
+#include "cli/oneshot_mail.h"
 #include "cli/opts.h"
 #include "classify/engine.h"
 #include "classify/lcclass.h"
 #include "conf/conf.h"
 #include "conf/lcdb.h"
-#include "input/lines.h"
+#include "daemon/daemon.h"
 #include "lib/buf.h"
+#include "lib/failpoint.h"
 #include "lib/log.h"
 #include "lib/scan.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
 #include "report/filter.h"
+#include "report/lcmail.h"
 #include "report/lcreport.h"
+#include "report/mailer.h"
 #include "report/report.h"
 
-/* Reads every line of fd into the engine. */
-static int
-feed_fd(struct engine *e, int fd, const char *name, time_t now)
-{
-	struct lines l;
-	const char *line;
-	size_t len, cut;
-	int rc;
+#define JOURNAL_FIRST	(5 * 3600)	/* s of journal a first run reads */
 
-	lines_init(&l, fd, e->conf->max_line);
-	while ((rc = lines_next(&l, &line, &len, &cut)) == 1)
-		engine_line(e, line, len, cut, now, NULL);
-	if (rc == -1)
-		log_warn("%s: read error", name);
-	lines_free(&l);
-	return rc;
+/* engine_line as an in_file_line_fn. */
+struct feed {
+	struct engine	*e;
+	time_t		 now;
+};
+
+static void
+feed_line(void *arg, const char *line, size_t len, size_t cut_from)
+{
+	struct feed *f = arg;
+
+	engine_line(f->e, line, len, cut_from, f->now, NULL);
 }
 
 static void write_mbox_body(FILE *fp, const char *s, size_t n);
@@ -78,101 +84,284 @@ write_mbox_body(FILE *fp, const char *s, size_t n)
 	}
 }
 
-/* The text of the input files of check --logcheck: mapped (regular
- * files) or read into memory (pipes); lines point into it. */
-struct texts {
-	void		**maps;		/* owned mappings */
-	size_t		 *maplens;
-	char		**bufs;		/* owned buffers */
-	size_t		  n;
-};
-
 static void
-texts_free(struct texts *t)
+local_host(const struct opts *o, char *host, size_t size)
 {
-	size_t i;
-
-	for (i = 0; i < t->n; i++) {
-		if (t->maps[i] != NULL)
-			munmap(t->maps[i], t->maplens[i]);
-		free(t->bufs[i]);
-	}
-	free(t->maps);
-	free(t->maplens);
-	free(t->bufs);
+	if (o->hostname != NULL)
+		str_lcpy(host, o->hostname, size);
+	else if (gethostname(host, size) == -1)
+		str_lcpy(host, "localhost", size);
+	host[size - 1] = '\0';
 }
 
-/* Adds every line of fd (newline removed) to lines/lens, borrowing the
- * text kept in t. */
-static int
-slurp_lines(int fd, const char *name, struct texts *t, const char ***lines,
-    size_t **lens, size_t *n, size_t *cap)
+/* The paths to read: the operands, else the config's logfiles (globs
+ * expanded, in name order; a pattern matching nothing stays as it is, so
+ * its error is reported).  Returns an owned array of borrowed or owned
+ * strings (*owned says which must be freed). */
+static char **
+source_list(const struct opts *o, const struct conf *c, size_t *n,
+    glob_t *g)
 {
-	struct stat st;
-	const char *p, *end;
-	char *data = NULL;
-	void *map = NULL;
-	size_t size = 0;
+	char **v;
+	size_t i;
 
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		size = (size_t)st.st_size;
-		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			log_warn("%s: mmap", name);
-			return -1;
-		}
-		(void)madvise(map, size, MADV_SEQUENTIAL);
-		p = map;
-	} else {
-		struct buf b;
-		char tmp[65536];
-		ssize_t r;
-
-		buf_init(&b, SIZE_MAX / 4);
-		while ((r = read(fd, tmp, sizeof(tmp))) > 0 ||
-		    (r == -1 && errno == EINTR)) {
-			if (r > 0)
-				buf_add(&b, tmp, (size_t)r);
-		}
-		if (r == -1) {
-			log_warn("%s: read error", name);
-			buf_free(&b);
-			return -1;
-		}
-		size = b.len;
-		data = buf_steal(&b);
-		p = data;
+	memset(g, 0, sizeof(*g));
+	if (o->nargs > 0) {
+		v = xreallocarray(NULL, (size_t)o->nargs + 1, sizeof(*v));
+		for (i = 0; i < (size_t)o->nargs; i++)
+			v[i] = o->args[i];
+		*n = (size_t)o->nargs;
+		return v;
 	}
-	t->maps = xreallocarray(t->maps, t->n + 1, sizeof(*t->maps));
-	t->maplens = xreallocarray(t->maplens, t->n + 1, sizeof(*t->maplens));
-	t->bufs = xreallocarray(t->bufs, t->n + 1, sizeof(*t->bufs));
-	t->maps[t->n] = map;
-	t->maplens[t->n] = size;
-	t->bufs[t->n] = data;
-	t->n++;
-	for (end = p + size; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+	for (i = 0; i < c->logfiles.n; i++)
+		(void)glob(c->logfiles.v[i], GLOB_NOCHECK | (i > 0 ? GLOB_APPEND :
+		    0), NULL, g);
+	*n = g->gl_pathc;
+	v = xreallocarray(NULL, *n + 1, sizeof(*v));
+	for (i = 0; i < *n; i++)
+		v[i] = g->gl_pathv[i];
+	return v;
+}
 
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 1024;
-			*lines = xreallocarray(*lines, *cap, sizeof(**lines));
-			*lens = xreallocarray(*lens, *cap, sizeof(**lens));
+/* Prints every non-empty queue's mail as mbox.  Returns 0, or 1 when
+ * stdout could not be written. */
+static int
+print_reports(struct conf *c, struct engine *e, const struct opts *o)
+{
+	struct mail_meta meta;
+	char host[256], hostname[256], mboxdate[64];
+	struct tm tm;
+	size_t qi;
+
+	local_host(o, host, sizeof(host));
+	report_sanitize_host(hostname, sizeof(hostname), host);
+	meta.now = o->now;
+	meta.start = o->now;
+	meta.hostname = hostname;
+	localtime_r(&o->now, &tm);
+	strftime(mboxdate, sizeof(mboxdate), "%a %b %e %H:%M:%S %Y", &tm);
+
+	for (qi = 0; qi < c->nqueues; qi++) {
+		const struct queue_def *qd = &c->queues[qi];
+		struct buf body, head;
+		char *out = NULL;
+		size_t outlen;
+
+		buf_init(&body, SIZE_MAX / 4);
+		buf_init(&head, 1024 * 1024);
+		report_thresholds(e, qi);
+		if (!report_pending(e, qi))
+			continue;
+		if (qd->layout == LAYOUT_LOGCHECK) {
+			if (lcmail_queue_report(e, qi, &meta, &head, &body) == 1) {
+				printf("From logward %s\n", mboxdate);
+				fwrite(head.data, 1, head.len, stdout);
+				write_mbox_body(stdout, body.data, body.len);
+				putchar('\n');
+			}
+		} else if (qd->filter == NULL) {
+			/* no filter: the body goes out as it is rendered */
+			report_headers(&head, c, qi, &meta);
+			printf("From logward %s\n", mboxdate);
+			fwrite(head.data, 1, head.len, stdout);
+			report_body_stream(&body, e, qi, NULL, flush_mbox, stdout);
+			putchar('\n');
+		} else {
+			report_body(&body, e, qi, NULL);
+			out = filter_run(qd->filter, buf_str(&body), body.len,
+			    &outlen);
+			/* tenshi: an empty filter output sends nothing */
+			if (out != NULL && outlen > 0) {
+				report_headers(&head, c, qi, &meta);
+				printf("From logward %s\n", mboxdate);
+				fwrite(head.data, 1, head.len, stdout);
+				write_mbox_body(stdout, out, outlen);
+				if (out[outlen - 1] != '\n')
+					putchar('\n');
+				putchar('\n');
+			}
+			free(out);
 		}
-		(*lines)[*n] = p;
-		(*lens)[*n] = len;
-		(*n)++;
-		p += len + 1;
+		buf_free(&body);
+		buf_free(&head);
+		queue_clear(&e->queues[qi]);
+	}
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_warn("stdout");
+		return 1;
 	}
 	return 0;
 }
 
-static const char *
-base(const char *path)
+/* --mail: every report into the outbox, the positions saved with them,
+ * then the relay.  Returns the exit status. */
+static int
+mail_reports(struct conf *c, struct engine *e, const struct opts *o,
+    struct oneshot *os)
 {
-	const char *slash = strrchr(path, '/');
+	struct oneshot_mail m;
+	struct smtp_conf sc;
+	struct mail_meta meta;
+	char host[256], hostname[256], id[OUTBOX_PREFIX_MAX], answer[600];
+	char *password = NULL;
+	const char *spool = c->spooldir != NULL ? c->spooldir : DAEMON_SPOOLDIR;
+	enum oneshot_mail_result res;
+	size_t qi, n = 0;
+	int rc = 0;
 
-	return slash != NULL ? slash + 1 : path;
+	local_host(o, host, sizeof(host));
+	report_sanitize_host(hostname, sizeof(hostname), host);
+	meta.now = o->now;
+	meta.start = o->now;
+	meta.hostname = hostname;
+	if (oneshot_mail_smtp_conf(c, &sc, &password) == -1)
+		return 1;
+	oneshot_id(os, id, sizeof(id));
+	if (oneshot_mail_open(&m, spool, id, oneshot_seq(os)) == -1) {
+		free(password);
+		return 1;
+	}
+	for (qi = 0; qi < c->nqueues; qi++) {
+		const struct queue_def *qd = &c->queues[qi];
+		struct mime_opts mo = { hostname, oneshot_mail_next(&m), o->now,
+		    MIME_INLINE, NULL, NULL };
+		enum mailer_result res1;
+		struct buf msg;
+
+		buf_init(&msg, SIZE_MAX / 4);
+		res1 = mailer_render(e, qi, NULL, &meta, &mo, &msg);
+		if (res1 == MAILER_MAIL && oneshot_mail_stage(&m, qd->from,
+		    qd->to, qd->name, msg.data, msg.len) == -1) {
+			buf_free(&msg);
+			log_warnx("nothing was sent and no position was saved; "
+			    "the next run reads the same lines again");
+			oneshot_mail_unstage(&m);
+			rc = 1;
+			goto out;
+		}
+		n += res1 == MAILER_MAIL;
+		buf_free(&msg);
+		if (res1 != MAILER_NOTHING)
+			queue_clear(&e->queues[qi]);
+	}
+	failpoint_check("check-staged");
+	/* the commit: the positions and the reports' numbers together */
+	if (oneshot_save(os, e, m.seq) == -1) {
+		log_warnx("the state could not be saved: nothing was sent; the "
+		    "next run reads the same lines again");
+		oneshot_mail_unstage(&m);
+		rc = 1;
+		goto out;
+	}
+	failpoint_check("check-saved");
+	if (oneshot_mail_publish(&m) == -1)
+		rc = 1;
+	failpoint_check("check-published");
+	res = oneshot_mail_deliver(&m, &sc, o->mail_wait, answer,
+	    sizeof(answer));
+	failpoint_check("check-delivered");
+	if (res == ONESHOT_MAIL_WAITING) {
+		size_t left = oneshot_mail_waiting(&m);
+
+		log_warnx("%zu report%s not delivered (waited at most %u s); "
+		    "relay %s: %s; %s in %s/new for the next run or a running "
+		    "daemon", left, left == 1 ? "" : "s", o->mail_wait,
+		    sc.server, answer, left == 1 ? "it waits" : "they wait",
+		    spool);
+		rc = rc != 0 ? rc : 3;
+	} else if (res == ONESHOT_MAIL_ERROR) {
+		log_warnx("mail: %s", answer[0] != '\0' ? answer :
+		    "the sender process could not run");
+		rc = 1;
+	}
+out:
+	oneshot_mail_close(&m);
+	free(password);
+	(void)n;
+	return rc;
+}
+
+/* check -c CONF: the tenshi-style rules. */
+static int
+check_conf(struct opts *o)
+{
+	struct conf c;
+	struct engine e;
+	struct oneshot os;
+	struct feed fd;
+	struct check_account acc;
+	char **paths;
+	size_t i, n;
+	glob_t g;
+	int rc = 0;
+
+	if (opts_load_conf(&c, o) == -1)
+		return 1;
+	engine_init(&e, &c);
+	if (oneshot_open(&os, o->state, "check", o->test, c.max_line,
+	    c.partial_timeout, &e) == -1) {
+		engine_free(&e);
+		conf_free(&c);
+		return 1;
+	}
+	fd.e = &e;
+	fd.now = o->now;
+	paths = source_list(o, &c, &n, &g);
+	if (n == 0 && !(o->state != NULL && c.journal)) {
+		log_warnx("no files given and the configuration has no 'set "
+		    "logfile'");
+		rc = 1;
+	}
+	if (o->state != NULL && o->nargs == 0 && c.journal) {
+		struct in_journal_opts jo;
+		char **matches = xcalloc(c.journal_matches.n + 1,
+		    sizeof(*matches)), **files = NULL;
+		bool first;
+
+		for (i = 0; i < c.journal_matches.n; i++)
+			matches[i] = c.journal_matches.v[i];
+		if (c.journal_files.n > 0) {
+			files = xcalloc(c.journal_files.n + 1, sizeof(*files));
+			for (i = 0; i < c.journal_files.n; i++)
+				files[i] = c.journal_files.v[i];
+		}
+		memset(&jo, 0, sizeof(jo));
+		jo.dir = c.journal_dir;
+		jo.files = files;
+		jo.matches = matches;
+		jo.max_msg = c.max_line;
+		if (oneshot_journal(&os, &jo, (uint64_t)(time(NULL) -
+		    JOURNAL_FIRST) * 1000000, feed_line, &fd, &first) == -1)
+			rc = 1;
+		else if (first)
+			log_warnx("journal: first run over it: read the last %d "
+			    "hours", JOURNAL_FIRST / 3600);
+		free(matches);
+		free(files);
+	}
+	for (i = 0; i < n; i++)
+		if (oneshot_file(&os, paths[i], feed_line, &fd) == -1)
+			rc = 1;
+	free(paths);
+	globfree(&g);
+	failpoint_check("check-read");
+	if (o->mail) {
+		int mrc = mail_reports(&c, &e, o, &os);
+
+		rc = mrc != 0 ? mrc : rc;
+	} else if (print_reports(&c, &e, o) != 0)
+		rc = 1;
+	else {
+		failpoint_check("check-printed");
+		if (oneshot_save(&os, &e, oneshot_seq(&os)) == -1)
+			rc = 1;
+	}
+	check_account_fill(&acc, &e.stats, &os.stats);
+	check_account_print(&acc, &c, o->quiet);
+	oneshot_close(&os);
+	engine_free(&e);
+	conf_free(&c);
+	return rc;
 }
 
 /* --mail-preview: the subject logcheck would give the mail. */
@@ -180,20 +369,14 @@ static void
 mail_subject(enum lc_section_kind kind, void *arg)
 {
 	const struct opts *o = arg;
-	char date[64], host[256];
-	struct tm tm;
+	struct lcreport_opts ro = { 0 };
+	char date[64], host[256], subject[1024];
 
-	localtime_r(&o->now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%d %H:%M %z", &tm);
-	if (o->hostname != NULL)
-		str_lcpy(host, o->hostname, sizeof(host));
-	else if (gethostname(host, sizeof(host)) == -1)
-		str_lcpy(host, "localhost", sizeof(host));
-	host[sizeof(host) - 1] = '\0';
-	printf("Subject: %s%s%s %s %s\n\n", o->tag ? "[logcheck] " : "",
-	    o->reboot ? "Reboot: " : "", host, date,
-	    kind == LC_ALERT ? "Security Alerts" : kind == LC_EVENT ?
-	    "Security Events" : "System Events");
+	lcmail_date(date, sizeof(date), o->now, NULL);
+	local_host(o, host, sizeof(host));
+	lcmail_subject(subject, sizeof(subject), host, date,
+	    lcreport_title(&ro, kind), o->tag, o->reboot);
+	printf("Subject: %s\n\n", subject);
 }
 
 /* logward check --logcheck DIR: logcheck -o -t, byte for byte. */
@@ -201,12 +384,12 @@ static int
 cmd_logcheck(struct opts *o)
 {
 	struct lcdb db;
-	struct texts texts;
-	const char **lines = NULL;
-	size_t *lens = NULL, n = 0, cap = 0, i;
-	enum lc_section_kind kind;
-	char **order;
-	int k, rc = 0;
+	struct lcrun run;
+	struct oneshot os;
+	struct lcreport_opts ro = { 0 };
+	const char **order;
+	size_t i, n;
+	int rc = 0;
 
 	if (lcdb_load(&db, o->logcheck, o->level, o->cracking_ignore) == -1) {
 		for (i = 0; i < db.nerrors; i++)
@@ -226,48 +409,24 @@ cmd_logcheck(struct opts *o)
 		lcdb_free(&db);
 		return 2;
 	}
-	/* logcheck copies each source to logoutput/BASENAME and sorts the
-	 * files of that directory: lines that tie in the sort come in base
-	 * name order, and files of the same base name in list order. */
-	memset(&texts, 0, sizeof(texts));
+	if (oneshot_open(&os, o->state, "check-logcheck", o->test,
+	    LCRUN_MAX_LINE, 10, NULL) == -1) {
+		lcdb_free(&db);
+		return 1;
+	}
+	lcrun_init(&run);
 	order = xreallocarray(NULL, (size_t)o->nargs, sizeof(*order));
-	for (k = 0; k < o->nargs; k++)
-		order[k] = o->args[k];
-	for (k = 1; k < o->nargs; k++) {
-		char *cur = order[k];
-		int m = k - 1;
-
-		while (m >= 0 && strcmp(base(order[m]), base(cur)) > 0) {
-			order[m + 1] = order[m];
-			m--;
-		}
-		order[m + 1] = cur;
-	}
-	for (k = 0; k < o->nargs; k++) {
-		const char *path = order[k];
-		int fd;
-
-		if (strcmp(path, "-") == 0) {
-			slurp_lines(0, "stdin", &texts, &lines, &lens, &n, &cap);
-			continue;
-		}
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd == -1) {
-			log_warn("%s", path);
+	for (i = 0; i < (size_t)o->nargs; i++)
+		order[i] = o->args[i];
+	lcrun_order(order, (size_t)o->nargs);
+	for (i = 0; i < (size_t)o->nargs; i++)
+		if (oneshot_file(&os, order[i], lcrun_line, &run) == -1)
 			rc = 1;
-			continue;
-		}
-		if (slurp_lines(fd, path, &texts, &lines, &lens, &n, &cap) == -1)
-			rc = 1;
-		close(fd);
-	}
 	free(order);
-	n = lcreport_sort(lines, lens, n, o->sortuniq);
-	for (i = 0; i < n; i++)
-		lens[i] = lcclass_rstrip(lines[i], lens[i]);
-	kind = lcreport_write(&db, stdout, lines, lens, n, !o->no_intro,
+	n = lcrun_finish(&run, o->sortuniq);
+	ro.intro = !o->no_intro;
+	(void)lcreport_write(&db, stdout, run.lines, run.lens, n, &ro,
 	    o->mail_preview ? mail_subject : NULL, o);
-	(void)kind;
 	if (db.limit_errors > 0)
 		log_warnx("%llu rule test%s could not be decided (PCRE2 limits, "
 		    "even with the DFA matcher); those rules were taken as "
@@ -276,10 +435,14 @@ cmd_logcheck(struct opts *o)
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_warn("stdout");
 		rc = 1;
-	}
-	texts_free(&texts);
-	free(lines);
-	free(lens);
+	} else if (oneshot_save(&os, NULL, oneshot_seq(&os)) == -1)
+		rc = 1;
+	if (run.cut > 0)
+		log_warnx("%llu line%s longer than %d bytes %s cut",
+		    (unsigned long long)run.cut, run.cut == 1 ? "" : "s",
+		    LCRUN_MAX_LINE, run.cut == 1 ? "was" : "were");
+	oneshot_close(&os);
+	lcrun_free(&run);
 	lcdb_free(&db);
 	return rc;
 }
@@ -288,16 +451,14 @@ int
 check_main(int argc, char **argv)
 {
 	struct opts o;
-	struct conf c;
-	struct engine e;
-	struct mail_meta meta;
-	char host[256], hostname[256], mboxdate[64];
-	struct tm tm;
-	size_t qi;
-	int i, rc = 0;
 
 	if (opts_parse(argc, argv, &o) == -1)
 		return 2;
+	if (o.test && o.state == NULL) {
+		log_warnx("check: --test reads from the positions of --state "
+		    "DIR without saving them; give --state DIR too");
+		return 2;
+	}
 	if (o.logcheck != NULL) {
 		if (o.conf_given) {
 			log_warnx("check: use either -c CONF or --logcheck DIR; a "
@@ -305,106 +466,13 @@ check_main(int argc, char **argv)
 			    "directive");
 			return 2;
 		}
+		if (o.mail) {
+			log_warnx("check --logcheck: --mail needs a recipient; "
+			    "'logward logcheck' mails logcheck's report as "
+			    "logcheck does");
+			return 2;
+		}
 		return cmd_logcheck(&o);
 	}
-	if (opts_load_conf(&c, &o) == -1)
-		return 1;
-	engine_init(&e, &c);
-
-	if (o.nargs == 0 && c.logfiles.n == 0) {
-		log_warnx("no files given and the configuration has no 'set "
-		    "logfile'");
-		rc = 1;
-	}
-	for (i = 0; i < o.nargs || (o.nargs == 0 && (size_t)i < c.logfiles.n); i++) {
-		const char *path = o.nargs ? o.args[i] : c.logfiles.v[i];
-		int fd;
-
-		if (strcmp(path, "-") == 0) {
-			feed_fd(&e, 0, "stdin", o.now);
-			continue;
-		}
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd == -1) {
-			log_warn("%s", path);
-			rc = 1;
-			continue;
-		}
-		if (feed_fd(&e, fd, path, o.now) == -1)
-			rc = 1;
-		close(fd);
-	}
-
-	if (o.hostname != NULL)
-		str_lcpy(host, o.hostname, sizeof(host));
-	else if (gethostname(host, sizeof(host)) == -1)
-		str_lcpy(host, "localhost", sizeof(host));
-	host[sizeof(host) - 1] = '\0';
-	report_sanitize_host(hostname, sizeof(hostname), host);
-	meta.now = o.now;
-	meta.start = o.now;
-	meta.hostname = hostname;
-	localtime_r(&o.now, &tm);
-	strftime(mboxdate, sizeof(mboxdate), "%a %b %e %H:%M:%S %Y", &tm);
-
-	for (qi = 0; qi < c.nqueues; qi++) {
-		const struct queue_def *qd = &c.queues[qi];
-		struct buf body, head;
-		char *out = NULL;
-		size_t outlen;
-
-		buf_init(&body, SIZE_MAX / 4);
-		buf_init(&head, 1024 * 1024);
-		report_thresholds(&e, qi);
-		if (!report_pending(&e, qi))
-			continue;
-		if (qd->filter == NULL) {
-			/* no filter: the body goes out as it is rendered */
-			report_headers(&head, &c, qi, &meta);
-			printf("From logward %s\n", mboxdate);
-			fwrite(head.data, 1, head.len, stdout);
-			report_body_stream(&body, &e, qi, NULL, flush_mbox, stdout);
-			putchar('\n');
-			buf_free(&body);
-			buf_free(&head);
-			queue_clear(&e.queues[qi]);
-			continue;
-		}
-		report_body(&body, &e, qi, NULL);
-		out = filter_run(qd->filter, buf_str(&body), body.len, &outlen);
-		if (out == NULL || outlen == 0) {
-			/* tenshi: an empty filter output sends nothing */
-			free(out);
-			buf_free(&body);
-			continue;
-		}
-		report_headers(&head, &c, qi, &meta);
-		printf("From logward %s\n", mboxdate);
-		fwrite(head.data, 1, head.len, stdout);
-		write_mbox_body(stdout, out, outlen);
-		if (outlen > 0 && out[outlen - 1] != '\n')
-			putchar('\n');
-		putchar('\n');
-		free(out);
-		buf_free(&body);
-		buf_free(&head);
-		queue_clear(&e.queues[qi]);
-	}
-	if (e.stats.regex_errors > 0)
-		log_warnx("%llu line%s hit a PCRE2 limit on some rule (%llu of "
-		    "them then matched no rule); see 'logward explain'",
-		    (unsigned long long)e.stats.regex_errors,
-		    e.stats.regex_errors == 1 ? "" : "s",
-		    (unsigned long long)e.stats.regex_errors_dropped);
-	if (e.stats.cut > 0)
-		log_warnx("%llu line%s longer than max_line (%zu bytes) %s cut",
-		    (unsigned long long)e.stats.cut, e.stats.cut == 1 ? "" : "s",
-		    c.max_line, e.stats.cut == 1 ? "was" : "were");
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		log_warn("stdout");
-		rc = 1;
-	}
-	engine_free(&e);
-	conf_free(&c);
-	return rc;
+	return check_conf(&o);
 }

@@ -10,6 +10,7 @@
 #include "cli/control.h"
 #include "cli/explain.h"
 #include "cli/lint.h"
+#include "cli/logcheck.h"
 #include "cli/opts.h"
 #include "cli/relay.h"
 #include "cli/run.h"
@@ -57,6 +58,8 @@ main(int argc, char **argv)
 		rc = relay_main(argc - 1, argv + 1);
 	else if (strcmp(cmd, "summary") == 0)
 		rc = summary_main(argc - 1, argv + 1);
+	else if (strcmp(cmd, "logcheck") == 0)
+		rc = logcheck_main(argc - 1, argv + 1);
 	else {
 		log_warnx("unknown command '%s'; run 'logward --help'", cmd);
 		rc = 2;

@@ -14,8 +14,8 @@
 #include "lib/str.h"
 #include "lib/xmem.h"
 
-static int
-parse_time(const char *s, time_t *out)
+int
+opts_parse_time(const char *s, time_t *out)
 {
 	struct tm tm;
 	char *end;
@@ -56,6 +56,11 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "tag", no_argument, &o->tag, 1 },
 		{ "reboot", no_argument, &o->reboot, 1 },
 		{ "help", no_argument, NULL, 'h' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "test", no_argument, &o->test, 1 },
+		{ "mail", no_argument, &o->mail, 1 },
+		{ "mail-wait", required_argument, NULL, 'W' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -65,8 +70,9 @@ opts_parse(int argc, char **argv, struct opts *o)
 	o->now = time(NULL);
 	o->level = LC_SERVER;
 	o->engine = -1;
+	o->mail_wait = DEFAULT_MAIL_WAIT;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:hq", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 0:		/* a flag option */
 			break;
@@ -99,7 +105,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'n':
-			if (parse_time(optarg, &o->now) == -1) {
+			if (opts_parse_time(optarg, &o->now) == -1) {
 				log_warnx("--now: '%s' is not 'YYYY-MM-DD HH:MM:SS' "
 				    "or @EPOCH", optarg);
 				return -1;
@@ -108,6 +114,24 @@ opts_parse(int argc, char **argv, struct opts *o)
 		case 'H':
 			o->hostname = optarg;
 			break;
+		case 'S':
+			o->state = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'W': {
+			long long v;
+			const char *errstr;
+
+			if (str_tonum(optarg, 0, 86400, &v, &errstr) == -1) {
+				log_warnx("--mail-wait: '%s' is not a number of "
+				    "seconds from 0 to 86400", optarg);
+				return -1;
+			}
+			o->mail_wait = (unsigned)v;
+			break;
+		}
 		case 'h':
 			usage_print(stdout);
 			exit(0);

@@ -30,12 +30,23 @@ struct opts {
 	const char	*cachedir;	/* --cache-dir */
 	char		**args;
 	int		 nargs;
+	const char	*state;		/* --state DIR: resume where the last run stopped */
+	int		 test;		/* --test: resume, save nothing */
+	int		 mail;		/* --mail: through the outbox and the relay */
+	unsigned	 mail_wait;	/* --mail-wait SECONDS */
+	int		 quiet;		/* -q: the account line only for losses */
 };
+
+#define DEFAULT_MAIL_WAIT	60	/* s a one-shot run waits for the relay */
 
 /* Parses the options of check, explain and lint (argv from the command
  * word on) into o; the operands are left in o->args.  -h prints the
  * usage and exits 0.  Returns 0, or -1 after a warning (exit 2). */
 int	opts_parse(int argc, char **argv, struct opts *o);
+
+/* Parses a --now value, 'YYYY-MM-DD HH:MM:SS' local time or @EPOCH.
+ * Returns 0, or -1 when s is neither. */
+int	opts_parse_time(const char *s, time_t *out);
 
 /* Loads the configuration o->conf into c, with --engine and --cache-dir
  * applied.  Returns 0, or -1 after printing its errors (c is freed). */

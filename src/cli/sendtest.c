@@ -95,6 +95,7 @@ sendtest_main(int argc, char **argv)
 	report_sanitize_host(hostname, sizeof(hostname), host);
 	meta.now = meta.start = time(NULL);
 	meta.hostname = hostname;
+	memset(&mo, 0, sizeof(mo));
 	mo.msgid_host = hostname;
 	mo.seq = 0;
 	mo.now = meta.now;

@@ -56,6 +56,11 @@ struct threshold {
 	unsigned long	 count;		/* entries with fewer lines are dropped */
 };
 
+enum queue_layout {
+	LAYOUT_TENSHI,		/* tenshi's host blocks (pager/csv by their flags) */
+	LAYOUT_LOGCHECK,	/* logcheck's report of whole lines (layout=logcheck) */
+};
+
 struct queue_def {
 	char		*name;		/* owned */
 	char		*from;		/* owned: From header and envelope sender */
@@ -72,6 +77,7 @@ struct queue_def {
 	char		**program;	/* csv: owned argv of the csv program */
 	const char	*file;		/* where it was defined */
 	int		 line;
+	enum queue_layout layout;	/* layout=NAME after the schedule */
 };
 
 /* archive SELECTOR PATTERN */

@@ -65,7 +65,30 @@ new_queue(struct conf *c, const char *name, const char *file, int line)
 	return q;
 }
 
-/* set queue NAME FROM [pager:]TO [SPEC] [SUBJECT] */
+/* "layout=NAME " at *s (after the schedule): sets *out and moves *s past
+ * it.  Returns 0 (also when there is none), -1 on an unknown layout. */
+static int
+parse_layout(struct parser *p, const char *file, int line, const char **s,
+    enum queue_layout *out)
+{
+	size_t n;
+
+	*out = LAYOUT_TENSHI;
+	if (!str_startswith(*s, "layout="))
+		return 0;
+	n = strcspn(*s, " \t");
+	if (n == 15 && strncmp(*s, "layout=logcheck", 15) == 0)
+		*out = LAYOUT_LOGCHECK;
+	else if (!(n == 13 && strncmp(*s, "layout=tenshi", 13) == 0)) {
+		ERR(p, file, line, "set queue: unknown %.*s (layouts: tenshi, "
+		    "logcheck)", (int)n, *s);
+		return -1;
+	}
+	*s = str_skipspace(*s + n);
+	return 0;
+}
+
+/* set queue NAME FROM [pager:]TO [SPEC] [layout=NAME] [SUBJECT] */
 static void
 set_queue(struct parser *p, const struct set_directive *d, const char *file,
     int line, char *rest)
@@ -76,6 +99,7 @@ set_queue(struct parser *p, const struct set_directive *d, const char *file,
 	const char *after;
 	long idx;
 	bool pager = false;
+	enum queue_layout layout;
 
 	name = str_token(&rest);
 	from = str_token(&rest);
@@ -112,6 +136,10 @@ set_queue(struct parser *p, const struct set_directive *d, const char *file,
 			q->to = xstrdup(to);
 			q->sched = xstrdup("invalid");
 		}
+		return;
+	}
+	if (parse_layout(p, file, line, &after, &layout) == -1) {
+		free(tmp.sched);
 		return;
 	}
 	/* A leading "pager:" marks a pager queue; it is stripped from every
@@ -169,6 +197,11 @@ set_queue(struct parser *p, const struct set_directive *d, const char *file,
 	}
 	q->from = xstrdup(from);
 	q->to = out;
+	if (layout != LAYOUT_TENSHI)
+		q->layout = layout;
+	if (q->layout == LAYOUT_LOGCHECK && q->pager)
+		ERR(p, file, line, "set queue %s: a pager queue cannot have "
+		    "layout=logcheck", name);
 	if (*after != '\0') {
 		free(q->subject);
 		q->subject = xstrdup(after);

@@ -119,6 +119,13 @@ conf_rule_add(struct parser *p, const char *file, int line, char *qlist,
 			bad = true;
 			break;
 		}
+		if (c->queues[idx].layout == LAYOUT_LOGCHECK) {
+			ERR(p, file, line, "queue '%s' has layout=logcheck: only "
+			    "a 'logcheck' line can feed it (its report is "
+			    "logcheck's report of whole lines)", item);
+			bad = true;
+			break;
+		}
 		if (esc) {
 			if (r.ntargets == 0 && nitems > 1) {
 				ERR(p, file, line, "the leftmost queue of a list "
@@ -359,11 +366,38 @@ group_end(struct parser *p, const struct line_directive *d,
 		p->c->rules[p->groups[p->ngroups]].skip = p->c->nrules;
 }
 
+/* A layout=logcheck queue that no logcheck line feeds stays empty. */
+static void
+check_layouts(struct parser *p)
+{
+	struct conf *c = p->c;
+	size_t qi, i, k;
+
+	for (qi = 0; qi < c->nqueues; qi++) {
+		bool fed = false;
+
+		if (c->queues[qi].layout != LAYOUT_LOGCHECK)
+			continue;
+		for (i = 0; i < c->nrules && !fed; i++)
+			for (k = 0; k < 3; k++)
+				if (c->rules[i].kind == RULE_LOGCHECK &&
+				    c->rules[i].lc_queue[k] == (long)qi)
+					fed = true;
+		if (!fed)
+			WARN(p, c->queues[qi].file, c->queues[qi].line, "queue "
+			    "'%s' has layout=logcheck but no 'logcheck' line "
+			    "feeds it (alerts=, events= or system=)",
+			    c->queues[qi].name);
+	}
+}
+
 void
 conf_rule_finish(struct parser *p)
 {
 	struct conf *c = p->c;
 	size_t i;
+
+	check_layouts(p);
 
 	for (i = 0; i < p->ngroups; i++) {
 		const struct rule *r;

@@ -66,7 +66,8 @@ schedule_mail(struct daemon *d, const bool *want, const char *status)
 	for (qi = 0; qi < c->nqueues; qi++) {
 		const struct queue_def *qd = &c->queues[qi];
 		struct qrun *r = &d->qr[qi];
-		struct mime_opts mo = { d->hostname, d->seq + 1, d->now };
+		struct mime_opts mo = { .msgid_host = d->hostname,
+		    .seq = d->seq + 1, .now = d->now };
 		enum mailer_result res;
 		struct buf msg;
 

@@ -233,7 +233,7 @@ encode(FILE *fp, const struct state *st, const struct engine *e)
 	put_str(&w, st->journal_cursor ? st->journal_cursor : "",
 	    st->journal_cursor ? strlen(st->journal_cursor) : 0);
 	/* every queue of the config, with its schedule from st when known */
-	nq = e->conf->nqueues;
+	nq = e != NULL ? e->conf->nqueues : 0;
 	put_u32(&w, (uint32_t)nq);
 	for (i = 0; i < nq; i++) {
 		struct state_queue none = { .name = e->conf->queues[i].name };
@@ -245,11 +245,12 @@ encode(FILE *fp, const struct state *st, const struct engine *e)
 				sq = &st->queues[j];
 		put_queue(&w, sq, e, (long)i);
 	}
-	put_u32(&w, (uint32_t)e->conf->nrules);
-	put_u32(&w, (uint32_t)e->hosts.len);
+	put_u32(&w, e != NULL ? (uint32_t)e->conf->nrules : 0);
+	put_u32(&w, e != NULL ? (uint32_t)e->hosts.len : 0);
 	hw.w = &w;
-	hw.nrules = e->conf->nrules;
-	engine_hosts_each(e, put_host, &hw);
+	hw.nrules = e != NULL ? e->conf->nrules : 0;
+	if (e != NULL)
+		engine_hosts_each(e, put_host, &hw);
 	put_u32(&w, (uint32_t)st->nsections);
 	for (i = 0; i < st->nsections; i++) {
 		put_str(&w, st->sections[i].name, strlen(st->sections[i].name));
@@ -414,7 +415,7 @@ static void
 parse(struct reader *r, struct state *st, struct engine *e, bool apply,
     uint32_t version)
 {
-	const struct conf *c = e->conf;
+	const struct conf *c = e != NULL ? e->conf : NULL;
 	uint32_t n, i, j, k, nrules, nhosts;
 	uint32_t *counters = NULL;
 	size_t *lastq = NULL;
@@ -474,7 +475,7 @@ parse(struct reader *r, struct state *st, struct engine *e, bool apply,
 		qi = -1;
 		if (apply) {
 			sq.name = xmemdup0(s, len);
-			qi = conf_queue_find(c, sq.name);
+			qi = c != NULL ? conf_queue_find(c, sq.name) : -1;
 			st->queues[st->nqueues++] = sq;
 			if (qi >= 0) {
 				q = &e->queues[qi];
@@ -520,11 +521,12 @@ parse(struct reader *r, struct state *st, struct engine *e, bool apply,
 	}
 	nrules = get_u32(r);
 	nhosts = get_count(r, 4 + 1 + 1 + 4 + 4);
-	if (apply && nrules == c->nrules && st->rules_hash == state_rules_hash(c))
+	if (apply && c != NULL && nrules == c->nrules &&
+	    st->rules_hash == state_rules_hash(c))
 		counters = xcalloc(nrules ? nrules : 1, sizeof(*counters));
 	else
 		apply = false;		/* rules changed: host state is stale */
-	lastq = xcalloc(c->nqueues + 1, sizeof(*lastq));
+	lastq = xcalloc((c != NULL ? c->nqueues : 0) + 1, sizeof(*lastq));
 	for (i = 0; i < nhosts && !r->bad; i++) {
 		struct engine_host h = { 0 };
 		uint8_t has;
@@ -545,7 +547,7 @@ parse(struct reader *r, struct state *st, struct engine *e, bool apply,
 		for (j = 0; j < nq && !r->bad; j++) {
 			uint32_t v = get_u32(r);
 
-			if (h.nlast_queues < c->nqueues)
+			if (c != NULL && h.nlast_queues < c->nqueues)
 				lastq[h.nlast_queues++] = v;
 		}
 		h.last_queues = lastq;

@@ -78,13 +78,16 @@ const struct state_section *state_section_get(const struct state *st,
  * order); host state is restored only when it is unchanged. */
 uint64_t state_rules_hash(const struct conf *c);
 
-/* Writes st plus the engine's queues and host state to path atomically.
- * Returns 0, or -1 (logged; the previous file is left as it was). */
+/* Writes st plus the engine's queues and host state to path atomically
+ * (e may be NULL: no queues and no host state, for a one-shot run without
+ * an engine).  Returns 0, or -1 (logged; the previous file is left as it
+ * was). */
 int	state_write(const char *path, const struct state *st,
 	    const struct engine *e);
 
 /* Reads path into st (which it initialises) and restores the engine's
- * queues (by name) and, when st->rules_hash matches, its host state.
+ * queues (by name) and, when st->rules_hash matches, its host state (e
+ * may be NULL: both are then skipped).
  * Returns 0, 1 when there is no file, -1 when the file is unreadable or
  * corrupt (err says why; st and e are then untouched). */
 int	state_read(const char *path, struct state *st, struct engine *e,

@@ -145,7 +145,8 @@ mail(struct daemon *d, size_t i)
 	struct sumreport rep;
 	struct disk_table dt;
 	struct mail_meta meta;
-	struct mime_opts mo = { d->hostname, d->seq + 1, d->now };
+	struct mime_opts mo = { .msgid_host = d->hostname, .seq = d->seq + 1,
+	    .now = d->now };
 	struct buf msg;
 	char range[64];
 	size_t pending = outbox_pending(&d->outbox) + d->nstaged;

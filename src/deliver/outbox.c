@@ -36,9 +36,54 @@ open_sub(const char *dir, const char *sub)
 	return fd;
 }
 
+/* Whether name is one of o's files (*seq set): 1; another producer's
+ * (SEQ.msg or PREFIX-SEQ.msg): 0; anything else: -1. */
+static int
+own_name(const struct outbox *o, const char *name, uint64_t *seq)
+{
+	const char *dash = strrchr(name, '-'), *num = dash != NULL ? dash + 1 :
+	    name;
+	size_t plen = (size_t)(num - name);
+	unsigned long long v;
+	char *end;
+
+	if (*num < '0' || *num > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(num, &end, 10);
+	if (errno != 0 || strcmp(end, ".msg") != 0)
+		return -1;
+	if (dash != NULL && (plen < 2 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789_") != plen - 1))
+		return -1;
+	/* o->prefix is stored with its '-' */
+	if (plen != strlen(o->prefix) || strncmp(name, o->prefix, plen) != 0)
+		return 0;
+	*seq = v;
+	return 1;
+}
+
+void
+outbox_set_prefix(struct outbox *o, const char *prefix)
+{
+	if (prefix[0] == '\0')
+		o->prefix[0] = '\0';
+	else
+		snprintf(o->prefix, sizeof(o->prefix), "%.*s-",
+		    (int)sizeof(o->prefix) - 2, prefix);
+}
+
+/* The file name of seq: NAME_MAX-safe. */
+static void
+msg_name(const struct outbox *o, uint64_t seq, char *name, size_t size)
+{
+	snprintf(name, size, "%s%012" PRIu64 ".msg", o->prefix, seq);
+}
+
 int
 outbox_open(struct outbox *o, const char *spooldir)
 {
+	o->prefix[0] = '\0';
 	o->dir = xstrdup(spooldir);
 	o->newfd = o->tmpfd = -1;
 	if (mkdir(spooldir, 0700) == -1 && errno != EEXIST) {
@@ -108,13 +153,13 @@ int
 outbox_stage(struct outbox *o, uint64_t seq, const char *from,
     const char *rcpts, const char *queue, const char *msg, size_t len)
 {
-	char name[64];
+	char name[OUTBOX_PREFIX_MAX + 32];
 	struct buf env;
 	char **rv;
 	size_t nr, i;
 	int fd, rc = -1;
 
-	snprintf(name, sizeof(name), "%012" PRIu64 ".msg", seq);
+	msg_name(o, seq, name, sizeof(name));
 	buf_init(&env, 1024 * 1024);
 	buf_printf(&env, "LOGWARD-OUTBOX 1\nfrom %s\n", from);
 	rv = outbox_split_rcpts(rcpts, &nr);
@@ -147,9 +192,9 @@ outbox_stage(struct outbox *o, uint64_t seq, const char *from,
 int
 outbox_publish(struct outbox *o, uint64_t seq)
 {
-	char name[64];
+	char name[OUTBOX_PREFIX_MAX + 32];
 
-	snprintf(name, sizeof(name), "%012" PRIu64 ".msg", seq);
+	msg_name(o, seq, name, sizeof(name));
 	if (renameat(o->tmpfd, name, o->newfd, name) == -1) {
 		log_warn("outbox: cannot publish %s/tmp/%s", o->dir, name);
 		return -1;
@@ -174,18 +219,18 @@ outbox_recover(struct outbox *o, uint64_t committed)
 		return 0;
 	}
 	while ((de = readdir(d)) != NULL) {
-		unsigned long long seq;
-		char *end;
+		uint64_t seq;
+		int own;
 
 		if (de->d_name[0] == '.')
 			continue;
-		errno = 0;
-		seq = strtoull(de->d_name, &end, 10);
-		if (errno != 0 || strcmp(end, ".msg") != 0) {
+		if ((own = own_name(o, de->d_name, &seq)) == -1) {
 			log_warnx("outbox: stray file %s/tmp/%s left alone",
 			    o->dir, de->d_name);
 			continue;
 		}
+		if (own == 0)
+			continue;	/* another producer's: its own business */
 		if (seq <= committed) {
 			if (outbox_publish(o, seq) == 0)
 				n++;
@@ -220,13 +265,13 @@ outbox_pending(const struct outbox *o)
 char *
 outbox_staged_read(struct outbox *o, uint64_t seq, size_t *len)
 {
-	char name[64];
+	char name[OUTBOX_PREFIX_MAX + 32];
 	struct buf b;
 	char chunk[65536];
 	ssize_t n;
 	int fd;
 
-	snprintf(name, sizeof(name), "%012" PRIu64 ".msg", seq);
+	msg_name(o, seq, name, sizeof(name));
 	fd = openat(o->tmpfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
 		log_warn("outbox: cannot read %s/tmp/%s", o->dir, name);
@@ -252,8 +297,81 @@ outbox_staged_read(struct outbox *o, uint64_t seq, size_t *len)
 int
 outbox_discard(struct outbox *o, uint64_t seq)
 {
-	char name[64];
+	char name[OUTBOX_PREFIX_MAX + 32];
 
-	snprintf(name, sizeof(name), "%012" PRIu64 ".msg", seq);
+	msg_name(o, seq, name, sizeof(name));
 	return unlinkat(o->tmpfd, name, 0);
+}
+
+/* Calls fn for each of o's files in the directory open as dirfd. */
+static void
+each_own(const struct outbox *o, int dirfd, void (*fn)(uint64_t, void *),
+    void *arg)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		uint64_t seq;
+
+		if (de->d_name[0] != '.' && own_name(o, de->d_name, &seq) == 1)
+			fn(seq, arg);
+	}
+	closedir(d);
+}
+
+static void
+max_of(uint64_t seq, void *arg)
+{
+	uint64_t *m = arg;
+
+	if (seq > *m)
+		*m = seq;
+}
+
+uint64_t
+outbox_max_seq(const struct outbox *o)
+{
+	uint64_t m = 0;
+
+	each_own(o, o->newfd, max_of, &m);
+	each_own(o, o->tmpfd, max_of, &m);
+	return m;
+}
+
+static void
+count_one(uint64_t seq, void *arg)
+{
+	(*(size_t *)arg)++;
+}
+
+size_t
+outbox_count_own(const struct outbox *o, const char *sub)
+{
+	size_t n = 0;
+	int fd;
+
+	if (strcmp(sub, "new") == 0) {
+		each_own(o, o->newfd, count_one, &n);
+		return n;
+	}
+	if ((fd = openat(o->newfd, "..", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	{
+		int sfd = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (sfd != -1) {
+			each_own(o, sfd, count_one, &n);
+			close(sfd);
+		}
+	}
+	close(fd);
+	return n;
 }

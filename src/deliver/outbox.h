@@ -6,6 +6,11 @@
  * file whose SEQ the checkpoint covers is published, any other is
  * deleted (its lines are still in the queue).  See RELIABILITY.md.
  *
+ * File names are SEQ.msg (twelve digits) for the daemon, PREFIX-SEQ.msg
+ * for another producer sharing the spool (a one-shot run with its own
+ * sequence, see outbox_set_prefix): each one recovers and counts only its
+ * own names, so no producer can overwrite or drop another's report.
+ *
  * File format (read by sender):
  *	LOGWARD-OUTBOX 1\n  from ADDR\n  rcpt ADDR\n...  queue NAME\n  \n
  *	followed by the RFC 5322 message with CRLF line ends.
@@ -16,15 +21,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define OUTBOX_PREFIX_MAX	64	/* bytes of a producer prefix */
+
 struct outbox {
 	char		*dir;		/* owned: the spool directory */
 	int		 newfd;		/* SPOOL/new, for fsync */
 	int		 tmpfd;		/* SPOOL/tmp */
+	char		 prefix[OUTBOX_PREFIX_MAX]; /* "" = the daemon's names */
 };
 
 /* Creates SPOOL/tmp and SPOOL/new when missing.  Returns 0 or -1 (logged). */
 int	outbox_open(struct outbox *o, const char *spooldir);
 void	outbox_close(struct outbox *o);
+
+/* Names this producer's files PREFIX-SEQ.msg from now on (prefix: up to
+ * OUTBOX_PREFIX_MAX - 2 bytes of [a-z0-9_], copied; "" = SEQ.msg). */
+void	outbox_set_prefix(struct outbox *o, const char *prefix);
+
+/* The highest sequence number among this producer's files in SPOOL/new
+ * and SPOOL/tmp (0 when there is none). */
+uint64_t outbox_max_seq(const struct outbox *o);
+
+/* This producer's files in SPOOL/sub ("new", "bad"). */
+size_t	outbox_count_own(const struct outbox *o, const char *sub);
 
 /* Stages a message for seq.  rcpts is a comma/blank separated list.
  * Returns 0 or -1 (logged, nothing left behind). */

@@ -199,9 +199,10 @@ cursor_exists(sd_journal *sd, const char *cursor)
 	return sd_journal_test_cursor(sd, cursor) > 0;
 }
 
-/* Positions sd (matches set) according to cursor/start_at_end. */
+/* Positions sd (matches set) according to cursor/start_at_end/since. */
 static int
-position(struct in_journal *j, const char *cursor, bool found, bool at_end)
+position(struct in_journal *j, const char *cursor, bool found, bool at_end,
+    uint64_t since)
 {
 	int r;
 
@@ -225,6 +226,8 @@ position(struct in_journal *j, const char *cursor, bool found, bool at_end)
 		}
 		/* nothing (matching) yet: everything that comes is new */
 	}
+	if (cursor == NULL && !at_end && since > 0)
+		return sd_journal_seek_realtime_usec(j->sd, since);
 	return sd_journal_seek_head(j->sd);
 }
 
@@ -295,7 +298,7 @@ in_journal_open(const struct in_journal_opts *o, const char *cursor,
 	}
 	if (add_matches(j->sd, o->matches, err, errlen) < 0)
 		goto fail;
-	r = position(j, cursor, found > 0, o->start_at_end);
+	r = position(j, cursor, found > 0, o->start_at_end, o->since_usec);
 	if (r < 0) {
 		snprintf(err, errlen, "journal: cannot seek in %s: %s", what,
 		    strerror(-r));

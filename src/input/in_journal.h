@@ -57,6 +57,9 @@ struct in_journal_opts {
 	char *const	*matches;	/* match terms (NULL-terminated), see in_journal_check_match */
 	bool		 start_at_end;	/* no cursor: skip the entries existing at open */
 	size_t		 max_msg;	/* MESSAGE bytes delivered whole; 0 = 64 KiB */
+	uint64_t	 since_usec;	/* no cursor, not start_at_end: begin at the first
+					   entry of this realtime (us since the epoch)
+					   or later; 0 = the oldest entry */
 };
 
 /* Receives one normalised entry, borrowed until fn returns.  cut_from is

@@ -4,6 +4,7 @@
 #include "input/lines.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,38 @@ lines_init(struct lines *l, int fd, size_t max_line)
 }
 
 void
+lines_init_gz(struct lines *l, gzFile gz, size_t max_line)
+{
+	lines_init(l, -1, max_line);
+	l->gz = gz;
+}
+
+/* read(2) or gzread, retrying EINTR. */
+static ssize_t
+src_read(struct lines *l, char *p, size_t n)
+{
+	ssize_t k;
+
+	if (l->gz != NULL) {
+		int e;
+
+		if (n > INT_MAX)
+			n = INT_MAX;
+		k = gzread(l->gz, p, (unsigned)n);
+		if (k < 0) {
+			gzerror(l->gz, &e);
+			if (e != Z_ERRNO)
+				errno = EIO;
+		}
+		return k;
+	}
+	do {
+		k = read(l->fd, p, n);
+	} while (k == -1 && errno == EINTR);
+	return k;
+}
+
+void
 lines_free(struct lines *l)
 {
 	free(l->buf);
@@ -41,9 +74,7 @@ fill(struct lines *l)
 		l->end -= l->start;
 		l->start = 0;
 	}
-	do {
-		n = read(l->fd, l->buf + l->end, l->size - l->end);
-	} while (n == -1 && errno == EINTR);
+	n = src_read(l, l->buf + l->end, l->size - l->end);
 	if (n > 0)
 		l->end += (size_t)n;
 	else if (n == 0)
@@ -91,10 +122,8 @@ lines_next(struct lines *l, const char **line, size_t *len, size_t *cut_from)
 				char *p;
 				ssize_t n;
 
-				do {
-					n = read(l->fd, l->buf + l->max_line,
-					    l->size - l->max_line);
-				} while (n == -1 && errno == EINTR);
+				n = src_read(l, l->buf + l->max_line,
+				    l->size - l->max_line);
 				if (n < 0)
 					return -1;
 				if (n == 0) {

@@ -112,11 +112,25 @@ section(FILE *fp, const char *title, const char *const *lines,
 	putc('\n', fp);
 }
 
+const char *
+lcreport_title(const struct lcreport_opts *ro, enum lc_section_kind kind)
+{
+	switch (kind) {
+	case LC_ALERT:
+		return ro->alerts != NULL ? ro->alerts : "Security Alerts";
+	case LC_EVENT:
+		return ro->events != NULL ? ro->events : "Security Events";
+	default:
+		return ro->system != NULL ? ro->system : "System Events";
+	}
+}
+
 enum lc_section_kind
 lcreport_write(struct lcdb *db, FILE *fp, const char *const *lines,
-    const size_t *lens, size_t n, bool intro,
+    const size_t *lens, size_t n, const struct lcreport_opts *ro,
     void (*preface)(enum lc_section_kind, void *), void *arg)
 {
+	bool intro = ro->intro;
 	uint8_t *alerts, *events, *mark, *kind, *alert_any, *event_any;
 	enum lc_section_kind worst = LC_NONE;
 	size_t i, f, nc = db->cracking.nfiles, nv = db->violations.nfiles;
@@ -149,36 +163,44 @@ lcreport_write(struct lcdb *db, FILE *fp, const char *const *lines,
 	if (worst == LC_NONE && any_system)
 		worst = LC_SYSTEM;
 	if (worst != LC_NONE) {
+		const char *ta = lcreport_title(ro, LC_ALERT);
+		const char *te = lcreport_title(ro, LC_EVENT);
+
 		if (preface != NULL)
 			preface(worst, arg);
+		if (ro->preamble != NULL)
+			fputs(ro->preamble, fp);
 		if (intro && db->header != NULL)
 			fwrite(db->header, 1, db->headerlen, fp);
+		if (ro->errors != NULL)		/* logcheck's "\n$(< errors)\n\n" */
+			fprintf(fp, "\n%s\n\n", ro->errors);
 		for (f = 0; f < nc; f++) {
-			char title[600];
+			char title[1200];
 
 			if (!alert_any[f])
 				continue;
 			if (strcmp(db->cracking.files[f].name, "logcheck") == 0)
-				snprintf(title, sizeof(title), "Security Alerts");
+				snprintf(title, sizeof(title), "%s", ta);
 			else
-				snprintf(title, sizeof(title), "Security Alerts for %s",
+				snprintf(title, sizeof(title), "%s for %s", ta,
 				    db->cracking.files[f].name);
 			section(fp, title, lines, lens, NULL, alerts + f, nc, n);
 		}
 		for (f = 0; f < nv; f++) {
-			char title[600];
+			char title[1200];
 
 			if (!event_any[f])
 				continue;
 			if (strcmp(db->violations.files[f].name, "logcheck") == 0)
-				snprintf(title, sizeof(title), "Security Events");
+				snprintf(title, sizeof(title), "%s", te);
 			else
-				snprintf(title, sizeof(title), "Security Events for %s",
+				snprintf(title, sizeof(title), "%s for %s", te,
 				    db->violations.files[f].name);
 			section(fp, title, lines, lens, NULL, events + f, nv, n);
 		}
 		if (any_system)
-			section(fp, "System Events", lines, lens, kind, NULL, 0, n);
+			section(fp, lcreport_title(ro, LC_SYSTEM), lines, lens,
+			    kind, NULL, 0, n);
 		if (intro && db->footer != NULL)
 			fwrite(db->footer, 1, db->footerlen, fp);
 	}

@@ -13,15 +13,34 @@
 #include "classify/lcclass.h"
 #include "conf/lcdb.h"
 
+/* What logcheck.conf can change in the report; zeroed = logcheck's
+ * defaults but for intro. */
+struct lcreport_opts {
+	bool		 intro;		/* header.txt and footer.txt (INTRO=1) */
+	const char	*alerts;	/* section titles (ATTACKSUBJECT, */
+	const char	*events;	/*  SECURITYSUBJECT, EVENTSSUBJECT); */
+	const char	*system;	/*  NULL = "Security Alerts", ... */
+	const char	*preamble;	/* text before the header (the first look
+					   at the journal), or NULL */
+	const char	*errors;	/* logcheck's errors block (sources that
+					   could not be read), or NULL */
+};
+
 /* Writes the logcheck report (as "logcheck -o -t" prints it) of the lines
  * to fp.  The lines must be in logcheck's order already (lcreport_sort),
- * each stripped of trailing whitespace.  intro: header.txt and footer.txt.
+ * each stripped of trailing whitespace.  ro (borrowed) says what to add.
  * preface (may be NULL) is called with the most severe non-empty layer
  * before anything is written.  Returns that layer; LC_NONE: nothing to
  * report, nothing written. */
 enum lc_section_kind lcreport_write(struct lcdb *db, FILE *fp,
-	    const char *const *lines, const size_t *lens, size_t n, bool intro,
+	    const char *const *lines, const size_t *lens, size_t n,
+	    const struct lcreport_opts *ro,
 	    void (*preface)(enum lc_section_kind, void *), void *arg);
+
+/* The title of a layer for ro (borrowed): its configured title or
+ * logcheck's default. */
+const char *lcreport_title(const struct lcreport_opts *ro,
+	    enum lc_section_kind kind);
 
 /* Sorts lines as "sort -k 1,3 -s" (uniq = false) or "sort -u" (uniq =
  * true, duplicates removed; returns the new count) in the C locale.

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "report/filter.h"
+#include "report/lcmail.h"
 #include "lib/log.h"
 
 enum mailer_result
@@ -23,6 +24,16 @@ mailer_render(struct engine *e, size_t qi, const char *status,
 	report_thresholds(e, qi);
 	if (!report_pending(e, qi))
 		return MAILER_NOTHING;
+	if (qd->layout == LAYOUT_LOGCHECK) {
+		switch (lcmail_render_queue(e, qi, meta, mo, msg)) {
+		case 1:
+			return MAILER_MAIL;
+		case 2:
+			return MAILER_DONE;
+		default:
+			return MAILER_NOTHING;
+		}
+	}
 	buf_init(&body, SIZE_MAX / 4);
 	buf_init(&head, 1024 * 1024);
 	report_body(&body, e, qi, status);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/xmem.h"
+#include "report/encode.h"
 
 #define HDR_SOFT	78	/* header line length to fold at (RFC 5322 SHOULD) */
 #define HDR_HARD	998	/* line length never passed, CRLF excluded (MUST) */
@@ -647,10 +648,28 @@ put_qp(struct out *w, const char *s, size_t n)
 	put(w, chunk, k);
 }
 
+/* body gzip-compressed, in base64 (the MAILASATTACH=2 attachment) */
+static void
+put_gzip_part(struct out *w, const char *body, size_t blen)
+{
+	struct buf gz, b64;
+
+	buf_init(&gz, SIZE_MAX / 4);
+	buf_init(&b64, SIZE_MAX / 4);
+	if (encode_gzip(&gz, body, blen) == -1 ||
+	    encode_base64(&b64, gz.data, gz.len) == -1)
+		w->err = 1;
+	else
+		put(w, b64.data, b64.len);
+	buf_free(&gz);
+	buf_free(&b64);
+}
+
 int
 mime_build(struct buf *out, const char *headers, size_t hlen,
     const char *body, size_t blen, const struct mime_opts *o)
 {
+	static const char bnd[] = "=_logward_report_part";
 	const unsigned char *u = (const unsigned char *)body;
 	struct out w;
 	size_t i, line = 0;
@@ -685,6 +704,28 @@ mime_build(struct buf *out, const char *headers, size_t hlen,
 	put_msgid(&w, o);
 	put_str(&w, "Auto-Submitted: auto-generated\r\n");
 	put_str(&w, "MIME-Version: 1.0\r\n");
+	if (o->attach != MIME_INLINE) {
+		/* the boundary cannot occur in base64 or quoted-printable
+		 * ("=_" is not valid in either), nor in the ASCII text part */
+		put_str(&w, "Content-Type: multipart/mixed; boundary=\"");
+		put_str(&w, bnd);
+		put_str(&w, "\"\r\n\r\n--");
+		put_str(&w, bnd);
+		put_str(&w, "\r\nContent-Type: text/plain; charset=us-ascii\r\n"
+		    "Content-Transfer-Encoding: 7bit\r\n\r\n");
+		put_str(&w, o->attach_text != NULL ? o->attach_text : "");
+		put_str(&w, "\r\n--");
+		put_str(&w, bnd);
+		put_str(&w, "\r\nContent-Disposition: attachment; filename=");
+		put_str(&w, o->attach_name);
+		if (o->attach == MIME_ATTACH_GZIP) {
+			put_str(&w, ".gz\r\nContent-Type: application/x-gzip\r\n"
+			    "Content-Transfer-Encoding: base64\r\n\r\n");
+			put_gzip_part(&w, body, blen);
+			goto last;
+		}
+		put_str(&w, "\r\n");
+	}
 	put_str(&w, "Content-Type: text/plain; charset=");
 	put_str(&w, cs);
 	put_str(&w, "\r\nContent-Transfer-Encoding: ");
@@ -695,6 +736,14 @@ mime_build(struct buf *out, const char *headers, size_t hlen,
 		put_7bit(&w, body, blen);
 	else
 		put_qp(&w, body, blen);
+	if (o->attach == MIME_INLINE)
+		return w.err ? -1 : 0;
+	if (w.lastc != '\n')
+		crlf(&w);
+last:
+	put_str(&w, "\r\n--");
+	put_str(&w, bnd);
+	put_str(&w, "--\r\n");
 	return w.err ? -1 : 0;
 }
 

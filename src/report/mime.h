@@ -13,10 +13,19 @@
 
 #include "lib/buf.h"
 
+enum mime_attach {
+	MIME_INLINE,			/* the body is the message's text */
+	MIME_ATTACH_TEXT,		/* a short text part, the body attached as text */
+	MIME_ATTACH_GZIP,		/* ... the body attached gzip-compressed (base64) */
+};
+
 struct mime_opts {
 	const char	*msgid_host;	/* Message-ID right side; cleaned, else "localhost" */
 	unsigned long long seq;		/* report sequence number, in the Message-ID */
 	time_t		 now;		/* in the Message-ID */
+	enum mime_attach attach;	/* logcheck's MAILASATTACH 0, 1, 2 */
+	const char	*attach_name;	/* the attachment's file name ([A-Za-z0-9._-]) */
+	const char	*attach_text;	/* the text part before it (ASCII, one line) */
 };
 
 /*
@@ -37,6 +46,11 @@ struct mime_opts {
  * quoted-printable (every CR, NUL and 8-bit byte encoded, so it decodes
  * back exactly).  charset is us-ascii, utf-8 or unknown-8bit (RFC 1428).
  * A body not ending with LF gets a final CRLF; an empty body stays empty.
+ *
+ *
+ * With o->attach the message is multipart/mixed: o->attach_text as a
+ * text part, then body as an attachment named o->attach_name: as text
+ * (7bit or quoted-printable, as above) or gzip-compressed in base64.
  *
  * Returns 0, or -1 when out's maximum was passed (out is then empty).
  */

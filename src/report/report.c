@@ -95,6 +95,7 @@ cmp_entry_csv(const void *pa, const void *pb)
 
 struct thr_arg {
 	const struct queue_def *qd;
+	struct engine	*e;		/* counts what is dropped */
 };
 
 static bool
@@ -111,13 +112,26 @@ below_threshold(const struct entry *en, void *arg)
 	return false;
 }
 
+/* below_threshold, counting the lines of the entries it drops */
+static bool
+below_threshold_counted(const struct entry *en, void *arg)
+{
+	struct thr_arg *a = arg;
+
+	if (!below_threshold(en, (void *)a->qd))
+		return false;
+	a->e->stats.limited += en->count;
+	return true;
+}
+
 void
 report_thresholds(struct engine *e, size_t qi)
 {
 	const struct queue_def *qd = &e->conf->queues[qi];
+	struct thr_arg a = { qd, e };
 
 	if (qd->nthr > 0)
-		queue_remove_if(&e->queues[qi], below_threshold, (void *)qd);
+		queue_remove_if(&e->queues[qi], below_threshold_counted, &a);
 }
 
 static struct entry **
@@ -246,6 +260,7 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 	if (q->nentries == 0 && q->over_lines == 0)
 		return 0;
 	map_init(&seen);
+	e->stats.limited += q->over_lines;	/* counted, not itemised */
 	v = sorted_entries(q, c, qd->csv);
 	if (status != NULL && !qd->pager && !qd->csv)
 		buf_printf(out, "*** Status: %s ***\n", status);
@@ -288,6 +303,7 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 			if (limit > 0 && n >= limit) {
 				cut_entries++;
 				cut_lines += en->count;
+				e->stats.limited += en->count;
 				continue;
 			}
 			if (qd->pager) {

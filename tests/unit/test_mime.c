@@ -24,7 +24,8 @@
 
 #define MAXMSG	(64u * 1024 * 1024)
 
-static const struct mime_opts opts = { "mail.example.org", 7, 1700000000 };
+static const struct mime_opts opts = { .msgid_host = "mail.example.org",
+    .seq = 7, .now = 1700000000 };
 
 struct msg {
 	struct buf	 raw;		/* the whole message */
@@ -928,7 +929,8 @@ test_message_id_present_and_unique(void **state)
 	struct msg m1, m2, m3;
 	struct buf out;
 	char *a, *b, *c;
-	struct mime_opts o = { "bad host\r\n<>..x.", 42, 1234 };
+	struct mime_opts o = { .msgid_host = "bad host\r\n<>..x.",
+	    .seq = 42, .now = 1234 };
 
 	(void)state;
 	build_s(&m1, "Subject: x\n\n", "x\n", 2);
