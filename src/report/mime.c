@@ -3,8 +3,9 @@
  * block report_headers() writes, cleaned into one scratch copy, and laid
  * out token by token (a token is a run of blanks plus the word after it,
  * or an encoded-word) with folding decided per token.  The body is
- * scanned once to pick charset and encoding, then written once, through
- * a stack chunk so quoted-printable costs no call per byte.
+ * scanned once to pick charset and encoding, then written once by
+ * mime_body.c; this file assembles the message (headers, Message-ID, MIME
+ * structure).
  */
 #include "report/mime.h"
 
@@ -18,13 +19,12 @@
 #include <unistd.h>
 
 #include "lib/xmem.h"
-#include "report/encode.h"
+#include "report/mime_int.h"
 
 #define HDR_SOFT	78	/* header line length to fold at (RFC 5322 SHOULD) */
 #define HDR_HARD	998	/* line length never passed, CRLF excluded (MUST) */
 #define EW_MAX		75	/* longest encoded-word (RFC 2047) */
 #define EW_MIN_PART	24	/* shorter encoded-word tails go to the next line */
-#define QP_LINE		76	/* longest quoted-printable line (RFC 2045) */
 #define NAME_MAX_LEN	64	/* longer field names do not start a header */
 #define BLANK_RUN_MAX	64	/* blank runs in a header value are cut to this */
 #define SEEN_MAX	32	/* headers per message; later names continue */
@@ -43,88 +43,11 @@ enum line {
 	LINE_CONT,		/* continues the header before it */
 };
 
-struct out {
-	struct buf	*b;		/* the message, borrowed */
-	size_t		 col;		/* bytes on the current line */
-	int		 lastc;		/* last byte written, -1 before any */
-	int		 err;		/* an append failed: b is empty, stop */
-};
-
 struct val {
 	char		*p;		/* cleaned header value, owned */
 	size_t		 len;		/* bytes in p */
 	size_t		 run;		/* blanks at the end of p */
 };
-
-static void
-put(struct out *w, const void *p, size_t n)
-{
-	if (w->err || n == 0)
-		return;
-	if (buf_add(w->b, p, n) == -1) {
-		w->err = 1;
-		return;
-	}
-	w->col += n;
-	w->lastc = ((const unsigned char *)p)[n - 1];
-}
-
-static void
-put_str(struct out *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-
-static void
-crlf(struct out *w)
-{
-	put(w, "\r\n", 2);
-	w->col = 0;
-}
-
-static bool
-utf8_valid(const unsigned char *p, size_t n)
-{
-	size_t i = 0, j, k;
-	unsigned char lo, hi, c;
-
-	while (i < n) {
-		c = p[i];
-		lo = 0x80;
-		hi = 0xbf;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			k = 1;
-		else if (c == 0xe0) {
-			k = 2;
-			lo = 0xa0;
-		} else if (c == 0xed) {
-			k = 2;
-			hi = 0x9f;	/* no surrogates */
-		} else if (c >= 0xe1 && c <= 0xef)
-			k = 2;
-		else if (c == 0xf0) {
-			k = 3;
-			lo = 0x90;
-		} else if (c >= 0xf1 && c <= 0xf3)
-			k = 3;
-		else if (c == 0xf4) {
-			k = 3;
-			hi = 0x8f;	/* up to U+10FFFF */
-		} else
-			return false;
-		if (n - i - 1 < k || p[i + 1] < lo || p[i + 1] > hi)
-			return false;
-		for (j = 2; j <= k; j++)
-			if ((p[i + j] & 0xc0) != 0x80)
-				return false;
-		i += k + 1;
-	}
-	return true;
-}
 
 /* --- headers --- */
 
@@ -403,7 +326,7 @@ put_header(struct out *w, const char *name, size_t namelen, const char *v,
 		crlf(w);
 		return;
 	}
-	utf8 = utf8_valid((const unsigned char *)v, n);
+	utf8 = mime_body_utf8_valid((const unsigned char *)v, n);
 	i = 0;
 	while (i < n) {
 		bs = i;
@@ -565,106 +488,6 @@ put_msgid(struct out *w, const struct mime_opts *o)
 	crlf(w);
 }
 
-/* --- body --- */
-
-static void
-put_7bit(struct out *w, const char *p, size_t n)
-{
-	const char *nl, *end = p + n;
-
-	while (p < end && !w->err) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			nl = end;
-		put(w, p, (size_t)(nl - p));
-		crlf(w);
-		p = nl + 1;
-	}
-}
-
-/* true when the byte at p[0] (n bytes left, col on its encoded line)
- * may stand for itself */
-static bool
-qp_plain(const unsigned char *p, size_t n, size_t col)
-{
-	unsigned char c = p[0];
-
-	if (c == ' ' || c == '\t')	/* not before a line end */
-		return n > 1 && p[1] != '\n';
-	if (c < 33 || c > 126 || c == '=')
-		return false;
-	/* no "." or "From " at a line start, for relays that mangle them */
-	if (col == 0 && c == '.')
-		return false;
-	if (col == 0 && c == 'F' && n >= 5 && memcmp(p, "From ", 5) == 0)
-		return false;
-	return true;
-}
-
-static void
-put_qp(struct out *w, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s;
-	char chunk[8192];
-	size_t i, k = 0, col = 0, len;
-	bool eol;
-
-	for (i = 0; i < n && !w->err; i++) {
-		if (p[i] == '\n') {
-			chunk[k++] = '\r';
-			chunk[k++] = '\n';
-			col = 0;
-		} else {
-			eol = i + 1 == n || p[i + 1] == '\n';
-			len = qp_plain(p + i, n - i, col) ? 1 : 3;
-			/* room for a soft break's "=" unless the line ends here */
-			if (col + len > QP_LINE - 1 &&
-			    !(eol && col + len <= QP_LINE)) {
-				chunk[k++] = '=';
-				chunk[k++] = '\r';
-				chunk[k++] = '\n';
-				col = 0;
-				len = qp_plain(p + i, n - i, col) ? 1 : 3;
-			}
-			if (len == 1)
-				chunk[k++] = (char)p[i];
-			else {
-				chunk[k++] = '=';
-				chunk[k++] = hex[p[i] >> 4];
-				chunk[k++] = hex[p[i] & 15];
-			}
-			col += len;
-		}
-		if (k > sizeof(chunk) - 16) {
-			put(w, chunk, k);
-			k = 0;
-		}
-	}
-	if (n > 0 && p[n - 1] != '\n') {
-		chunk[k++] = '\r';
-		chunk[k++] = '\n';
-	}
-	put(w, chunk, k);
-}
-
-/* body gzip-compressed, in base64 (the MAILASATTACH=2 attachment) */
-static void
-put_gzip_part(struct out *w, const char *body, size_t blen)
-{
-	struct buf gz, b64;
-
-	buf_init(&gz, SIZE_MAX / 4);
-	buf_init(&b64, SIZE_MAX / 4);
-	if (encode_gzip(&gz, body, blen) == -1 ||
-	    encode_base64(&b64, gz.data, gz.len) == -1)
-		w->err = 1;
-	else
-		put(w, b64.data, b64.len);
-	buf_free(&gz);
-	buf_free(&b64);
-}
-
 int
 mime_build(struct buf *out, const char *headers, size_t hlen,
     const char *body, size_t blen, const struct mime_opts *o)
@@ -695,7 +518,7 @@ mime_build(struct buf *out, const char *headers, size_t hlen,
 	}
 	if (!eight)
 		cs = "us-ascii";
-	else if (utf8_valid(u, blen))
+	else if (mime_body_utf8_valid(u, blen))
 		cs = "utf-8";
 	else
 		cs = "unknown-8bit";
@@ -721,7 +544,7 @@ mime_build(struct buf *out, const char *headers, size_t hlen,
 		if (o->attach == MIME_ATTACH_GZIP) {
 			put_str(&w, ".gz\r\nContent-Type: application/x-gzip\r\n"
 			    "Content-Transfer-Encoding: base64\r\n\r\n");
-			put_gzip_part(&w, body, blen);
+			mime_body_gzip(&w, body, blen);
 			goto last;
 		}
 		put_str(&w, "\r\n");
@@ -733,9 +556,9 @@ mime_build(struct buf *out, const char *headers, size_t hlen,
 	crlf(&w);
 	crlf(&w);
 	if (plain)
-		put_7bit(&w, body, blen);
+		mime_body_7bit(&w, body, blen);
 	else
-		put_qp(&w, body, blen);
+		mime_body_qp(&w, body, blen);
 	if (o->attach == MIME_INLINE)
 		return w.err ? -1 : 0;
 	if (w.lastc != '\n')
@@ -745,33 +568,6 @@ last:
 	put_str(&w, bnd);
 	put_str(&w, "--\r\n");
 	return w.err ? -1 : 0;
-}
-
-/* The charset of a part: us-ascii, utf-8 or unknown-8bit. */
-static const char *
-charset(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] >= 0x80)
-			return utf8_valid((const unsigned char *)p, n) ? "utf-8" :
-			    "unknown-8bit";
-	return "us-ascii";
-}
-
-static void
-put_part(struct out *w, const char *boundary, const char *type,
-    const char *body, size_t blen)
-{
-	put_str(w, "--");
-	put_str(w, boundary);
-	put_str(w, "\r\nContent-Type: ");
-	put_str(w, type);
-	put_str(w, "; charset=");
-	put_str(w, charset(body, blen));
-	put_str(w, "\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
-	put_qp(w, body, blen);
 }
 
 int
@@ -798,8 +594,8 @@ mime_build_alt(struct buf *out, const char *headers, size_t hlen,
 	put_str(&w, boundary);
 	put_str(&w, "\"\r\n\r\nThis is a MIME message: a text part and an HTML "
 	    "part.\r\n\r\n");
-	put_part(&w, boundary, "text/plain", text, tlen);
-	put_part(&w, boundary, "text/html", html, htmllen);
+	mime_body_part(&w, boundary, "text/plain", text, tlen);
+	mime_body_part(&w, boundary, "text/html", html, htmllen);
 	put_str(&w, "--");
 	put_str(&w, boundary);
 	put_str(&w, "--\r\n");
