@@ -16,9 +16,11 @@
 #include <unistd.h>
 
 #include "cli/opts.h"
+#include "classify/automask.h"
 #include "classify/engine.h"
 #include "classify/lcclass.h"
 #include "conf/conf.h"
+#include "conf/conf_tmpl.h"
 #include "conf/lcdb.h"
 #include "input/lines.h"
 #include "lib/buf.h"
@@ -310,6 +312,13 @@ check_main(int argc, char **argv)
 	if (opts_load_conf(&c, &o) == -1)
 		return 1;
 	engine_init(&e, &c);
+	if (conf_tmpl_mining(&c)) {
+		/* set automask: a template store for this run */
+		struct tmpl_opts to;
+
+		automask_opts(&c, &to);
+		e.tmpl = tmpl_new(&to, o.now);
+	}
 
 	if (o.nargs == 0 && c.logfiles.n == 0) {
 		log_warnx("no files given and the configuration has no 'set "
@@ -404,6 +413,7 @@ check_main(int argc, char **argv)
 		log_warn("stdout");
 		rc = 1;
 	}
+	tmpl_free(e.tmpl);
 	engine_free(&e);
 	conf_free(&c);
 	return rc;

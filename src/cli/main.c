@@ -13,6 +13,7 @@
 #include "cli/opts.h"
 #include "cli/run.h"
 #include "cli/sendtest.h"
+#include "cli/templates.h"
 #include "cli/usage.h"
 #include "lib/log.h"
 #include "lib/match.h"
@@ -51,6 +52,8 @@ main(int argc, char **argv)
 		rc = control_main(argc - 1, argv + 1);
 	else if (strcmp(cmd, "send-test") == 0)
 		rc = sendtest_main(argc - 1, argv + 1);
+	else if (strcmp(cmd, "templates") == 0)
+		rc = templates_main(argc - 1, argv + 1);
 	else {
 		log_warnx("unknown command '%s'; run 'logward --help'", cmd);
 		rc = 2;

@@ -32,6 +32,7 @@
 #include "conf/conf_queues.h"
 #include "conf/conf_rule.h"
 #include "conf/conf_set.h"
+#include "conf/conf_tmpl.h"
 #include "conf/lcdb.h"
 #include "conf/sel.h"
 #include "lib/str.h"
@@ -237,6 +238,7 @@ static const struct set_directive *const set_tables[] = {
 	conf_set_directives,
 	conf_daemon_directives,
 	conf_queues_directives,
+	conf_tmpl_directives,
 	NULL
 };
 
@@ -438,6 +440,7 @@ conf_load(struct conf *c, const char *path)
 	p.c = c;
 	parse_file(&p, path, NULL, 0);
 	conf_rule_finish(&p);
+	conf_tmpl_finish(&p);
 	free(p.groups);
 	if (c->mailserver == NULL)
 		c->mailserver = xstrdup("localhost");
@@ -498,6 +501,7 @@ conf_free(struct conf *c)
 		free(c->diags[i].msg);
 	free(c->diags);
 	strlist_free(&c->files);
+	conf_tmpl_free(c);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -26,6 +26,7 @@ enum rule_kind {
 	RULE_SELECT,		/* syslog selector prefilter until select_end */
 };
 
+struct conf_tmpl;
 struct lcdb;
 struct sel;
 
@@ -162,6 +163,7 @@ struct conf {
 	struct diag	*diags;		/* owned array */
 	size_t		 ndiags;
 	size_t		 nerrors;
+	struct conf_tmpl *tmpl;		/* owned: templates, silence, bursts (conf_tmpl.h) */
 };
 
 /* Loads path and its includes into c (which it initialises).  Returns 0,
