@@ -16,21 +16,29 @@
 
 #include <string.h>
 
-#define FNV_OFF		0xcbf29ce484222325ULL
+#define FNV_OFF		0xcbf29ce484222325ULL	/* seeds of the hashes */
 #define FNV_PRIME	0x100000001b3ULL
 
 uint64_t
 tmpl_tok_hash(const void *s, size_t n, uint64_t seed)
 {
 	const unsigned char *p = s;
-	uint64_t h = FNV_OFF ^ (seed * 0x9e3779b97f4a7c15ULL);
-	size_t i;
+	uint64_t h = FNV_OFF ^ (seed * 0x9e3779b97f4a7c15ULL) ^ (n * FNV_PRIME);
+	uint64_t v;
 
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= FNV_PRIME;
+	/* eight bytes at a time, then the rest; never stored, so the byte
+	 * order does not matter */
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&v, p, 8);
+		h ^= v * 0xff51afd7ed558ccdULL;
+		h = (h << 31 | h >> 33) * 0xc4ceb9fe1a85ec53ULL;
 	}
-	return h;
+	v = 0;
+	memcpy(&v, p, n);
+	h ^= v * 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
 }
 
 static uint64_t
@@ -56,50 +64,142 @@ tmpl_tok_var_name(enum tmpl_var v)
 
 /* ---- byte classes ---- */
 
-static bool
+enum {
+	C_BLANK = 1, C_DIGIT = 2, C_ALPHA = 4, C_HEX = 8, C_DELIM = 16,
+	C_OPENER = 32, C_CLOSER = 64,
+};
+
+static const unsigned char cls[256] = {
+	['\t'] = C_BLANK, ['\n'] = C_BLANK, ['\v'] = C_BLANK, ['\f'] = C_BLANK,
+	['\r'] = C_BLANK, [' '] = C_BLANK,
+	['0'] = C_DIGIT | C_HEX, ['1'] = C_DIGIT | C_HEX, ['2'] = C_DIGIT | C_HEX,
+	['3'] = C_DIGIT | C_HEX, ['4'] = C_DIGIT | C_HEX, ['5'] = C_DIGIT | C_HEX,
+	['6'] = C_DIGIT | C_HEX, ['7'] = C_DIGIT | C_HEX, ['8'] = C_DIGIT | C_HEX,
+	['9'] = C_DIGIT | C_HEX,
+	['a'] = C_ALPHA | C_HEX, ['b'] = C_ALPHA | C_HEX, ['c'] = C_ALPHA | C_HEX,
+	['d'] = C_ALPHA | C_HEX, ['e'] = C_ALPHA | C_HEX, ['f'] = C_ALPHA | C_HEX,
+	['g'] = C_ALPHA, ['h'] = C_ALPHA, ['i'] = C_ALPHA, ['j'] = C_ALPHA,
+	['k'] = C_ALPHA, ['l'] = C_ALPHA, ['m'] = C_ALPHA, ['n'] = C_ALPHA,
+	['o'] = C_ALPHA, ['p'] = C_ALPHA, ['q'] = C_ALPHA, ['r'] = C_ALPHA,
+	['s'] = C_ALPHA, ['t'] = C_ALPHA, ['u'] = C_ALPHA, ['v'] = C_ALPHA,
+	['w'] = C_ALPHA, ['x'] = C_ALPHA, ['y'] = C_ALPHA, ['z'] = C_ALPHA,
+	['A'] = C_ALPHA | C_HEX, ['B'] = C_ALPHA | C_HEX, ['C'] = C_ALPHA | C_HEX,
+	['D'] = C_ALPHA | C_HEX, ['E'] = C_ALPHA | C_HEX, ['F'] = C_ALPHA | C_HEX,
+	['G'] = C_ALPHA, ['H'] = C_ALPHA, ['I'] = C_ALPHA, ['J'] = C_ALPHA,
+	['K'] = C_ALPHA, ['L'] = C_ALPHA, ['M'] = C_ALPHA, ['N'] = C_ALPHA,
+	['O'] = C_ALPHA, ['P'] = C_ALPHA, ['Q'] = C_ALPHA, ['R'] = C_ALPHA,
+	['S'] = C_ALPHA, ['T'] = C_ALPHA, ['U'] = C_ALPHA, ['V'] = C_ALPHA,
+	['W'] = C_ALPHA, ['X'] = C_ALPHA, ['Y'] = C_ALPHA, ['Z'] = C_ALPHA,
+	['='] = C_DELIM, [':'] = C_DELIM | C_CLOSER, [','] = C_DELIM | C_CLOSER,
+	[';'] = C_DELIM | C_CLOSER, ['('] = C_DELIM | C_OPENER,
+	[')'] = C_DELIM | C_CLOSER, ['['] = C_DELIM | C_OPENER,
+	[']'] = C_DELIM | C_CLOSER, ['{'] = C_DELIM | C_OPENER,
+	['}'] = C_DELIM | C_CLOSER, ['<'] = C_DELIM | C_OPENER,
+	['>'] = C_DELIM | C_CLOSER, ['|'] = C_DELIM, ['"'] = C_DELIM | C_CLOSER,
+	['.'] = C_CLOSER, ['!'] = C_CLOSER, ['?'] = C_CLOSER, ['\''] = C_CLOSER,
+};
+
+static inline bool
 is_blank(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
-	    c == '\f';
+	return cls[c] & C_BLANK;
 }
 
-static bool
+static inline bool
 is_digit(unsigned char c)
 {
-	return c >= '0' && c <= '9';
+	return cls[c] & C_DIGIT;
 }
 
-static bool
+static inline bool
 is_alpha(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return cls[c] & C_ALPHA;
 }
 
-static bool
+static inline bool
 is_hex(unsigned char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return cls[c] & C_HEX;
 }
 
-/* splits a core into pieces */
-static bool
+/* splits a core into pieces: = : , ; ( ) [ ] { } < > | " */
+static inline bool
 is_delim(unsigned char c)
 {
-	return c != '\0' && strchr("=:,;()[]{}<>|\"", c) != NULL;
+	return cls[c] & C_DELIM;
 }
 
-/* taken off the start of a chunk */
-static bool
+/* taken off the start of a chunk: ( [ { < */
+static inline bool
 is_opener(unsigned char c)
 {
-	return c != '\0' && strchr("([{<", c) != NULL;
+	return cls[c] & C_OPENER;
 }
 
-/* taken off the end of a chunk */
-static bool
+/* taken off the end of a chunk: ) ] } > , ; : . ! ? " ' */
+static inline bool
 is_closer(unsigned char c)
 {
-	return c != '\0' && strchr(")]}>,;:.!?\"'", c) != NULL;
+	return cls[c] & C_CLOSER;
+}
+
+/* What kinds of bytes a span holds: one pass, then only the variable
+ * classes that can match are tried. */
+enum {
+	P_DIGIT = 1, P_ALPHA = 2, P_DOT = 4, P_COLON = 8, P_SLASH = 16,
+	P_AT = 32, P_DASH = 64, P_OPEN = 128, P_EQCOMMA = 256, P_UNDER = 512,
+	P_OTHER = 1024, P_CLOSE = 2048,
+};
+
+static unsigned
+profile(const char *p, size_t n)
+{
+	unsigned bits = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (cls[c] & C_DIGIT)
+			bits |= P_DIGIT;
+		else if (cls[c] & C_ALPHA)
+			bits |= P_ALPHA;
+		else
+			switch (c) {
+			case '.':
+				bits |= P_DOT;
+				break;
+			case ':':
+				bits |= P_COLON;
+				break;
+			case '/':
+				bits |= P_SLASH;
+				break;
+			case '@':
+				bits |= P_AT;
+				break;
+			case '-':
+				bits |= P_DASH;
+				break;
+			case '(': case '[': case '{': case '<':
+				bits |= P_OPEN;
+				break;
+			case '=': case ',': case '"': case ';':
+				bits |= P_EQCOMMA;
+				break;
+			case ')': case ']': case '}': case '>': case '|':
+				bits |= P_CLOSE;
+				break;
+			case '_':
+				bits |= P_UNDER;
+				break;
+			default:
+				bits |= P_OTHER;
+				break;
+			}
+	}
+	return bits;
 }
 
 /* ---- whole-core variable classes ---- */
@@ -423,32 +523,50 @@ is_host(const char *p, size_t n)
 	return false;
 }
 
+/* The variable class of a whole span whose profile is bits, or
+ * TMPL_V_NONE. */
 static enum tmpl_var
-whole_class(const char *p, size_t n)
+whole_class(const char *p, size_t n, unsigned bits)
 {
 	if (n >= 2 && p[0] == '/')
 		return TMPL_V_PATH;
-	if (is_url(p, n))
+	if (!(bits & P_DIGIT)) {
+		if ((bits & ~(unsigned)(P_ALPHA | P_UNDER)) == 0)
+			/* a word, or a long hex number */
+			return n >= 8 && is_hexnum(p, n) ? TMPL_V_HEX : TMPL_V_NONE;
+		if ((bits & (P_COLON | P_SLASH)) == (P_COLON | P_SLASH) &&
+		    is_url(p, n))
+			return TMPL_V_URL;
+		if ((bits & P_AT) && is_email(p, n))
+			return TMPL_V_EMAIL;
+		if ((bits & P_DOT) && is_host(p, n))
+			return TMPL_V_HOST;
+		if ((bits & P_COLON) && is_ipv6(p, n))
+			return TMPL_V_IPV6;
+		return TMPL_V_NONE;
+	}
+	if ((bits & (P_COLON | P_SLASH)) == (P_COLON | P_SLASH) && is_url(p, n))
 		return TMPL_V_URL;
-	if (is_uuid(p, n))
+	if (n == 36 && (bits & P_DASH) && is_uuid(p, n))
 		return TMPL_V_UUID;
-	if (is_mac(p, n))
+	if ((bits & (P_COLON | P_DASH)) && n <= 17 && is_mac(p, n))
 		return TMPL_V_MAC;
-	if (is_ipv4(p, n))
+	if ((bits & P_DOT) && is_ipv4(p, n))
 		return TMPL_V_IPV4;
-	if (is_time(p, n) || is_date(p, n))
+	if (((bits & P_COLON) && is_time(p, n)) ||
+	    ((bits & (P_DASH | P_SLASH | P_DOT)) && is_date(p, n)))
 		return TMPL_V_DATE;
-	if (is_ipv6(p, n))
+	if ((bits & P_COLON) && is_ipv6(p, n))
 		return TMPL_V_IPV6;
-	if (is_num(p, n))
+	if (!(bits & ~(unsigned)(P_DIGIT | P_DOT | P_DASH | P_OTHER)) && is_num(p, n))
 		return TMPL_V_NUM;
 	if (is_hexnum(p, n))
 		return TMPL_V_HEX;
 	if (is_size(p, n))
 		return TMPL_V_SIZE;
-	if (is_email(p, n))
+	if ((bits & P_AT) && is_email(p, n))
 		return TMPL_V_EMAIL;
-	if (is_host(p, n))
+	if ((bits & P_DOT) && is_host(p, n))
 		return TMPL_V_HOST;
 	return TMPL_V_NONE;
 }
@@ -473,18 +591,16 @@ versioned_name(const char *p, size_t n)
 }
 
 static enum tmpl_var
-piece_class(const char *p, size_t n)
+piece_class(const char *p, size_t n, unsigned bits)
 {
-	enum tmpl_var v = whole_class(p, n);
-	size_t i;
+	enum tmpl_var v = whole_class(p, n, bits);
 
 	if (v != TMPL_V_NONE)
 		return v;
 	if (n > TMPL_TOK_WORD_MAX)
 		return TMPL_V_LONG;
-	for (i = 0; i < n; i++)
-		if (is_digit((unsigned char)p[i]))
-			return versioned_name(p, n) ? TMPL_V_NONE : TMPL_V_ID;
+	if (bits & P_DIGIT)
+		return versioned_name(p, n) ? TMPL_V_NONE : TMPL_V_ID;
 	return TMPL_V_NONE;
 }
 
@@ -512,20 +628,11 @@ closes_inside(const char *p, size_t n, char c)
 /* A name with a number in brackets, without ':', '=', ',' or quotes:
  * LOCAL(0), cloudd[326], QQ(10018), lapic_id[0x00].  One variable. */
 static bool
-name_with_number(const char *p, size_t n)
+name_with_number(const char *p, size_t n, unsigned bits)
 {
-	size_t i;
-	bool bracket = false, digit = false;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '(' || p[i] == '[' || p[i] == '<')
-			bracket = bracket || i > 0;
-		else if (is_digit((unsigned char)p[i]))
-			digit = true;
-		else if (p[i] == ':' || p[i] == '=' || p[i] == ',' || p[i] == '"')
-			return false;
-	}
-	return bracket && digit;
+	return (bits & (P_OPEN | P_DIGIT)) == (P_OPEN | P_DIGIT) &&
+	    !(bits & (P_COLON | P_EQCOMMA)) && !is_opener((unsigned char)p[0]) &&
+	    n > 0;
 }
 
 /* ---- building the token list ---- */
@@ -577,16 +684,13 @@ emit(struct tk *t, enum tmpl_kind kind, enum tmpl_var var, size_t off,
 }
 
 static void
-emit_piece(struct tk *t, size_t a, size_t b)
+emit_piece(struct tk *t, size_t a, size_t b, unsigned bits)
 {
-	enum tmpl_var v = piece_class(t->s + a, b - a);
-	size_t i;
+	enum tmpl_var v = piece_class(t->s + a, b - a, bits);
 
 	emit(t, v == TMPL_V_NONE ? TMPL_WORD : TMPL_VAR, v, a, b - a);
-	if (v == TMPL_V_NONE && !t->full)
-		for (i = a; i < b; i++)
-			if (is_digit((unsigned char)t->s[i]))
-				t->l->tok[t->l->ntok - 1].num = 1;
+	if (v == TMPL_V_NONE && !t->full && (bits & P_DIGIT))
+		t->l->tok[t->l->ntok - 1].num = 1;
 }
 
 /* key=value: the value runs to the next ',', ';' or '&' of the core, or
@@ -598,9 +702,12 @@ kv_value(struct tk *t, size_t from, size_t end)
 	int depth = 0;
 
 	for (; e < end && t->s[e] != ',' && t->s[e] != ';' && t->s[e] != '&'; e++) {
-		if (strchr("([{<", t->s[e]) != NULL)
+		unsigned char c = (unsigned char)t->s[e];
+
+		if (c == '(' || c == '[' || c == '{' || c == '<')
 			depth++;
-		else if (strchr(")]}>", t->s[e]) != NULL && depth-- == 0)
+		else if ((c == ')' || c == ']' || c == '}' || c == '>') &&
+		    depth-- == 0)
 			break;
 	}
 	if (e == from)
@@ -626,7 +733,7 @@ split_core(struct tk *t, size_t a, size_t b)
 		for (j = i; j < b && !is_delim((unsigned char)s[j]); j++)
 			;
 		if (j > i)
-			emit_piece(t, i, j);
+			emit_piece(t, i, j, profile(s + i, j - i));
 		if (j >= b)
 			break;
 		emit(t, TMPL_DELIM, TMPL_V_NONE, j, 1);
@@ -657,10 +764,16 @@ chunk(struct tk *t, size_t a, size_t b)
 	    !closes_inside(s + a, e - 1 - a, s[e - 1]))
 		e--;
 	if (e > a) {
-		v = whole_class(s + a, e - a);
-		if (v == TMPL_V_NONE && name_with_number(s + a, e - a))
+		unsigned bits = profile(s + a, e - a);
+
+		v = whole_class(s + a, e - a, bits);
+		if (v == TMPL_V_NONE && name_with_number(s + a, e - a, bits))
 			v = TMPL_V_ID;
-		if (v != TMPL_V_NONE)
+		if (v == TMPL_V_NONE &&
+		    !(bits & (P_COLON | P_OPEN | P_EQCOMMA | P_CLOSE)))
+			/* nothing to split at: one piece */
+			emit_piece(t, a, e, bits);
+		else if (v != TMPL_V_NONE)
 			emit(t, TMPL_VAR, v, a, e - a);
 		else if (e - a > 4 * TMPL_TOK_WORD_MAX &&
 		    memchr(s + a, '=', e - a) == NULL)
@@ -692,15 +805,18 @@ quoted_end(const char *s, size_t n, size_t at)
 	return 0;
 }
 
+/* list: names of 3 or 4 letters, starting with a capital */
 static bool
 word_is(const char *s, const struct tmpl_tok *k, const char *const *list)
 {
 	size_t i;
 
-	if (k->kind != TMPL_WORD)
+	if (k->kind != TMPL_WORD || k->len < 3 || k->len > 4 ||
+	    s[k->off] < 'A' || s[k->off] > 'Z')
 		return false;
 	for (i = 0; list[i] != NULL; i++)
-		if (strlen(list[i]) == k->len && memcmp(s + k->off, list[i], k->len) == 0)
+		if ((list[i][3] == '\0' ? 3U : 4U) == k->len &&
+		    memcmp(s + k->off, list[i], k->len) == 0)
 			return true;
 	return false;
 }
@@ -728,7 +844,8 @@ join_dates(const char *s, struct tmpl_line *l)
 	size_t i, n = l->ntok;
 
 	for (i = 0; i < n; i++) {
-		if (word_is(s, &k[i], months) &&
+		if (k[i].kind == TMPL_WORD && (k[i].len == 3 || k[i].len == 4) &&
+		    word_is(s, &k[i], months) &&
 		    ((i + 1 < n && k[i + 1].gap && small_number(s, &k[i + 1])) ||
 		    (i > 0 && k[i].gap && small_number(s, &k[i - 1])))) {
 			k[i].kind = TMPL_VAR;
@@ -738,7 +855,8 @@ join_dates(const char *s, struct tmpl_line *l)
 	for (i = n; i-- > 0;) {
 		size_t j = i + 1;
 
-		if (!word_is(s, &k[i], days))
+		if (k[i].kind != TMPL_WORD || k[i].len != 3 ||
+		    !word_is(s, &k[i], days))
 			continue;
 		if (j < n && k[j].kind == TMPL_DELIM && s[k[j].off] == ',')
 			j++;
@@ -749,7 +867,8 @@ join_dates(const char *s, struct tmpl_line *l)
 		}
 	}
 	for (i = 1; i < n; i++)
-		if (word_is(s, &k[i], zones) && k[i].gap &&
+		if (k[i].kind == TMPL_WORD && k[i].gap && k[i - 1].kind == TMPL_VAR &&
+		    word_is(s, &k[i], zones) &&
 		    k[i - 1].kind == TMPL_VAR && k[i - 1].var == TMPL_V_DATE) {
 			k[i].kind = TMPL_VAR;
 			k[i].var = TMPL_V_DATE;
