@@ -133,5 +133,5 @@ automask_new(const struct tmpl *t, const struct entry *en, time_t since)
 	if (t == NULL || en->tag == 0 ||
 	    !tmpl_info(t, en->tag >> TAG_PLEN_BITS, &info))
 		return false;
-	return !info.learned && info.first >= (int64_t)since;
+	return !info.learned && !info.near && info.first >= (int64_t)since;
 }

@@ -695,6 +695,7 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 				v->tmpl = k.r.id;
 				v->tmpl_created = k.r.created;
 				v->tmpl_learned = k.r.learned;
+				v->tmpl_near = k.r.near;
 				v->tkey = buf_str(&e->tkey);
 				v->tkeylen = e->tkey.len;
 				v->ttag = automask_tag(&k);

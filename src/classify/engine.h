@@ -63,6 +63,7 @@ struct verdict {
 	uint64_t	 tmpl;		/* its template's id, 0 = not mined */
 	bool		 tmpl_created;	/* the line started the template */
 	bool		 tmpl_learned;	/* ... in the learning period */
+	bool		 tmpl_near;	/* ... one word away from a known one */
 	const char	*tkey;		/* key in queues with automask (engine-owned) */
 	size_t		 tkeylen;
 	uint64_t	 ttag;		/* the tag of entries filed under tkey */

@@ -500,6 +500,8 @@ lookup(struct tmpl *t, const struct tmpl_line *l, const char *s, uint64_t part,
 		return best;
 	}
 	c = create(t, shape, part, s, l, now);
+	if (nsib > 0)
+		c->flags |= CL_NEAR;	/* maybe a variable word: not news */
 	r->created = true;
 	cache_put(t, sig, c->id, c->g->epoch);
 	return c;
@@ -587,6 +589,7 @@ fill(struct tmpl_result *r, const struct tmpl_cluster *c)
 	r->c = c;
 	r->id = c->id;
 	r->learned = (c->flags & CL_LEARNED) != 0;
+	r->near = (c->flags & CL_NEAR) != 0;
 }
 
 void
@@ -704,6 +707,7 @@ info_of(const struct tmpl_cluster *c, struct tmpl_info *out)
 	out->last = c->last;
 	out->count = c->count;
 	out->learned = (c->flags & CL_LEARNED) != 0;
+	out->near = (c->flags & CL_NEAR) != 0;
 }
 
 bool

@@ -52,6 +52,8 @@ struct tmpl_result {
 	bool		 created;	/* this message started the template */
 	bool		 changed;	/* this message generalised it */
 	bool		 learned;	/* it was first seen in the learning period */
+	bool		 near;		/* it differs from a known template in one
+					   word only (not announced as new) */
 };
 
 /* A template as tmpl_info and tmpl_each show it. */
@@ -61,6 +63,7 @@ struct tmpl_info {
 	int64_t		 last;		/* last seen */
 	uint64_t	 count;		/* messages */
 	bool		 learned;	/* first seen in the learning period */
+	bool		 near;		/* one word away from an older one */
 };
 
 struct tmpl_stats {

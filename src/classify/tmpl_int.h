@@ -18,6 +18,7 @@
 #define TMPL_VERSION	1
 
 #define CL_LEARNED	0x1	/* first seen in the learning period */
+#define CL_NEAR		0x2	/* one word away from an older template */
 
 struct ctok {
 	uint64_t	 hash;		/* as struct tmpl_tok */

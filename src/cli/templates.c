@@ -246,6 +246,19 @@ out:
 	return rc;
 }
 
+/* Appends template id's text, control bytes escaped. */
+static void
+text(struct run *r, uint64_t id, struct buf *out)
+{
+	struct buf tpl;
+
+	buf_init(&tpl, SIZE_MAX / 4);
+	if (tmpl_render_id(r->t, id, r->mask, r->masklen, &tpl) == -1)
+		buf_addstr(&tpl, "[template retired: more than set max_templates]");
+	report_escape(out, tpl.data != NULL ? tpl.data : "", tpl.len);
+	buf_free(&tpl);
+}
+
 static void
 print_lines(struct run *r)
 {
@@ -255,9 +268,7 @@ print_lines(struct run *r)
 		uint64_t id = tmpl_resolve(r->t, r->ids[i]);
 
 		buf_printf(&r->out, "%zu\t%" PRIu64 "\t", i + 1, id);
-		if (tmpl_render_id(r->t, id, r->mask, r->masklen, &r->out) == -1)
-			buf_addstr(&r->out, "[template retired: more than set "
-			    "max_templates]");
+		text(r, id, &r->out);
 		buf_addc(&r->out, '\n');
 		if (r->out.len >= 65536) {
 			fwrite(r->out.data, 1, r->out.len, stdout);
@@ -287,26 +298,29 @@ static void
 print_counts(struct run *r)
 {
 	struct row *rows = xcalloc(r->counts.n + 1, sizeof(*rows));
+	struct u64map pos;
 	size_t i = 0, n = 0;
 	uint64_t k;
 	void *v;
 
+	/* templates that joined another count under its id */
+	u64map_init(&pos);
 	while (u64map_next(&r->counts, &i, &k, &v)) {
-		rows[n].id = k;
-		rows[n].count = *(uint64_t *)v;
-		n++;
+		uint64_t id = tmpl_resolve(r->t, k);
+		uintptr_t at = (uintptr_t)u64map_get(&pos, id);
+
+		if (at == 0) {
+			rows[n].id = id;
+			at = ++n;
+			u64map_set(&pos, id, (void *)at);
+		}
+		rows[at - 1].count += *(uint64_t *)v;
 	}
+	u64map_free(&pos);
 	qsort(rows, n, sizeof(*rows), cmp_row);
 	for (i = 0; i < n; i++) {
-		struct buf tpl;
-
 		buf_printf(&r->out, "%" PRIu64 "\t", rows[i].count);
-		buf_init(&tpl, SIZE_MAX / 4);
-		if (tmpl_render_id(r->t, rows[i].id, r->mask, r->masklen, &tpl) == -1)
-			buf_addstr(&tpl, "[template retired: more than set "
-			    "max_templates]");
-		report_escape(&r->out, tpl.data != NULL ? tpl.data : "", tpl.len);
-		buf_free(&tpl);
+		text(r, rows[i].id, &r->out);
 		buf_addc(&r->out, '\n');
 		if (r->out.len >= 65536) {
 			fwrite(r->out.data, 1, r->out.len, stdout);
@@ -333,6 +347,7 @@ templates_main(int argc, char **argv)
 	const char *conf_path = NULL, *state = NULL;
 	time_t now = time(NULL);
 	bool have_conf = false;
+	uint64_t joined0, retired0;
 	int ch, i, rc = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -379,6 +394,9 @@ templates_main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	tmpl_stats(r.t, &ts);
+	joined0 = ts.joined;
+	retired0 = ts.retired;
 	if (optind >= argc)
 		rc |= feed(&r, 0, "stdin", now) == -1;
 	for (i = optind; i < argc; i++) {
@@ -407,10 +425,10 @@ templates_main(int argc, char **argv)
 		rc = 1;
 	}
 	tmpl_stats(r.t, &ts);
-	fprintf(stderr, "logward templates: %" PRIu64 " lines, %zu templates "
-	    "in the store, %" PRIu64 " new in this run, %" PRIu64 " retired "
-	    "(set max_templates)\n", r.lineno, ts.templates, r.created,
-	    ts.retired);
+	fprintf(stderr, "logward templates: %" PRIu64 " lines, %zu templates in "
+	    "the store; this run: %" PRIu64 " started, %" PRIu64 " joined "
+	    "another, %" PRIu64 " retired (set max_templates)\n", r.lineno,
+	    ts.templates, r.created, ts.joined - joined0, ts.retired - retired0);
 	if (state != NULL && state_save(r.t, state) == -1)
 		rc = 1;
 out:

@@ -86,12 +86,7 @@ set_automask(struct parser *p, const struct set_directive *d,
 		return;
 	}
 	while ((q = str_token(&rest)) != NULL) {
-		if (conf_queue_find(p->c, q) < 0) {
-			ERR(p, file, line, "set automask: queue '%s' is not "
-			    "defined (define it with 'set queue' above this "
-			    "line)", q);
-			continue;
-		}
+		/* the queue may be defined later: checked at the end */
 		t->perq = xreallocarray(t->perq, t->nperq + 1, sizeof(*t->perq));
 		t->perq[t->nperq].queue = xstrdup(q);
 		t->perq[t->nperq].on = on;
@@ -143,23 +138,18 @@ set_new_templates(struct parser *p, const struct set_directive *d,
 	struct conf_tmpl *t = get(p->c);
 	char *q = str_token(&rest), *rate = str_token(&rest);
 	unsigned long long n = CONF_TMPL_NEW_RATE;
-	long qi;
 
 	if (q == NULL) {
 		ERR(p, file, line, "set new_templates: expected 'set "
 		    "new_templates QUEUE [PER_HOUR]'");
 		return;
 	}
-	if ((qi = conf_queue_find(p->c, q)) < 0) {
-		ERR(p, file, line, "set new_templates: queue '%s' is not defined "
-		    "(define it with 'set queue' above this line)", q);
-		return;
-	}
 	if (rate != NULL && conf_set_uint(p, file, line, d->name, rate, 100000,
 	    &n) == -1)
 		return;
 	conf_set_extra(p, file, line, d->name, rest);
-	t->new_queue = qi;
+	free(t->new_name);
+	t->new_name = xstrdup(q);	/* resolved at the end */
 	t->new_rate = (unsigned)n;
 	t->new_file = file;
 	t->new_line = line;
@@ -290,11 +280,24 @@ conf_tmpl_finish(struct parser *p)
 	t->queue_on = xcalloc(c->nqueues + 1, sizeof(*t->queue_on));
 	for (i = 0; i < c->nqueues; i++)
 		t->queue_on[i] = t->automask;
-	for (i = 0; i < t->nperq; i++)
-		if ((qi = conf_queue_find(c, t->perq[i].queue)) >= 0)
-			t->queue_on[qi] = t->perq[i].on;
-	if (t->new_queue >= 0 && (size_t)t->new_queue < c->nqueues)
-		new_templates_rule(p);
+	for (i = 0; i < t->nperq; i++) {
+		if ((qi = conf_queue_find(c, t->perq[i].queue)) < 0) {
+			ERR(p, t->perq[i].file, t->perq[i].line, "set automask: "
+			    "queue '%s' is not defined (define it with 'set "
+			    "queue')", t->perq[i].queue);
+			continue;
+		}
+		t->queue_on[qi] = t->perq[i].on;
+	}
+	if (t->new_name != NULL) {
+		t->new_queue = conf_queue_find(c, t->new_name);
+		if (t->new_queue < 0)
+			ERR(p, t->new_file, t->new_line, "set new_templates: "
+			    "queue '%s' is not defined (define it with 'set "
+			    "queue')", t->new_name);
+		else
+			new_templates_rule(p);
+	}
 }
 
 bool
@@ -334,6 +337,7 @@ conf_tmpl_free(struct conf *c)
 	for (i = 0; i < t->nsilence; i++)
 		free(t->silence[i].pattern);
 	free(t->silence);
+	free(t->new_name);
 	free(t);
 	c->tmpl = NULL;
 }

@@ -46,6 +46,7 @@ struct conf_tmpl {
 	size_t		 max_templates;	/* set max_templates */
 	int64_t		 learn;		/* set learn, seconds */
 	long		 new_queue;	/* set new_templates QUEUE: its index, -1 */
+	char		*new_name;	/* owned: ... its name as written */
 	unsigned	 new_rate;	/* ... announcements per hour, 0 = no limit */
 	const char	*new_file;	/* ... where it was set (its rule's place) */
 	int		 new_line;

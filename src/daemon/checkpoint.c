@@ -11,6 +11,7 @@
 
 #include "daemon/daemon_int.h"
 #include "daemon/state.h"
+#include "daemon/watch.h"
 #include "deliver/outbox.h"
 #include "input/in_file.h"
 #include "input/in_journal.h"
@@ -35,6 +36,9 @@ struct section_hook {
 };
 
 static const struct section_hook hooks[] = {
+	{ "templates",	watch_templates_save,	watch_templates_restore },
+	{ "watch",	watch_state_save,	watch_state_restore },
+	{ "automask",	watch_tags_save,	watch_tags_restore },
 	{ NULL, NULL, NULL }
 };
 

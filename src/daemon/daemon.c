@@ -42,6 +42,7 @@
 #include "daemon/schedule.h"
 #include "daemon/sendproc.h"
 #include "daemon/state.h"
+#include "daemon/watch.h"
 #include "deliver/archive.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
@@ -269,6 +270,7 @@ tick(struct daemon *d)
 		if (d->archives[i] != NULL)
 			archive_tick(d->archives[i], time(NULL));
 	d->journal_more = true;		/* safety net: poll it once a tick */
+	watch_tick(d);
 	schedule_check(d, false);
 	if (d->dirty && m - d->last_ckpt >= d->conf->checkpoint)
 		checkpoint_write(d);
@@ -427,9 +429,11 @@ daemon_run(const struct daemon_opts *o)
 	/* unprivileged from here on: rules, state, inputs */
 	engine_init(&d->engine, d->conf);
 	d->self = in_self_new(d->engine.localhost, getpid());
+	watch_init(d);
 	r = state_read(d->statepath, &st, &d->engine, err, sizeof(err));
 	if (r == -1) {
 		refuse_corrupt(d->statepath, err);
+		watch_free(d);
 		engine_free(&d->engine);
 		goto out;
 	}
@@ -444,6 +448,7 @@ daemon_run(const struct daemon_opts *o)
 		d->journal_cursor = xstrdup(st.journal_cursor);
 	if (r == 0)
 		checkpoint_restore(d, &st);
+	watch_started(d);
 	inputs_journal_open(d, r != 0 || st.journal_cursor == NULL);
 	buf_init(&d->archtext, SIZE_MAX / 4);
 	inputs_archives_open(d);
@@ -474,6 +479,7 @@ daemon_run(const struct daemon_opts *o)
 	if (checkpoint_write(d) == -1)
 		rc = 1;
 	sendproc_drain(d);
+	watch_free(d);
 	engine_free(&d->engine);
 	inputs_free(d);
 	inputs_journal_close(d);

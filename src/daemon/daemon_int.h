@@ -105,6 +105,7 @@ struct daemon {
 	char		*reload_error;	/* owned: the last failed reload */
 	time_t		 reload_at;	/* when the config was last (re)loaded */
 	char		 hostname[256];
+	struct watch	*watch;		/* owned: templates, silences, bursts (watch.h) */
 };
 
 #endif

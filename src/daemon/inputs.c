@@ -22,6 +22,7 @@
 #include "conf/sel.h"
 #include "daemon/daemon_int.h"
 #include "daemon/state.h"
+#include "daemon/watch.h"
 #include "deliver/archive.h"
 #include "input/in_file.h"
 #include "input/in_journal.h"
@@ -86,6 +87,7 @@ take_line(struct daemon *d, const char *line, size_t len, size_t cut,
 	engine_line(&d->engine, line, len, cut, d->now, &v);
 	if (archive)
 		archive_line(d, &v);
+	watch_line(d, &v);
 	d->lines++;
 	d->dirty = true;
 	for (i = 0; i < v.nqueues; i++) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon_int.h"
+#include "daemon/watch.h"
 #include "deliver/archive.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
@@ -159,6 +160,7 @@ status_text(struct daemon *d, struct buf *b)
 			buf_addc(b, '\n');
 		}
 	}
+	watch_status(d, b);
 	for (i = 0; i < c->nqueues; i++) {
 		const struct queue *q = &d->engine.queues[i];
 		const struct qrun *r = &d->qr[i];
