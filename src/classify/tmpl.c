@@ -517,7 +517,13 @@ tmpl_alias(struct tmpl *t, uint64_t from, uint64_t to)
 		return;
 	}
 	if (t->alias_ring == NULL) {
-		t->alias_cap = t->o.max_templates < 1024 ? 1024 : t->o.max_templates;
+		/* aliases matter while reports still hold the old ids: a
+		 * few thousand are plenty */
+		t->alias_cap = t->o.max_templates < 1024 ? 1024 :
+		    t->o.max_templates > 16384 ? 16384 : t->o.max_templates;
+		if (t->o.max_bytes != 0 && t->alias_cap > t->o.max_bytes / 512)
+			t->alias_cap = t->o.max_bytes / 512 < 64 ? 64 :
+			    t->o.max_bytes / 512;
 		t->alias_ring = xcalloc(t->alias_cap, sizeof(*t->alias_ring));
 		t->bytes += t->alias_cap * sizeof(*t->alias_ring);
 	}
@@ -768,6 +774,13 @@ set_opts(struct tmpl *t, const struct tmpl_opts *o)
 		t->o.max_templates = MIN_TEMPLATES;
 	t->cache_max = t->o.max_templates * 4 < 4096 ? 4096 :
 	    t->o.max_templates * 4;
+	/* the cache takes at most a quarter of the memory cap (two slots
+	 * per entry) */
+	if (t->o.max_bytes != 0 &&
+	    t->cache_max > t->o.max_bytes / 8 / sizeof(struct cache_ent))
+		t->cache_max = t->o.max_bytes / 8 / sizeof(struct cache_ent);
+	if (t->cache_max < 256)
+		t->cache_max = 256;
 }
 
 struct tmpl *

@@ -310,13 +310,14 @@ is_ipv6(const char *p, size_t n)
 			/* an embedded IPv4 ends it */
 			size_t start = i - glen;
 
-			return colons >= 2 && is_ipv4(p + start, n - start);
+			return (dbl || colons >= 6) && is_ipv4(p + start, n - start);
 		} else
 			return false;
 	}
 	if (glen > 0)
 		groups++;
-	return colons >= 2 && (dbl ? groups <= 7 : groups == 8);
+	/* "::" counts once in colons */
+	return dbl ? groups <= 7 : colons == 7 && groups == 8;
 }
 
 /* xx:xx:xx:xx:xx:xx (or '-'), groups of 1 or 2 hex digits */
