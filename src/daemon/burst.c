@@ -64,7 +64,10 @@ roll(struct bent *e, int64_t win, int64_t width)
 	if (win <= e->win)
 		return;
 	k = (win - e->win) / width;
-	e->avg = (1 - BURST_ALPHA) * e->avg + BURST_ALPHA * (double)e->count;
+	if (e->nwin == 0)
+		e->avg = (double)e->count;	/* the first window starts it */
+	else
+		e->avg = (1 - BURST_ALPHA) * e->avg + BURST_ALPHA * (double)e->count;
 	for (; k > 1 && e->avg > 1e-9; k--)
 		e->avg *= 1 - BURST_ALPHA;	/* the empty windows */
 	k = (win - e->win) / width;

@@ -10,7 +10,8 @@
  * (the template when automask is on, the masked message otherwise), the
  * lines of the current window are counted and, when a window ends, an
  * exponentially decayed average of the window counts is updated
- * (avg = 0.8 avg + 0.2 count; windows without lines count 0).  A window
+ * (the first window's count, then avg = 0.8 avg + 0.2 count; windows
+ * without lines count 0).  A window
  * is a burst as soon as its count reaches MIN and FACTOR times the
  * average (at least FACTOR lines): the event is said at that moment,
  * once per window, and only for keys with BURST_WARMUP windows of

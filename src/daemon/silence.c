@@ -26,7 +26,9 @@ struct sil {
 	char		*name;		/* owned: host or input path */
 	bool		 input;
 	int		 pat;		/* index of its set silence, NOT_WATCHED */
-	int64_t		 last;		/* when its last line arrived (or the clock start) */
+	int64_t		 last;		/* the silence clock: its last line, or the
+					   daemon's start if later */
+	int64_t		 seen_at;	/* when its last line arrived */
 	int64_t		 since;		/* silent: its last line then */
 	bool		 silent;	/* said "silent", not yet "sends again" */
 	bool		 seen;		/* a line came, ever */
@@ -220,7 +222,7 @@ arrived(struct sil *e, int64_t now, struct in_self *ev)
 	}
 	e->silent = false;
 	e->seen = true;
-	e->last = now;
+	e->last = e->seen_at = now;
 }
 
 void
@@ -285,7 +287,7 @@ tick_map(struct silence *s, struct map *m, int64_t now, struct in_self *ev)
 			continue;
 		silence_duration(dur, sizeof(dur), cs->secs);
 		if (e->seen) {
-			clock_text(last, sizeof(last), e->last);
+			clock_text(last, sizeof(last), e->seen_at);
 			in_self_emit(ev, (time_t)now, IN_SELF_WARNING, "%s %s silent "
 			    "for %s (last line %s)", e->input ? "input" : "host",
 			    e->name, dur, last);
@@ -294,7 +296,7 @@ tick_map(struct silence *s, struct map *m, int64_t now, struct in_self *ev)
 			    "for %s (no line since logward started)", e->input ?
 			    "input" : "host", e->name, dur);
 		e->silent = true;
-		e->since = e->last;
+		e->since = e->seen ? e->seen_at : e->last;
 	}
 }
 
@@ -360,6 +362,7 @@ save_map(const struct map *m, struct buf *out)
 		bin_put8(out, e->input);
 		bin_putstr(out, e->name, strlen(e->name));
 		bin_put64(out, (uint64_t)e->last);
+		bin_put64(out, (uint64_t)e->seen_at);
 		bin_put64(out, (uint64_t)e->since);
 		bin_put8(out, (uint8_t)(e->silent | e->seen << 1));
 	}
@@ -401,13 +404,15 @@ silence_restore(struct silence *s, const char *data, size_t len)
 		return -1;
 	untracked = bin_get64(&r);
 	n = bin_get32(&r);
-	if (r.bad || n > len / 20)
+	if (r.bad || n > len / 30)
 		return -1;
 	for (i = 0; i < n; i++) {
 		bool input = bin_get8(&r) != 0;
 		size_t nl;
 		const char *name = bin_getstr(&r, &nl);
-		int64_t last = (int64_t)bin_get64(&r), since = (int64_t)bin_get64(&r);
+		int64_t last = (int64_t)bin_get64(&r);
+		int64_t seen_at = (int64_t)bin_get64(&r);
+		int64_t since = (int64_t)bin_get64(&r);
 		uint8_t fl = bin_get8(&r);
 		struct sil *e;
 
@@ -415,6 +420,7 @@ silence_restore(struct silence *s, const char *data, size_t len)
 			return -1;
 		e = entry(s, name, nl, input, last);
 		e->last = last;
+		e->seen_at = seen_at;
 		e->since = since;
 		e->silent = fl & 1;
 		e->seen = (fl >> 1) & 1;
