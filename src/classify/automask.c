@@ -69,7 +69,7 @@ automask_key(struct tmpl *t, const struct conf *c, const char *text,
 		memset(k, 0, sizeof(*k));
 		return;
 	}
-	tmpl_render(t, &k->r, c->mask, c->masklen, out);
+	tmpl_view_render(t, &k->r, c->mask, c->masklen, out);
 	if (cut)
 		buf_addstr(out, AUTOMASK_CUT_MARK);
 	k->mined = true;
@@ -105,7 +105,7 @@ rekey(const struct entry *en, struct buf *out, void *arg)
 	cut = en->msglen >= plen + cutlen &&
 	    memcmp(en->msg + en->msglen - cutlen, AUTOMASK_CUT_MARK, cutlen) == 0;
 	buf_add(out, en->msg, plen);
-	if (tmpl_render_id(f->t, id, f->c->mask, f->c->masklen, out) == -1) {
+	if (tmpl_view_render_id(f->t, id, f->c->mask, f->c->masklen, out) == -1) {
 		buf_reset(out);		/* retired: keep the key */
 		return;
 	}
@@ -131,7 +131,7 @@ automask_new(const struct tmpl *t, const struct entry *en, time_t since)
 	struct tmpl_info info;
 
 	if (t == NULL || en->tag == 0 ||
-	    !tmpl_info(t, en->tag >> TAG_PLEN_BITS, &info))
+	    !tmpl_view_info(t, en->tag >> TAG_PLEN_BITS, &info))
 		return false;
 	return !info.learned && !info.near && info.first >= (int64_t)since;
 }

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/tmpl_cache.h"
 #include "classify/tmpl_int.h"
 #include "classify/tmpl_tok.h"
 #include "lib/u64map.h"
@@ -31,73 +32,7 @@
 #define TMPL_SIBLINGS	3	/* messages differing in one word that make it
 				   a variable */
 #define MIN_TEMPLATES	16
-
-static void render(const struct tmpl_cluster *c, const char *mask, size_t masklen,
-    struct buf *out);
-
-/* ---- the cache of exact messages ---- */
-
-/* signature 0 marks an empty cache slot */
-static uint64_t
-nz(uint64_t k)
-{
-	return k == 0 ? 0x9e3779b97f4a7c15ULL : k;
-}
-
-static void
-cache_clear(struct tmpl *t)
-{
-	if (t->cache != NULL)
-		memset(t->cache, 0, t->cache_cap * sizeof(*t->cache));
-	t->cache_n = 0;
-}
-
-static struct cache_ent *
-cache_slot(struct tmpl *t, uint64_t sig)
-{
-	size_t i;
-
-	if (t->cache_cap == 0)
-		return NULL;
-	sig = nz(sig);
-	for (i = u64map_slot(sig, t->cache_cap); t->cache[i].sig != 0;
-	    i = (i + 1) & (t->cache_cap - 1))
-		if (t->cache[i].sig == sig)
-			return &t->cache[i];
-	return &t->cache[i];
-}
-
-static void
-cache_put(struct tmpl *t, uint64_t sig, uint64_t id, uint32_t epoch)
-{
-	struct cache_ent *e;
-
-	if ((t->cache_n + 1) * 2 > t->cache_cap) {
-		if (t->cache_cap < t->cache_max * 2) {
-			struct cache_ent *old = t->cache;
-			size_t oldcap = t->cache_cap, i;
-
-			t->bytes -= oldcap * sizeof(*old);
-			t->cache_cap = oldcap ? oldcap * 2 : 1024;
-			t->cache = xcalloc(t->cache_cap, sizeof(*t->cache));
-			t->bytes += t->cache_cap * sizeof(*t->cache);
-			t->cache_n = 0;
-			for (i = 0; i < oldcap; i++)
-				if (old[i].sig != 0) {
-					*cache_slot(t, old[i].sig) = old[i];
-					t->cache_n++;
-				}
-			free(old);
-		} else
-			cache_clear(t);	/* full: start over (results do not change) */
-	}
-	e = cache_slot(t, sig);
-	if (e->sig == 0)
-		t->cache_n++;
-	e->sig = nz(sig);
-	e->id = id;
-	e->epoch = epoch;
-}
+#define EXACT_MAX	TMPL_EXACT_MAX
 
 /* ---- templates ---- */
 
@@ -139,8 +74,8 @@ touch(struct tmpl *t, struct tmpl_cluster *c, int64_t now)
 		c->last = now;
 }
 
-static void
-drop_render(struct tmpl *t, struct tmpl_cluster *c)
+void
+tmpl_drop_render(struct tmpl *t, struct tmpl_cluster *c)
 {
 	if (c->render != NULL) {
 		t->bytes -= c->renderlen + 16;
@@ -204,16 +139,18 @@ retire(struct tmpl *t, struct tmpl_cluster *c)
 	}
 	u64map_del(&t->ids, c->id);
 	lru_unlink(t, c);
-	drop_render(t, c);
+	tmpl_drop_render(t, c);
 	t->bytes -= c->bytes;
 	free(c);
 	t->n--;
 }
 
-static uint64_t
-table_bytes(const struct tmpl *t)
+uint64_t
+tmpl_table_bytes(const struct tmpl *t)
 {
-	return u64map_bytes(&t->groups) + u64map_bytes(&t->ids);
+	return u64map_bytes(&t->groups) + u64map_bytes(&t->ids) +
+	    u64map_bytes(&t->aliases) + tmpl_cache_bytes(&t->sigs) +
+	    tmpl_cache_bytes(&t->exact);
 }
 
 /* Retires the least recently seen templates until one more of 'need'
@@ -223,7 +160,7 @@ make_room(struct tmpl *t, uint64_t need)
 {
 	while (t->tail != NULL && (t->n + 1 > t->o.max_templates ||
 	    (t->o.max_bytes != 0 &&
-	    t->bytes + table_bytes(t) + need > t->o.max_bytes))) {
+	    t->bytes + tmpl_table_bytes(t) + need > t->o.max_bytes))) {
 		retire(t, t->tail);
 		t->retired++;
 	}
@@ -323,7 +260,8 @@ compare(const struct tmpl_cluster *c, const struct tmpl_line *l, const char *s,
 			m->cwords++;
 		if (ct->kind == k->kind && ct->hash == k->hash &&
 		    (ct->kind == TMPL_EMPTY || (ct->len == k->len &&
-		    memcmp(c->pool + ct->off, s + k->off, k->len) == 0))) {
+		    (k->len == 1 ? c->pool[ct->off] == s[k->off] :
+		    memcmp(c->pool + ct->off, s + k->off, k->len) == 0)))) {
 			if (ct->kind != TMPL_DELIM)
 				m->eq++;
 			continue;
@@ -383,7 +321,7 @@ generalise(struct tmpl *t, struct tmpl_cluster *c, const struct tmpl_line *l,
 		ct->kind = TMPL_VAR;
 		ct->hash = 0;
 	}
-	drop_render(t, c);
+	tmpl_drop_render(t, c);
 	c->g->epoch++;
 }
 
@@ -417,7 +355,7 @@ join(struct tmpl *t, struct tmpl_cluster *a, struct tmpl_cluster *b)
 	tmpl_alias(t, b->id, a->id);
 	retire(t, b);
 	t->joined++;
-	drop_render(t, a);
+	tmpl_drop_render(t, a);
 	a->g->epoch++;
 }
 
@@ -432,7 +370,7 @@ static struct tmpl_cluster *
 lookup(struct tmpl *t, const struct tmpl_line *l, const char *s, uint64_t part,
     uint64_t shape, uint64_t sig, bool learn, int64_t now, struct tmpl_result *r)
 {
-	struct cache_ent *e = cache_slot(t, sig);
+	const struct tmpl_cache_ent *e = tmpl_cache_get(&t->sigs, sig, NULL, 0);
 	struct tmpl_cluster *c, *best = NULL;
 	struct sibling sib[TMPL_SCAN];
 	unsigned per[TMPL_TOK_MAX];
@@ -440,8 +378,8 @@ lookup(struct tmpl *t, const struct tmpl_line *l, const char *s, uint64_t part,
 	struct group *g;
 	struct cmp m, bm;
 
-	if (e != NULL && e->sig == nz(sig) &&
-	    (c = u64map_get(&t->ids, e->id)) != NULL && c->g->epoch == e->epoch &&
+	if (e != NULL && (c = u64map_get(&t->ids, e->id)) != NULL &&
+	    c->g->epoch == e->epoch &&
 	    c->g->shape == shape && compare(c, l, s, &m) == 0 && m.diff == 0)
 		return c;
 	memset(&bm, 0, sizeof(bm));
@@ -454,7 +392,7 @@ lookup(struct tmpl *t, const struct tmpl_line *l, const char *s, uint64_t part,
 				continue;
 			if (m.diff == 0) {
 				/* the oldest template it matches as it is */
-				cache_put(t, sig, c->id, g->epoch);
+				tmpl_cache_put(&t->sigs, sig, NULL, 0, c->id, g->epoch);
 				return c;
 			}
 			if (!learn)
@@ -496,14 +434,14 @@ lookup(struct tmpl *t, const struct tmpl_line *l, const char *s, uint64_t part,
 	if (best != NULL) {
 		generalise(t, best, l, s);
 		r->changed = true;
-		cache_put(t, sig, best->id, best->g->epoch);
+		tmpl_cache_put(&t->sigs, sig, NULL, 0, best->id, best->g->epoch);
 		return best;
 	}
 	c = create(t, shape, part, s, l, now);
 	if (nsib > 0)
 		c->flags |= CL_NEAR;	/* maybe a variable word: not news */
 	r->created = true;
-	cache_put(t, sig, c->id, c->g->epoch);
+	tmpl_cache_put(&t->sigs, sig, NULL, 0, c->id, c->g->epoch);
 	return c;
 }
 
@@ -598,18 +536,81 @@ fill(struct tmpl_result *r, const struct tmpl_cluster *c)
 	r->near = (c->flags & CL_NEAR) != 0;
 }
 
+/*
+ * The exact cache is keyed by the message with its numbers blanked: each
+ * digit that does not follow a letter becomes '0'.  Two messages with
+ * the same blanked text tokenize alike (the same kinds, words and
+ * delimiters: a digit is in a word only after letters, as in ssh2, and
+ * what tells the variable classes apart is where digits are, not which),
+ * so they have the same answer, and messages that differ only in their
+ * numbers and addresses skip the tokenizer.
+ */
+static void
+blank_numbers(const char *msg, size_t len, char *out)
+{
+	size_t i;
+	bool keep = false;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c >= '0' && c <= '9') {
+			out[i] = keep ? (char)c : '0';
+			continue;
+		}
+		keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		out[i] = (char)c;
+	}
+}
+
+/* A message seen before, but for its numbers, whose answer still holds:
+ * no tokenizing.  Short messages only (the cache keeps their text). */
+static struct tmpl_cluster *
+exact(struct tmpl *t, uint64_t key, const char *msg, size_t len)
+{
+	const struct tmpl_cache_ent *e;
+	struct tmpl_cluster *c;
+
+	if (len > EXACT_MAX)
+		return NULL;
+	e = tmpl_cache_get(&t->exact, key, msg, len);
+	if (e == NULL || (c = u64map_get(&t->ids, e->id)) == NULL ||
+	    c->g->epoch != e->epoch)
+		return NULL;
+	return c;
+}
+
+static struct tmpl_cluster *
+find(struct tmpl *t, uint64_t part, const char *msg, size_t len, bool learn,
+    int64_t now, struct tmpl_result *r)
+{
+	struct tmpl_cluster *c;
+	uint64_t key = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (len > UINT32_MAX / 2)
+		len = UINT32_MAX / 2;
+	if (len <= EXACT_MAX) {
+		blank_numbers(msg, len, t->blanked);
+		key = tmpl_tok_hash(t->blanked, len, part);
+		if ((c = exact(t, key, t->blanked, len)) != NULL)
+			return c;
+	}
+	tmpl_tok_split(msg, len, &t->line);
+	c = lookup(t, &t->line, msg, part, tmpl_mixpart(t->line.shape, part),
+	    tmpl_mixpart(t->line.sig, part), learn, now, r);
+	if (c != NULL && len <= EXACT_MAX)
+		tmpl_cache_put(&t->exact, key, t->blanked, len, c->id,
+		    c->g->epoch);
+	return c;
+}
+
 void
 tmpl_add(struct tmpl *t, uint64_t part, const char *msg, size_t len,
     time_t now, struct tmpl_result *r)
 {
-	struct tmpl_cluster *c;
+	struct tmpl_cluster *c = find(t, part, msg, len, true, (int64_t)now, r);
 
-	if (len > UINT32_MAX / 2)
-		len = UINT32_MAX / 2;
-	tmpl_tok_split(msg, len, &t->line);
-	memset(r, 0, sizeof(*r));
-	c = lookup(t, &t->line, msg, part, tmpl_mixpart(t->line.shape, part),
-	    tmpl_mixpart(t->line.sig, part), true, (int64_t)now, r);
 	touch(t, c, (int64_t)now);
 	t->lines++;
 	fill(r, c);
@@ -619,151 +620,12 @@ bool
 tmpl_match(struct tmpl *t, uint64_t part, const char *msg, size_t len,
     struct tmpl_result *r)
 {
-	struct tmpl_cluster *c;
+	struct tmpl_cluster *c = find(t, part, msg, len, false, 0, r);
 
-	if (len > UINT32_MAX / 2)
-		len = UINT32_MAX / 2;
-	tmpl_tok_split(msg, len, &t->line);
-	memset(r, 0, sizeof(*r));
-	c = lookup(t, &t->line, msg, part, tmpl_mixpart(t->line.shape, part),
-	    tmpl_mixpart(t->line.sig, part), false, 0, r);
 	if (c == NULL)
 		return false;
 	fill(r, c);
 	return true;
-}
-
-/* ---- rendering ---- */
-
-static void
-render(const struct tmpl_cluster *c, const char *mask, size_t masklen,
-    struct buf *out)
-{
-	size_t i;
-	bool prev_var = false;
-
-	for (i = 0; i < c->ntok; i++) {
-		const struct ctok *ct = &c->tok[i];
-
-		if (ct->kind == TMPL_VAR && prev_var && ct->gap)
-			continue;	/* a run of variables shows once */
-		if (ct->gap)
-			buf_addc(out, ' ');
-		if (ct->kind == TMPL_VAR)
-			buf_add(out, mask, masklen);
-		else if (ct->kind != TMPL_EMPTY)
-			buf_add(out, c->pool + ct->off, ct->len);
-		prev_var = ct->kind == TMPL_VAR;
-	}
-}
-
-static void
-render_cached(struct tmpl *t, struct tmpl_cluster *c, const char *mask,
-    size_t masklen, struct buf *out)
-{
-	struct buf b;
-
-	if (t->mask == NULL || t->masklen != masklen ||
-	    memcmp(t->mask, mask, masklen) != 0) {
-		struct tmpl_cluster *k;
-
-		for (k = t->head; k != NULL; k = k->next)
-			drop_render(t, k);
-		free(t->mask);
-		t->mask = xmemdup0(mask, masklen);
-		t->masklen = masklen;
-	}
-	if (c->render == NULL) {
-		buf_init(&b, SIZE_MAX / 4);
-		render(c, mask, masklen, &b);
-		c->renderlen = b.len;
-		c->render = b.data != NULL ? buf_steal(&b) : xstrdup("");
-		t->bytes += c->renderlen + 16;
-	}
-	buf_add(out, c->render, c->renderlen);
-}
-
-void
-tmpl_render(struct tmpl *t, const struct tmpl_result *r, const char *mask,
-    size_t masklen, struct buf *out)
-{
-	render_cached(t, (struct tmpl_cluster *)(uintptr_t)r->c, mask, masklen,
-	    out);
-}
-
-int
-tmpl_render_id(struct tmpl *t, uint64_t id, const char *mask, size_t masklen,
-    struct buf *out)
-{
-	struct tmpl_cluster *c = u64map_get(&t->ids, tmpl_resolve(t, id));
-
-	if (c == NULL)
-		return -1;
-	render_cached(t, c, mask, masklen, out);
-	return 0;
-}
-
-/* ---- the store ---- */
-
-static void
-info_of(const struct tmpl_cluster *c, struct tmpl_info *out)
-{
-	out->id = c->id;
-	out->first = c->first;
-	out->last = c->last;
-	out->count = c->count;
-	out->learned = (c->flags & CL_LEARNED) != 0;
-	out->near = (c->flags & CL_NEAR) != 0;
-}
-
-bool
-tmpl_info(const struct tmpl *t, uint64_t id, struct tmpl_info *out)
-{
-	const struct tmpl_cluster *c = u64map_get(&t->ids, tmpl_resolve(t, id));
-
-	if (c == NULL)
-		return false;
-	info_of(c, out);
-	return true;
-}
-
-static int
-cmp_id(const void *a, const void *b)
-{
-	uint64_t x = (*(struct tmpl_cluster *const *)a)->id;
-	uint64_t y = (*(struct tmpl_cluster *const *)b)->id;
-
-	return x < y ? -1 : x > y;
-}
-
-void
-tmpl_each(const struct tmpl *t, void (*fn)(const struct tmpl_info *, void *),
-    void *arg)
-{
-	struct tmpl_cluster **v = xcalloc(t->n + 1, sizeof(*v)), *c;
-	struct tmpl_info info;
-	size_t i = 0;
-
-	for (c = t->head; c != NULL; c = c->next)
-		v[i++] = c;
-	qsort(v, t->n, sizeof(*v), cmp_id);
-	for (i = 0; i < t->n; i++) {
-		info_of(v[i], &info);
-		fn(&info, arg);
-	}
-	free(v);
-}
-
-void
-tmpl_stats(const struct tmpl *t, struct tmpl_stats *st)
-{
-	st->templates = t->n;
-	st->created = t->created;
-	st->retired = t->retired;
-	st->joined = t->joined;
-	st->lines = t->lines;
-	st->bytes = t->bytes + table_bytes(t);
-	st->born = t->born;
 }
 
 static void
@@ -772,15 +634,23 @@ set_opts(struct tmpl *t, const struct tmpl_opts *o)
 	t->o = *o;
 	if (t->o.max_templates < MIN_TEMPLATES)
 		t->o.max_templates = MIN_TEMPLATES;
-	t->cache_max = t->o.max_templates * 4 < 4096 ? 4096 :
-	    t->o.max_templates * 4;
-	/* the cache takes at most a quarter of the memory cap (two slots
-	 * per entry) */
-	if (t->o.max_bytes != 0 &&
-	    t->cache_max > t->o.max_bytes / 8 / sizeof(struct cache_ent))
-		t->cache_max = t->o.max_bytes / 8 / sizeof(struct cache_ent);
-	if (t->cache_max < 256)
-		t->cache_max = 256;
+	/* the caches: each at most an eighth of the memory cap (two slots
+	 * per entry), the exact one with its text */
+	{
+		size_t max = t->o.max_templates * 4 < 4096 ? 4096 :
+		    t->o.max_templates * 4;
+		uint64_t text = 64ULL << 20;
+
+		if (t->o.max_bytes != 0) {
+			if (max > t->o.max_bytes / 16 / sizeof(struct tmpl_cache_ent))
+				max = t->o.max_bytes / 16 /
+				    sizeof(struct tmpl_cache_ent);
+			text = t->o.max_bytes / 16;
+		}
+		t->sigs.max = max < 256 ? 256 : max;
+		t->exact.max = t->sigs.max;
+		t->exact.max_text = text;
+	}
 }
 
 struct tmpl *
@@ -788,6 +658,8 @@ tmpl_new(const struct tmpl_opts *o, time_t born)
 {
 	struct tmpl *t = xcalloc(1, sizeof(*t));
 
+	tmpl_cache_init(&t->sigs, 0, 0);
+	tmpl_cache_init(&t->exact, 0, 0);
 	set_opts(t, o);
 	t->next_id = 1;
 	t->born = (int64_t)born;
@@ -821,9 +693,8 @@ tmpl_reset(struct tmpl *t, int64_t born)
 		t->alias_head = t->alias_n = t->alias_cap = 0;
 		t->joined = 0;
 	}
-	free(t->cache);
-	t->cache = NULL;
-	t->cache_cap = t->cache_n = 0;
+	tmpl_cache_free(&t->sigs);
+	tmpl_cache_free(&t->exact);
 	t->bytes = sizeof(*t);
 	t->next_id = 1;
 	t->created = t->retired = 0;

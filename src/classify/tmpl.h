@@ -99,12 +99,12 @@ bool	tmpl_match(struct tmpl *t, uint64_t part, const char *msg, size_t len,
 /* Appends the text of r's template to out: constants as they were first
  * seen, each run of variables as mask, blanks as single spaces.  The
  * text is cached in the template (until it changes or mask does). */
-void	tmpl_render(struct tmpl *t, const struct tmpl_result *r, const char *mask,
-	    size_t masklen, struct buf *out);
+void	tmpl_view_render(struct tmpl *t, const struct tmpl_result *r,
+	    const char *mask, size_t masklen, struct buf *out);
 
 /* The same for template id (resolved); returns -1 when no template has
  * that id (it retired, or never was). */
-int	tmpl_render_id(struct tmpl *t, uint64_t id, const char *mask,
+int	tmpl_view_render_id(struct tmpl *t, uint64_t id, const char *mask,
 	    size_t masklen, struct buf *out);
 
 /* The id template id goes by now: templates that joined another one
@@ -113,22 +113,23 @@ int	tmpl_render_id(struct tmpl *t, uint64_t id, const char *mask,
 uint64_t tmpl_resolve(const struct tmpl *t, uint64_t id);
 
 /* Fills out for template id (resolved); false when there is none. */
-bool	tmpl_info(const struct tmpl *t, uint64_t id, struct tmpl_info *out);
+bool	tmpl_view_info(const struct tmpl *t, uint64_t id, struct tmpl_info *out);
 
 /* Calls fn for every template, by id. */
-void	tmpl_each(const struct tmpl *t, void (*fn)(const struct tmpl_info *,
-	    void *), void *arg);
+void	tmpl_view_each(const struct tmpl *t,
+	    void (*fn)(const struct tmpl_info *, void *), void *arg);
 
-void	tmpl_stats(const struct tmpl *t, struct tmpl_stats *st);
+/* Fills st with the store's counters. */
+void	tmpl_view_stats(const struct tmpl *t, struct tmpl_stats *st);
 
 /* Appends the store to out in its versioned binary form. */
 void	tmpl_store_save(const struct tmpl *t, struct buf *out);
 
-/* Replaces the store's content with data[0..len) as tmpl_store_save wrote it.
- * Returns 0, or -1 when the bytes are not a store this version reads
- * (err says why; the store is then left empty, born now). */
-int	tmpl_store_restore(struct tmpl *t, const char *data, size_t len, time_t now,
-	    char *err, size_t errlen);
+/* Replaces the store's content with data[0..len) as tmpl_store_save
+ * wrote it.  Returns 0, or -1 when the bytes are not a store this
+ * version reads (err says why; the store is then left empty, born now). */
+int	tmpl_store_restore(struct tmpl *t, const char *data, size_t len,
+	    time_t now, char *err, size_t errlen);
 
 /* Where the message starts in text[0..len) that begins with a syslog tag
  * of proglen bytes ("prog[pid]: " or "prog: "): after the colon and one

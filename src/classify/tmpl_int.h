@@ -11,11 +11,14 @@
 #include <stdint.h>
 
 #include "classify/tmpl.h"
+#include "classify/tmpl_cache.h"
 #include "classify/tmpl_tok.h"
 #include "lib/u64map.h"
 
 #define TMPL_MAGIC	0x31544d4cU	/* "LMT1" */
 #define TMPL_VERSION	1
+
+#define TMPL_EXACT_MAX	512	/* longest message the exact cache keeps */
 
 #define CL_LEARNED	0x1	/* first seen in the learning period */
 #define CL_NEAR		0x2	/* one word away from an older template */
@@ -55,18 +58,12 @@ struct group {
 	struct tmpl_cluster **v;	/* owned array, ascending ids */
 };
 
-struct cache_ent {
-	uint64_t	 sig;		/* 0 = empty */
-	uint64_t	 id;
-	uint32_t	 epoch;
-};
-
 struct tmpl {
 	struct tmpl_opts o;
 	struct u64map	 groups;	/* shape → struct group * (owned) */
 	struct u64map	 ids;		/* id → struct tmpl_cluster * (owned) */
-	struct cache_ent *cache;	/* owned, cache_cap slots */
-	size_t		 cache_cap, cache_n, cache_max;
+	struct tmpl_cache sigs;		/* signature → template (tmpl_cache.h) */
+	struct tmpl_cache exact;	/* exact message → template */
 	struct tmpl_cluster *head, *tail; /* recency list */
 	size_t		 n;		/* templates */
 	uint64_t	 next_id;
@@ -80,6 +77,7 @@ struct tmpl {
 	char		*mask;		/* owned: the mask render caches use */
 	size_t		 masklen;
 	struct tmpl_line line;		/* scratch */
+	char		 blanked[TMPL_EXACT_MAX]; /* scratch: a message, numbers blanked */
 };
 
 /* Empties t; it is then born at 'born' with ids from 1. */
@@ -96,6 +94,12 @@ bool	tmpl_insert(struct tmpl *t, struct tmpl_cluster *c, uint64_t shape);
 /* Records that template id 'from' joined template 'to' (the oldest
  * aliases are forgotten past the cap). */
 void	tmpl_alias(struct tmpl *t, uint64_t from, uint64_t to);
+
+/* Drops c's cached text (it changed). */
+void	tmpl_drop_render(struct tmpl *t, struct tmpl_cluster *c);
+
+/* Bytes of the indexes and caches (the templates are in t->bytes). */
+uint64_t tmpl_table_bytes(const struct tmpl *t);
 
 /* The group key of a shape in partition part. */
 uint64_t tmpl_mixpart(uint64_t shape, uint64_t part);

@@ -16,6 +16,8 @@
 
 #include <string.h>
 
+#include "classify/tmpl_class.h"
+
 #define FNV_OFF		0xcbf29ce484222325ULL	/* seeds of the hashes */
 #define FNV_PRIME	0x100000001b3ULL
 
@@ -41,13 +43,11 @@ tmpl_tok_hash(const void *s, size_t n, uint64_t seed)
 	return h ^ (h >> 29);
 }
 
-static uint64_t
+static inline uint64_t
 mix(uint64_t h, uint64_t x)
 {
-	h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 29);
+	h = (h ^ x) * 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 31);
 }
 
 const char *
@@ -60,549 +60,6 @@ tmpl_tok_var_name(enum tmpl_var v)
 	};
 
 	return (unsigned)v < TMPL_V_COUNT ? names[v] : "?";
-}
-
-/* ---- byte classes ---- */
-
-enum {
-	C_BLANK = 1, C_DIGIT = 2, C_ALPHA = 4, C_HEX = 8, C_DELIM = 16,
-	C_OPENER = 32, C_CLOSER = 64,
-};
-
-static const unsigned char cls[256] = {
-	['\t'] = C_BLANK, ['\n'] = C_BLANK, ['\v'] = C_BLANK, ['\f'] = C_BLANK,
-	['\r'] = C_BLANK, [' '] = C_BLANK,
-	['0'] = C_DIGIT | C_HEX, ['1'] = C_DIGIT | C_HEX, ['2'] = C_DIGIT | C_HEX,
-	['3'] = C_DIGIT | C_HEX, ['4'] = C_DIGIT | C_HEX, ['5'] = C_DIGIT | C_HEX,
-	['6'] = C_DIGIT | C_HEX, ['7'] = C_DIGIT | C_HEX, ['8'] = C_DIGIT | C_HEX,
-	['9'] = C_DIGIT | C_HEX,
-	['a'] = C_ALPHA | C_HEX, ['b'] = C_ALPHA | C_HEX, ['c'] = C_ALPHA | C_HEX,
-	['d'] = C_ALPHA | C_HEX, ['e'] = C_ALPHA | C_HEX, ['f'] = C_ALPHA | C_HEX,
-	['g'] = C_ALPHA, ['h'] = C_ALPHA, ['i'] = C_ALPHA, ['j'] = C_ALPHA,
-	['k'] = C_ALPHA, ['l'] = C_ALPHA, ['m'] = C_ALPHA, ['n'] = C_ALPHA,
-	['o'] = C_ALPHA, ['p'] = C_ALPHA, ['q'] = C_ALPHA, ['r'] = C_ALPHA,
-	['s'] = C_ALPHA, ['t'] = C_ALPHA, ['u'] = C_ALPHA, ['v'] = C_ALPHA,
-	['w'] = C_ALPHA, ['x'] = C_ALPHA, ['y'] = C_ALPHA, ['z'] = C_ALPHA,
-	['A'] = C_ALPHA | C_HEX, ['B'] = C_ALPHA | C_HEX, ['C'] = C_ALPHA | C_HEX,
-	['D'] = C_ALPHA | C_HEX, ['E'] = C_ALPHA | C_HEX, ['F'] = C_ALPHA | C_HEX,
-	['G'] = C_ALPHA, ['H'] = C_ALPHA, ['I'] = C_ALPHA, ['J'] = C_ALPHA,
-	['K'] = C_ALPHA, ['L'] = C_ALPHA, ['M'] = C_ALPHA, ['N'] = C_ALPHA,
-	['O'] = C_ALPHA, ['P'] = C_ALPHA, ['Q'] = C_ALPHA, ['R'] = C_ALPHA,
-	['S'] = C_ALPHA, ['T'] = C_ALPHA, ['U'] = C_ALPHA, ['V'] = C_ALPHA,
-	['W'] = C_ALPHA, ['X'] = C_ALPHA, ['Y'] = C_ALPHA, ['Z'] = C_ALPHA,
-	['='] = C_DELIM, [':'] = C_DELIM | C_CLOSER, [','] = C_DELIM | C_CLOSER,
-	[';'] = C_DELIM | C_CLOSER, ['('] = C_DELIM | C_OPENER,
-	[')'] = C_DELIM | C_CLOSER, ['['] = C_DELIM | C_OPENER,
-	[']'] = C_DELIM | C_CLOSER, ['{'] = C_DELIM | C_OPENER,
-	['}'] = C_DELIM | C_CLOSER, ['<'] = C_DELIM | C_OPENER,
-	['>'] = C_DELIM | C_CLOSER, ['|'] = C_DELIM, ['"'] = C_DELIM | C_CLOSER,
-	['.'] = C_CLOSER, ['!'] = C_CLOSER, ['?'] = C_CLOSER, ['\''] = C_CLOSER,
-};
-
-static inline bool
-is_blank(unsigned char c)
-{
-	return cls[c] & C_BLANK;
-}
-
-static inline bool
-is_digit(unsigned char c)
-{
-	return cls[c] & C_DIGIT;
-}
-
-static inline bool
-is_alpha(unsigned char c)
-{
-	return cls[c] & C_ALPHA;
-}
-
-static inline bool
-is_hex(unsigned char c)
-{
-	return cls[c] & C_HEX;
-}
-
-/* splits a core into pieces: = : , ; ( ) [ ] { } < > | " */
-static inline bool
-is_delim(unsigned char c)
-{
-	return cls[c] & C_DELIM;
-}
-
-/* taken off the start of a chunk: ( [ { < */
-static inline bool
-is_opener(unsigned char c)
-{
-	return cls[c] & C_OPENER;
-}
-
-/* taken off the end of a chunk: ) ] } > , ; : . ! ? " ' */
-static inline bool
-is_closer(unsigned char c)
-{
-	return cls[c] & C_CLOSER;
-}
-
-/* What kinds of bytes a span holds: one pass, then only the variable
- * classes that can match are tried. */
-enum {
-	P_DIGIT = 1, P_ALPHA = 2, P_DOT = 4, P_COLON = 8, P_SLASH = 16,
-	P_AT = 32, P_DASH = 64, P_OPEN = 128, P_EQCOMMA = 256, P_UNDER = 512,
-	P_OTHER = 1024, P_CLOSE = 2048,
-};
-
-static unsigned
-profile(const char *p, size_t n)
-{
-	unsigned bits = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (cls[c] & C_DIGIT)
-			bits |= P_DIGIT;
-		else if (cls[c] & C_ALPHA)
-			bits |= P_ALPHA;
-		else
-			switch (c) {
-			case '.':
-				bits |= P_DOT;
-				break;
-			case ':':
-				bits |= P_COLON;
-				break;
-			case '/':
-				bits |= P_SLASH;
-				break;
-			case '@':
-				bits |= P_AT;
-				break;
-			case '-':
-				bits |= P_DASH;
-				break;
-			case '(': case '[': case '{': case '<':
-				bits |= P_OPEN;
-				break;
-			case '=': case ',': case '"': case ';':
-				bits |= P_EQCOMMA;
-				break;
-			case ')': case ']': case '}': case '>': case '|':
-				bits |= P_CLOSE;
-				break;
-			case '_':
-				bits |= P_UNDER;
-				break;
-			default:
-				bits |= P_OTHER;
-				break;
-			}
-	}
-	return bits;
-}
-
-/* ---- whole-core variable classes ---- */
-
-/* [+-]digits(.digits)* */
-static bool
-is_num(const char *p, size_t n)
-{
-	size_t i = 0;
-	bool dig = false;
-
-	if (n > 0 && (p[0] == '-' || p[0] == '+'))
-		i++;
-	for (; i < n; i++) {
-		if (is_digit((unsigned char)p[i]))
-			dig = true;
-		else if (p[i] != '.' || !dig || i + 1 == n ||
-		    !is_digit((unsigned char)p[i + 1]))
-			return false;
-	}
-	return dig;
-}
-
-/* 0x..., or only hex digits: 8 or more, or with a digit and a letter */
-static bool
-is_hexnum(const char *p, size_t n)
-{
-	size_t i;
-	bool dig = false, let = false;
-
-	if (n > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		for (i = 2; i < n; i++)
-			if (!is_hex((unsigned char)p[i]))
-				return false;
-		return true;
-	}
-	for (i = 0; i < n; i++) {
-		if (!is_hex((unsigned char)p[i]))
-			return false;
-		if (is_digit((unsigned char)p[i]))
-			dig = true;
-		else
-			let = true;
-	}
-	return n >= 8 || (dig && let);
-}
-
-/* d.d.d.d with an optional :port or /prefix */
-static bool
-is_ipv4(const char *p, size_t n)
-{
-	size_t i = 0;
-	int part, digits, val;
-
-	for (part = 0; part < 4; part++) {
-		digits = val = 0;
-		while (i < n && is_digit((unsigned char)p[i]) && digits < 4) {
-			val = val * 10 + (p[i] - '0');
-			digits++;
-			i++;
-		}
-		if (digits == 0 || digits > 3 || val > 255)
-			return false;
-		if (part < 3) {
-			if (i >= n || p[i] != '.')
-				return false;
-			i++;
-		}
-	}
-	if (i == n)
-		return true;
-	if (p[i] != ':' && p[i] != '/')
-		return false;
-	for (i++, digits = 0; i < n; i++, digits++)
-		if (!is_digit((unsigned char)p[i]))
-			return false;
-	return digits > 0 && digits <= 5;
-}
-
-/* hex groups of at most 4 separated by ':', with "::" or 8 groups, an
- * optional dotted IPv4 end and %zone */
-static bool
-is_ipv6(const char *p, size_t n)
-{
-	size_t i, groups = 0, colons = 0, glen = 0;
-	bool dbl = false;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '%')
-			break;			/* zone: anything after */
-		if (c == ':') {
-			if (i + 1 < n && p[i + 1] == ':') {
-				if (dbl)
-					return false;
-				dbl = true;
-				i++;
-			}
-			colons++;
-			if (glen > 0)
-				groups++;
-			glen = 0;
-		} else if (is_hex(c)) {
-			if (++glen > 4)
-				return false;
-		} else if (c == '.') {
-			/* an embedded IPv4 ends it */
-			size_t start = i - glen;
-
-			return (dbl || colons >= 6) && is_ipv4(p + start, n - start);
-		} else
-			return false;
-	}
-	if (glen > 0)
-		groups++;
-	/* "::" counts once in colons */
-	return dbl ? groups <= 7 : colons == 7 && groups == 8;
-}
-
-/* xx:xx:xx:xx:xx:xx (or '-'), groups of 1 or 2 hex digits */
-static bool
-is_mac(const char *p, size_t n)
-{
-	size_t i = 0;
-	int g, k;
-	char sep = 0;
-
-	for (g = 0; g < 6; g++) {
-		for (k = 0; k < 2 && i < n && is_hex((unsigned char)p[i]); k++)
-			i++;
-		if (k == 0)
-			return false;
-		if (g < 5) {
-			if (i >= n || (p[i] != ':' && p[i] != '-'))
-				return false;
-			if (sep != 0 && p[i] != sep)
-				return false;
-			sep = p[i++];
-		}
-	}
-	return i == n;
-}
-
-static bool
-is_uuid(const char *p, size_t n)
-{
-	size_t i;
-
-	if (n != 36)
-		return false;
-	for (i = 0; i < n; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? p[i] != '-' : !is_hex((unsigned char)p[i]))
-			return false;
-	}
-	return true;
-}
-
-/* h:mm, hh:mm:ss, hh:mm:ss.frac */
-static bool
-is_time(const char *p, size_t n)
-{
-	size_t i = 0, d;
-	int fields = 0;
-
-	for (;;) {
-		for (d = 0; i < n && is_digit((unsigned char)p[i]); d++)
-			i++;
-		if (d == 0 || d > 2 || (fields > 0 && d != 2))
-			return false;
-		fields++;
-		if (i == n)
-			return fields >= 2;
-		if (p[i] == ':' && fields < 3) {
-			i++;
-			continue;
-		}
-		if ((p[i] == '.' || p[i] == ',') && fields >= 2) {
-			for (i++, d = 0; i < n && is_digit((unsigned char)p[i]); d++)
-				i++;
-			return d > 0 && i == n;
-		}
-		return false;
-	}
-}
-
-/* yyyy-mm-dd, yyyy/m/d, yyyy.mm.dd, dd/Mon/yyyy, each with anything
- * made of digits and T : . + - Z _ , after it */
-static bool
-is_date(const char *p, size_t n)
-{
-	size_t i;
-
-	if (n >= 8 && is_digit((unsigned char)p[0]) && is_digit((unsigned char)p[1]) &&
-	    is_digit((unsigned char)p[2]) && is_digit((unsigned char)p[3]) &&
-	    (p[4] == '-' || p[4] == '/' || p[4] == '.') && is_digit((unsigned char)p[5])) {
-		char sep = p[4];
-
-		i = 5;
-		while (i < n && is_digit((unsigned char)p[i]))
-			i++;
-		if (i >= n || p[i] != sep || i + 1 >= n ||
-		    !is_digit((unsigned char)p[i + 1]))
-			return false;
-	} else if (n >= 11 && is_digit((unsigned char)p[0]) &&
-	    is_digit((unsigned char)p[1]) && p[2] == '/' && is_alpha((unsigned char)p[3]) &&
-	    is_alpha((unsigned char)p[4]) && is_alpha((unsigned char)p[5]) && p[6] == '/')
-		i = 7;
-	else
-		return false;
-	for (; i < n; i++)
-		if (!is_digit((unsigned char)p[i]) && strchr("T:.+-Z_,/", p[i]) == NULL)
-			return false;
-	return true;
-}
-
-/* digits[.digits] followed by a unit */
-static bool
-is_size(const char *p, size_t n)
-{
-	static const char *const units[] = {
-		"ns", "us", "ms", "s", "sec", "secs", "m", "min", "mins", "h",
-		"hr", "hrs", "d", "days", "k", "K", "kB", "KB", "KiB", "M", "MB",
-		"MiB", "G", "GB", "GiB", "T", "TB", "b", "B", "bytes", "Kbytes",
-		"Mbytes", "Hz", "kHz", "MHz", "GHz", "bps", "Kbps", "Mbps", "Gbps",
-		"Mb", "Gb", "x", NULL
-	};
-	size_t i = 0, k;
-
-	while (i < n && is_digit((unsigned char)p[i]))
-		i++;
-	if (i == 0)
-		return false;
-	if (i < n && p[i] == '.') {
-		k = ++i;
-		while (i < n && is_digit((unsigned char)p[i]))
-			i++;
-		if (i == k)
-			return false;
-	}
-	if (i == n)
-		return false;
-	for (k = 0; units[k] != NULL; k++)
-		if (strlen(units[k]) == n - i && memcmp(p + i, units[k], n - i) == 0)
-			return true;
-	return false;
-}
-
-/* local@domain.tld */
-static bool
-is_email(const char *p, size_t n)
-{
-	const char *at = memchr(p, '@', n);
-	size_t i, dots = 0;
-
-	if (at == NULL || at == p || (size_t)(at - p) + 3 > n)
-		return false;
-	for (i = 0; i < (size_t)(at - p); i++)
-		if (!is_alpha((unsigned char)p[i]) && !is_digit((unsigned char)p[i]) &&
-		    strchr("._%+-", p[i]) == NULL)
-			return false;
-	for (i = (size_t)(at - p) + 1; i < n; i++) {
-		if (p[i] == '.')
-			dots++;
-		else if (!is_alpha((unsigned char)p[i]) &&
-		    !is_digit((unsigned char)p[i]) && p[i] != '-')
-			return false;
-	}
-	return dots > 0 && p[n - 1] != '.';
-}
-
-/* scheme://... */
-static bool
-is_url(const char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && (is_alpha((unsigned char)p[i]) || is_digit((unsigned char)p[i]) ||
-	    p[i] == '+' || p[i] == '-' || p[i] == '.'))
-		i++;
-	return i > 0 && is_alpha((unsigned char)p[0]) && i + 3 < n &&
-	    memcmp(p + i, "://", 3) == 0;
-}
-
-/* labels of letters, digits and '-', at least two, the last one a
- * country code or a common top-level domain */
-static bool
-is_host(const char *p, size_t n)
-{
-	static const char *const tlds[] = {
-		"com", "net", "org", "edu", "gov", "mil", "int", "info", "biz",
-		"name", "pro", "aero", "coop", "museum", "mobi", "local",
-		"localdomain", "lan", "arpa", "io", "cloud", "online", NULL
-	};
-	size_t i, last = 0, labels = 1, k;
-
-	if (n < 4 || p[0] == '.' || p[n - 1] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		if (p[i] == '.') {
-			if (i == last)
-				return false;
-			labels++;
-			last = i + 1;
-		} else if (!is_alpha((unsigned char)p[i]) &&
-		    !is_digit((unsigned char)p[i]) && p[i] != '-')
-			return false;
-	}
-	if (labels < 2)
-		return false;
-	for (i = last; i < n; i++)
-		if (!is_alpha((unsigned char)p[i]))
-			return false;
-	if (n - last == 2)
-		return true;
-	for (k = 0; tlds[k] != NULL; k++)
-		if (strlen(tlds[k]) == n - last &&
-		    strncasecmp(p + last, tlds[k], n - last) == 0)
-			return true;
-	return false;
-}
-
-/* The variable class of a whole span whose profile is bits, or
- * TMPL_V_NONE. */
-static enum tmpl_var
-whole_class(const char *p, size_t n, unsigned bits)
-{
-	if (n >= 2 && p[0] == '/')
-		return TMPL_V_PATH;
-	if (!(bits & P_DIGIT)) {
-		if ((bits & ~(unsigned)(P_ALPHA | P_UNDER)) == 0)
-			/* a word, or a long hex number */
-			return n >= 8 && is_hexnum(p, n) ? TMPL_V_HEX : TMPL_V_NONE;
-		if ((bits & (P_COLON | P_SLASH)) == (P_COLON | P_SLASH) &&
-		    is_url(p, n))
-			return TMPL_V_URL;
-		if ((bits & P_AT) && is_email(p, n))
-			return TMPL_V_EMAIL;
-		if ((bits & P_DOT) && is_host(p, n))
-			return TMPL_V_HOST;
-		if ((bits & P_COLON) && is_ipv6(p, n))
-			return TMPL_V_IPV6;
-		return TMPL_V_NONE;
-	}
-	if ((bits & (P_COLON | P_SLASH)) == (P_COLON | P_SLASH) && is_url(p, n))
-		return TMPL_V_URL;
-	if (n == 36 && (bits & P_DASH) && is_uuid(p, n))
-		return TMPL_V_UUID;
-	if ((bits & (P_COLON | P_DASH)) && n <= 17 && is_mac(p, n))
-		return TMPL_V_MAC;
-	if ((bits & P_DOT) && is_ipv4(p, n))
-		return TMPL_V_IPV4;
-	if (((bits & P_COLON) && is_time(p, n)) ||
-	    ((bits & (P_DASH | P_SLASH | P_DOT)) && is_date(p, n)))
-		return TMPL_V_DATE;
-	if ((bits & P_COLON) && is_ipv6(p, n))
-		return TMPL_V_IPV6;
-	if (!(bits & ~(unsigned)(P_DIGIT | P_DOT | P_DASH | P_OTHER)) && is_num(p, n))
-		return TMPL_V_NUM;
-	if (is_hexnum(p, n))
-		return TMPL_V_HEX;
-	if (is_size(p, n))
-		return TMPL_V_SIZE;
-	if ((bits & P_AT) && is_email(p, n))
-		return TMPL_V_EMAIL;
-	if ((bits & P_DOT) && is_host(p, n))
-		return TMPL_V_HOST;
-	return TMPL_V_NONE;
-}
-
-/* Protocols and algorithms written with a version digit: ssh2, IPv4,
- * md5, sha1, TLSv1 stay words (every other word with a digit is a
- * variable, e.g. eth0, dn228). */
-static bool
-versioned_name(const char *p, size_t n)
-{
-	static const char *const names[] = { "ssh", "ipv", "md", "sha", "tls",
-	    "tlsv", "ssl", "sslv", "http", "smtp", "pop", "imap", "utf", "ext",
-	    "ucs", "des", "rc", "ntlmv", NULL };
-	size_t i;
-
-	if (n < 3 || !is_digit((unsigned char)p[n - 1]))
-		return false;
-	for (i = 0; names[i] != NULL; i++)
-		if (strlen(names[i]) == n - 1 && strncasecmp(p, names[i], n - 1) == 0)
-			return true;
-	return false;
-}
-
-static enum tmpl_var
-piece_class(const char *p, size_t n, unsigned bits)
-{
-	enum tmpl_var v = whole_class(p, n, bits);
-
-	if (v != TMPL_V_NONE)
-		return v;
-	if (n > TMPL_TOK_WORD_MAX)
-		return TMPL_V_LONG;
-	if (bits & P_DIGIT)
-		return versioned_name(p, n) ? TMPL_V_NONE : TMPL_V_ID;
-	return TMPL_V_NONE;
 }
 
 /* Whether closer c at p[n] closes an opener of p[0..n): then it is part
@@ -624,16 +81,6 @@ closes_inside(const char *p, size_t n, char c)
 			depth--;
 	}
 	return depth > 0;
-}
-
-/* A name with a number in brackets, without ':', '=', ',' or quotes:
- * LOCAL(0), cloudd[326], QQ(10018), lapic_id[0x00].  One variable. */
-static bool
-name_with_number(const char *p, size_t n, unsigned bits)
-{
-	return (bits & (P_OPEN | P_DIGIT)) == (P_OPEN | P_DIGIT) &&
-	    !(bits & (P_COLON | P_EQCOMMA)) && !is_opener((unsigned char)p[0]) &&
-	    n > 0;
 }
 
 /* ---- building the token list ---- */
@@ -687,7 +134,7 @@ emit(struct tk *t, enum tmpl_kind kind, enum tmpl_var var, size_t off,
 static void
 emit_piece(struct tk *t, size_t a, size_t b, unsigned bits)
 {
-	enum tmpl_var v = piece_class(t->s + a, b - a, bits);
+	enum tmpl_var v = tmpl_class_piece(t->s + a, b - a, bits);
 
 	emit(t, v == TMPL_V_NONE ? TMPL_WORD : TMPL_VAR, v, a, b - a);
 	if (v == TMPL_V_NONE && !t->full && (bits & P_DIGIT))
@@ -725,16 +172,16 @@ split_core(struct tk *t, size_t a, size_t b)
 	size_t i = a, j;
 
 	while (i < b && !t->full) {
-		if (s[i] == '/' && i + 1 < b && !is_delim((unsigned char)s[i + 1]) &&
-		    (i == a || is_delim((unsigned char)s[i - 1]))) {
+		if (s[i] == '/' && i + 1 < b && !tmpl_class_delim((unsigned char)s[i + 1]) &&
+		    (i == a || tmpl_class_delim((unsigned char)s[i - 1]))) {
 			/* a path runs to the end of the core */
 			emit(t, TMPL_VAR, TMPL_V_PATH, i, b - i);
 			return;
 		}
-		for (j = i; j < b && !is_delim((unsigned char)s[j]); j++)
+		for (j = i; j < b && !tmpl_class_delim((unsigned char)s[j]); j++)
 			;
 		if (j > i)
-			emit_piece(t, i, j, profile(s + i, j - i));
+			emit_piece(t, i, j, tmpl_class_profile(s + i, j - i));
 		if (j >= b)
 			break;
 		emit(t, TMPL_DELIM, TMPL_V_NONE, j, 1);
@@ -747,28 +194,30 @@ split_core(struct tk *t, size_t a, size_t b)
 }
 
 static void
-chunk(struct tk *t, size_t a, size_t b)
+chunk(struct tk *t, size_t a, size_t b, unsigned whole)
 {
 	const char *s = t->s;
-	size_t e = b, k;
+	size_t e = b, k, a0 = a;
 	enum tmpl_var v;
 
 	/* "by (uid=0)" and "by LOGIN(uid=0)" have one shape: a '(' after
 	 * a blank follows an empty name */
 	if (a < b && s[a] == '(' && t->gap && t->l->ntok > 0)
 		emit(t, TMPL_EMPTY, TMPL_V_NONE, a, 0);
-	while (a < b && is_opener((unsigned char)s[a]) && !t->full) {
+	while (a < b && tmpl_class_opener((unsigned char)s[a]) && !t->full) {
 		emit(t, TMPL_DELIM, TMPL_V_NONE, a, 1);
 		a++;
 	}
-	while (e > a && is_closer((unsigned char)s[e - 1]) &&
+	while (e > a && tmpl_class_closer((unsigned char)s[e - 1]) &&
 	    !closes_inside(s + a, e - 1 - a, s[e - 1]))
 		e--;
 	if (e > a) {
-		unsigned bits = profile(s + a, e - a);
+		/* the chunk's profile is the core's when nothing was taken
+		 * off its ends */
+		unsigned bits = a == a0 && e == b ? whole : tmpl_class_profile(s + a, e - a);
 
-		v = whole_class(s + a, e - a, bits);
-		if (v == TMPL_V_NONE && name_with_number(s + a, e - a, bits))
+		v = tmpl_class_whole(s + a, e - a, bits);
+		if (v == TMPL_V_NONE && tmpl_class_named_number(s + a, e - a, bits))
 			v = TMPL_V_ID;
 		if (v == TMPL_V_NONE &&
 		    !(bits & (P_COLON | P_OPEN | P_EQCOMMA | P_CLOSE)))
@@ -799,8 +248,8 @@ quoted_end(const char *s, size_t n, size_t at)
 	for (i = at + 1; i < n && i < at + 4096; i++) {
 		if (s[i] != q)
 			continue;
-		if (i + 1 == n || is_blank((unsigned char)s[i + 1]) ||
-		    is_closer((unsigned char)s[i + 1]))
+		if (i + 1 == n || tmpl_class_blank((unsigned char)s[i + 1]) ||
+		    tmpl_class_closer((unsigned char)s[i + 1]))
 			return i;
 	}
 	return 0;
@@ -810,15 +259,16 @@ quoted_end(const char *s, size_t n, size_t at)
 static bool
 word_is(const char *s, const struct tmpl_tok *k, const char *const *list)
 {
+	const char *w = s + k->off;
 	size_t i;
 
-	if (k->kind != TMPL_WORD || k->len < 3 || k->len > 4 ||
-	    s[k->off] < 'A' || s[k->off] > 'Z')
-		return false;
-	for (i = 0; list[i] != NULL; i++)
-		if ((list[i][3] == '\0' ? 3U : 4U) == k->len &&
-		    memcmp(s + k->off, list[i], k->len) == 0)
+	for (i = 0; list[i] != NULL; i++) {
+		const char *n = list[i];
+
+		if (n[0] == w[0] && n[1] == w[1] && n[2] == w[2] &&
+		    (k->len == 3 ? n[3] == '\0' : n[3] == w[3] && n[3] != '\0'))
 			return true;
+	}
 	return false;
 }
 
@@ -826,7 +276,7 @@ static bool
 small_number(const char *s, const struct tmpl_tok *k)
 {
 	return k->kind == TMPL_VAR && (k->var == TMPL_V_NUM || k->var == TMPL_V_DATE) &&
-	    k->len <= 4 && is_digit((unsigned char)s[k->off]);
+	    k->len <= 4 && tmpl_class_digit((unsigned char)s[k->off]);
 }
 
 /* Month names next to a day or year, weekdays before a date, zones after
@@ -846,6 +296,7 @@ join_dates(const char *s, struct tmpl_line *l)
 
 	for (i = 0; i < n; i++) {
 		if (k[i].kind == TMPL_WORD && (k[i].len == 3 || k[i].len == 4) &&
+		    s[k[i].off] >= 'A' && s[k[i].off] <= 'Z' &&
 		    word_is(s, &k[i], months) &&
 		    ((i + 1 < n && k[i + 1].gap && small_number(s, &k[i + 1])) ||
 		    (i > 0 && k[i].gap && small_number(s, &k[i - 1])))) {
@@ -857,6 +308,7 @@ join_dates(const char *s, struct tmpl_line *l)
 		size_t j = i + 1;
 
 		if (k[i].kind != TMPL_WORD || k[i].len != 3 ||
+		    s[k[i].off] < 'A' || s[k[i].off] > 'Z' ||
 		    !word_is(s, &k[i], days))
 			continue;
 		if (j < n && k[j].kind == TMPL_DELIM && s[k[j].off] == ',')
@@ -869,6 +321,7 @@ join_dates(const char *s, struct tmpl_line *l)
 	}
 	for (i = 1; i < n; i++)
 		if (k[i].kind == TMPL_WORD && k[i].gap && k[i - 1].kind == TMPL_VAR &&
+		    s[k[i].off] >= 'A' && s[k[i].off] <= 'Z' &&
 		    word_is(s, &k[i], zones) &&
 		    k[i - 1].kind == TMPL_VAR && k[i - 1].var == TMPL_V_DATE) {
 			k[i].kind = TMPL_VAR;
@@ -928,11 +381,12 @@ tmpl_tok_split(const char *s, size_t n, struct tmpl_line *l)
 {
 	struct tk t = { l, s, n, false, false, 0 };
 	size_t pos = 0, end, q;
+	unsigned bits;
 
 	l->ntok = 0;
 	while (pos < n && !t.full) {
-		if (is_blank((unsigned char)s[pos])) {
-			while (pos < n && is_blank((unsigned char)s[pos]))
+		if (tmpl_class_blank((unsigned char)s[pos])) {
+			while (pos < n && tmpl_class_blank((unsigned char)s[pos]))
 				pos++;
 			t.gap = true;
 			continue;
@@ -947,25 +401,26 @@ tmpl_tok_split(const char *s, size_t n, struct tmpl_line *l)
 			emit(&t, TMPL_DELIM, TMPL_V_NONE, q, 1);
 			pos = q + 1;
 			/* punctuation glued to the closing quote */
-			while (pos < n && is_closer((unsigned char)s[pos]) && !t.full)
+			while (pos < n && tmpl_class_closer((unsigned char)s[pos]) && !t.full)
 				emit(&t, TMPL_DELIM, TMPL_V_NONE, pos++, 1);
 			continue;
 		}
-		for (end = pos; end < n && !is_blank((unsigned char)s[end]); end++)
-			;
-		chunk(&t, pos, end);
+		bits = 0;
+		for (end = pos; end < n && !tmpl_class_blank((unsigned char)s[end]); end++)
+			bits |= tmpl_class_bit[(unsigned char)s[end]];
+		chunk(&t, pos, end, bits);
 		pos = end;
 	}
 	if (t.full) {
 		/* the rest, blanks at its end left out, is one variable */
 		end = n;
-		while (end > t.cut && is_blank((unsigned char)s[end - 1]))
+		while (end > t.cut && tmpl_class_blank((unsigned char)s[end - 1]))
 			end--;
 		l->tok[l->ntok].off = (uint32_t)t.cut;
 		l->tok[l->ntok].len = (uint32_t)(end - t.cut);
 		l->tok[l->ntok].kind = TMPL_VAR;
 		l->tok[l->ntok].var = TMPL_V_TAIL;
-		l->tok[l->ntok].gap = t.cut > 0 && is_blank((unsigned char)s[t.cut - 1]);
+		l->tok[l->ntok].gap = t.cut > 0 && tmpl_class_blank((unsigned char)s[t.cut - 1]);
 		l->ntok++;
 	}
 	join_dates(s, l);

@@ -105,7 +105,7 @@ explain_template(struct buf *b, struct engine *e, const struct verdict *v)
 		    "announced)");
 	else if (v->tmpl_created)
 		buf_printf(b, "NEW (%s)", store_note);
-	else if (tmpl_info(e->tmpl, v->tmpl, &info)) {
+	else if (tmpl_view_info(e->tmpl, v->tmpl, &info)) {
 		char when[64];
 		time_t t = (time_t)info.first;
 		struct tm tm;

@@ -253,7 +253,7 @@ text(struct run *r, uint64_t id, struct buf *out)
 	struct buf tpl;
 
 	buf_init(&tpl, SIZE_MAX / 4);
-	if (tmpl_render_id(r->t, id, r->mask, r->masklen, &tpl) == -1)
+	if (tmpl_view_render_id(r->t, id, r->mask, r->masklen, &tpl) == -1)
 		buf_addstr(&tpl, "[template retired: more than set max_templates]");
 	report_escape(out, tpl.data != NULL ? tpl.data : "", tpl.len);
 	buf_free(&tpl);
@@ -394,7 +394,7 @@ templates_main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	tmpl_stats(r.t, &ts);
+	tmpl_view_stats(r.t, &ts);
 	joined0 = ts.joined;
 	retired0 = ts.retired;
 	if (optind >= argc)
@@ -424,7 +424,7 @@ templates_main(int argc, char **argv)
 		log_warn("stdout");
 		rc = 1;
 	}
-	tmpl_stats(r.t, &ts);
+	tmpl_view_stats(r.t, &ts);
 	fprintf(stderr, "logward templates: %" PRIu64 " lines, %zu templates in "
 	    "the store; this run: %" PRIu64 " started, %" PRIu64 " joined "
 	    "another, %" PRIu64 " retired (set max_templates)\n", r.lineno,

@@ -225,7 +225,7 @@ watch_status(struct daemon *d, struct buf *b)
 		time_t end;
 		struct tm tm;
 
-		tmpl_stats(w->tmpl, &ts);
+		tmpl_view_stats(w->tmpl, &ts);
 		buf_printf(b, "templates: %zu in the store (set max_templates %zu), "
 		    "%" PRIu64 " created, %" PRIu64 " joined, %" PRIu64 " RETIRED "
 		    "(least recently seen, over the cap), %" PRIu64 " lines mined, "

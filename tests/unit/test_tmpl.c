@@ -49,7 +49,7 @@ text(struct tmpl *t, uint64_t id)
 	char *s;
 
 	buf_init(&b, SIZE_MAX / 4);
-	assert_int_equal(tmpl_render_id(t, id, "<*>", 3, &b), 0);
+	assert_int_equal(tmpl_view_render_id(t, id, "<*>", 3, &b), 0);
 	s = strdup(b.data != NULL ? b.data : "");
 	buf_free(&b);
 	return s;
@@ -163,15 +163,15 @@ test_render(void **state)
 	(void)state;
 	add(t, "deleted blk_1 blk_2 blk_3", &r);
 	buf_init(&b, SIZE_MAX / 4);
-	tmpl_render(t, &r, "___", 3, &b);
+	tmpl_view_render(t, &r, "___", 3, &b);
 	assert_string_equal(b.data, "deleted ___");
 	buf_reset(&b);
 	add(t, "Failed password for root from 10.0.0.1 port 22 ssh2", &r);
-	tmpl_render(t, &r, "___", 3, &b);
+	tmpl_view_render(t, &r, "___", 3, &b);
 	assert_string_equal(b.data, "Failed password for root from ___ port ___ ssh2");
 	/* the mask may change: the cached text follows */
 	buf_reset(&b);
-	tmpl_render(t, &r, "#", 1, &b);
+	tmpl_view_render(t, &r, "#", 1, &b);
 	assert_string_equal(b.data, "Failed password for root from # port # ssh2");
 	buf_free(&b);
 	tmpl_free(t);
@@ -193,12 +193,12 @@ test_cap_retires(void **state)
 		    'a' + i / 26, 'a' + i % 7, 'a' + i % 11);
 		add(t, msg, NULL);
 	}
-	tmpl_stats(t, &st);
+	tmpl_view_stats(t, &st);
 	assert_true(st.templates <= 16);
 	assert_true(st.retired > 0);
 	assert_true(st.created == st.templates + st.retired + st.joined);
 	/* the least recently seen went first */
-	assert_int_equal(tmpl_render_id(t, first, "<*>", 3, &(struct buf){ 0 }), -1);
+	assert_int_equal(tmpl_view_render_id(t, first, "<*>", 3, &(struct buf){ 0 }), -1);
 	tmpl_free(t);
 }
 
@@ -221,7 +221,7 @@ test_memory_cap(void **state)
 			msg[k] = k % 6 == 5 ? ' ' : (char)('g' + rand() % 20);
 		tmpl_add(t, 0, msg, n, 0, &(struct tmpl_result){ 0 });
 	}
-	tmpl_stats(t, &st);
+	tmpl_view_stats(t, &st);
 	assert_true(st.bytes <= 64 * 1024 + 16 * 1024);
 	assert_true(st.retired > 0);
 	tmpl_free(t);
@@ -242,7 +242,7 @@ test_learning_and_near(void **state)
 	tmpl_add(t, 0, "fan failed in slot 3", 20, 1000 + 4000, &r);
 	assert_true(r.created);
 	assert_false(r.learned);
-	assert_true(tmpl_info(t, r.id, &info));
+	assert_true(tmpl_view_info(t, r.id, &info));
 	assert_int_equal(info.first, 5000);
 	assert_int_equal(info.count, 1);
 	assert_false(info.near);
@@ -311,8 +311,8 @@ test_save_restore(void **state)
 	tmpl_store_save(a, &blob);
 	assert_int_equal(tmpl_store_restore(b, blob.data, blob.len, 0, err,
 	    sizeof(err)), 0);
-	tmpl_stats(a, &sa);
-	tmpl_stats(b, &sb);
+	tmpl_view_stats(a, &sa);
+	tmpl_view_stats(b, &sb);
 	assert_int_equal(sa.templates, sb.templates);
 	assert_int_equal(sa.born, sb.born);
 	/* the same lines again, after the "restart": same ids, none new */
@@ -351,7 +351,7 @@ test_restore_refuses_damage(void **state)
 	for (cut = 0; cut < blob.len; cut += 7) {
 		assert_int_equal(tmpl_store_restore(b, blob.data, cut, 5, err,
 		    sizeof(err)), -1);
-		tmpl_stats(b, &st);
+		tmpl_view_stats(b, &st);
 		assert_int_equal(st.templates, 0);	/* nothing half used */
 	}
 	blob.data[0] ^= 1;
@@ -376,7 +376,7 @@ test_match_does_not_learn(void **state)
 	assert_true(tmpl_match(t, 0, "disk full on /home", 18, &r));
 	assert_int_equal(r.id, a);
 	assert_false(tmpl_match(t, 0, "disk empty on /home", 19, &r));
-	tmpl_stats(t, &st);
+	tmpl_view_stats(t, &st);
 	assert_int_equal(st.templates, 1);
 	tmpl_free(t);
 }
