@@ -33,29 +33,34 @@ automask_memory(const struct conf *c)
 
 void
 automask_key(struct tmpl *t, const struct conf *c, const char *text,
-    size_t len, bool cut, bool learn, time_t now, struct buf *out,
-    struct automask_key *k)
+    size_t len, long proglen, bool cut, bool learn, time_t now,
+    struct buf *out, struct automask_key *k)
 {
-	struct record rec;
-	size_t start, mark = out->len;
+	size_t start, plen, mark = out->len;
 
 	memset(k, 0, sizeof(*k));
 	if (t == NULL)
 		return;
-	memset(&rec, 0, sizeof(rec));
-	rec.msg = text;
-	rec.msglen = len;
-	record_parse_tag(&rec);
-	start = rec.prog != NULL ? tmpl_content_start(text, len, rec.proglen) : 0;
-	if (rec.prog != NULL && rec.proglen == 7 && memcmp(rec.prog, "logward", 7) == 0)
+	if (proglen < 0) {
+		struct record rec;
+
+		memset(&rec, 0, sizeof(rec));
+		rec.msg = text;
+		rec.msglen = len;
+		record_parse_tag(&rec);
+		proglen = rec.prog != NULL ? (long)rec.proglen : 0;
+	}
+	plen = (size_t)proglen;
+	start = plen > 0 ? tmpl_content_start(text, len, plen) : 0;
+	if (plen == 7 && memcmp(text, "logward", 7) == 0)
 		return;		/* our own events stay as they are */
 	if (learn)
 		tmpl_add(t, 0, text + start, len - start, now, &k->r);
 	else if (!tmpl_match(t, 0, text + start, len - start, &k->r))
 		return;
-	if (rec.prog != NULL && start > 0) {
-		buf_add(out, rec.prog, rec.proglen);
-		if (rec.pid >= 0) {
+	if (start > 0) {
+		buf_add(out, text, plen);
+		if (text[plen] == '[') {
 			buf_addc(out, '[');
 			buf_add(out, c->mask, c->masklen);
 			buf_addc(out, ']');

@@ -44,13 +44,14 @@ struct automask_key {
 };
 
 /* Appends the key of text[0..len) ("prog[pid]: message" as the rules see
- * it) to out and fills k.  With learn the message is mined (tmpl_add,
- * at now), else only matched (tmpl_match).  cut: the line was cut at
- * max_line (the key says so).  When nothing is mined (k->mined false),
- * out is left as it was. */
+ * it) to out and fills k.  proglen: the length of the program name text
+ * starts with (the record's), or -1 to find it here.  With learn the
+ * message is mined (tmpl_add, at now), else only matched (tmpl_match).
+ * cut: the line was cut at max_line (the key says so).  When nothing is
+ * mined (k->mined false), out is left as it was. */
 void	automask_key(struct tmpl *t, const struct conf *c, const char *text,
-	    size_t len, bool cut, bool learn, time_t now, struct buf *out,
-	    struct automask_key *k);
+	    size_t len, long proglen, bool cut, bool learn, time_t now,
+	    struct buf *out, struct automask_key *k);
 
 /* The tag an entry filed under key k carries (queue entry->tag). */
 uint64_t automask_tag(const struct automask_key *k);

@@ -440,8 +440,8 @@ repeat_line(struct engine *e, struct verdict *v, const struct rule *r, time_t t)
 		    h->last_queues[i])) {
 			/* the previous line's entry is under its template */
 			buf_reset(&e->tkey);
-			automask_key(e->tmpl, e->conf, key, keylen, false, false,
-			    t, &e->tkey, &k);
+			automask_key(e->tmpl, e->conf, key, keylen, -1, false,
+			    false, t, &e->tkey, &k);
 			if (k.mined) {
 				key = buf_str(&e->tkey);
 				keylen = e->tkey.len;
@@ -689,8 +689,9 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 			struct automask_key k;
 
 			buf_reset(&e->tkey);
-			automask_key(e->tmpl, c, v->text, v->textlen, cut_from != 0,
-			    true, now, &e->tkey, &k);
+			automask_key(e->tmpl, c, v->text, v->textlen,
+			    v->rec.prog != NULL ? (long)v->rec.proglen : 0,
+			    cut_from != 0, true, now, &e->tkey, &k);
 			if (k.mined) {
 				v->tmpl = k.r.id;
 				v->tmpl_created = k.r.created;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "classify/tmpl_cache.h"
 #include "classify/tmpl_int.h"
@@ -370,7 +371,7 @@ static struct tmpl_cluster *
 lookup(struct tmpl *t, const struct tmpl_line *l, const char *s, uint64_t part,
     uint64_t shape, uint64_t sig, bool learn, int64_t now, struct tmpl_result *r)
 {
-	const struct tmpl_cache_ent *e = tmpl_cache_get(&t->sigs, sig, NULL, 0);
+	const struct tmpl_cache_ent *e = tmpl_cache_get(&t->sigs, sig, 0);
 	struct tmpl_cluster *c, *best = NULL;
 	struct sibling sib[TMPL_SCAN];
 	unsigned per[TMPL_TOK_MAX];
@@ -392,7 +393,7 @@ lookup(struct tmpl *t, const struct tmpl_line *l, const char *s, uint64_t part,
 				continue;
 			if (m.diff == 0) {
 				/* the oldest template it matches as it is */
-				tmpl_cache_put(&t->sigs, sig, NULL, 0, c->id, g->epoch);
+				tmpl_cache_put(&t->sigs, sig, 0, c->id, g->epoch);
 				return c;
 			}
 			if (!learn)
@@ -434,14 +435,14 @@ lookup(struct tmpl *t, const struct tmpl_line *l, const char *s, uint64_t part,
 	if (best != NULL) {
 		generalise(t, best, l, s);
 		r->changed = true;
-		tmpl_cache_put(&t->sigs, sig, NULL, 0, best->id, best->g->epoch);
+		tmpl_cache_put(&t->sigs, sig, 0, best->id, best->g->epoch);
 		return best;
 	}
 	c = create(t, shape, part, s, l, now);
 	if (nsib > 0)
 		c->flags |= CL_NEAR;	/* maybe a variable word: not news */
 	r->created = true;
-	tmpl_cache_put(&t->sigs, sig, NULL, 0, c->id, c->g->epoch);
+	tmpl_cache_put(&t->sigs, sig, 0, c->id, c->g->epoch);
 	return c;
 }
 
@@ -548,32 +549,50 @@ fill(struct tmpl_result *r, const struct tmpl_cluster *c)
 static void
 blank_numbers(const char *msg, size_t len, char *out)
 {
-	size_t i;
-	bool keep = false;
+	size_t i = 0, k;
+	bool keep = false;	/* the digits here follow a letter */
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)msg[i];
+	while (i < len) {
+		if (i + 8 <= len) {
+			uint64_t w, x;
 
-		if (c >= '0' && c <= '9') {
-			out[i] = keep ? (char)c : '0';
-			continue;
+			/* eight bytes at a time while there is no digit */
+			memcpy(&w, msg + i, 8);
+			x = w ^ 0x3030303030303030ULL;
+			if (((x - 0x0a0a0a0a0a0a0a0aULL) & ~x &
+			    0x8080808080808080ULL) == 0) {
+				unsigned char last = (unsigned char)msg[i + 7];
+
+				memcpy(out + i, msg + i, 8);
+				keep = (unsigned)((last | 0x20) - 'a') < 26;
+				i += 8;
+				continue;
+			}
 		}
-		keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-		out[i] = (char)c;
+		for (k = 0; k < 8 && i < len; k++, i++) {
+			unsigned char c = (unsigned char)msg[i];
+
+			if ((unsigned)(c - '0') < 10) {
+				out[i] = keep ? (char)c : '0';
+				continue;
+			}
+			keep = (unsigned)((c | 0x20) - 'a') < 26;
+			out[i] = (char)c;
+		}
 	}
 }
 
 /* A message seen before, but for its numbers, whose answer still holds:
- * no tokenizing.  Short messages only (the cache keeps their text). */
+ * no tokenizing.  key and check are two hashes of the blanked message
+ * with the store's own random seeds, so nobody can make two messages
+ * look alike to the cache. */
 static struct tmpl_cluster *
-exact(struct tmpl *t, uint64_t key, const char *msg, size_t len)
+exact(struct tmpl *t, uint64_t key, uint64_t check)
 {
 	const struct tmpl_cache_ent *e;
 	struct tmpl_cluster *c;
 
-	if (len > EXACT_MAX)
-		return NULL;
-	e = tmpl_cache_get(&t->exact, key, msg, len);
+	e = tmpl_cache_get(&t->exact, key, check);
 	if (e == NULL || (c = u64map_get(&t->ids, e->id)) == NULL ||
 	    c->g->epoch != e->epoch)
 		return NULL;
@@ -585,23 +604,23 @@ find(struct tmpl *t, uint64_t part, const char *msg, size_t len, bool learn,
     int64_t now, struct tmpl_result *r)
 {
 	struct tmpl_cluster *c;
-	uint64_t key = 0;
+	uint64_t key = 0, check = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (len > UINT32_MAX / 2)
 		len = UINT32_MAX / 2;
 	if (len <= EXACT_MAX) {
 		blank_numbers(msg, len, t->blanked);
-		key = tmpl_tok_hash(t->blanked, len, part);
-		if ((c = exact(t, key, t->blanked, len)) != NULL)
+		key = tmpl_tok_hash(t->blanked, len, t->seed[0] ^ part);
+		check = tmpl_tok_hash(t->blanked, len, t->seed[1] ^ part);
+		if ((c = exact(t, key, check)) != NULL)
 			return c;
 	}
 	tmpl_tok_split(msg, len, &t->line);
 	c = lookup(t, &t->line, msg, part, tmpl_mixpart(t->line.shape, part),
 	    tmpl_mixpart(t->line.sig, part), learn, now, r);
 	if (c != NULL && len <= EXACT_MAX)
-		tmpl_cache_put(&t->exact, key, t->blanked, len, c->id,
-		    c->g->epoch);
+		tmpl_cache_put(&t->exact, key, check, c->id, c->g->epoch);
 	return c;
 }
 
@@ -639,17 +658,12 @@ set_opts(struct tmpl *t, const struct tmpl_opts *o)
 	{
 		size_t max = t->o.max_templates * 4 < 4096 ? 4096 :
 		    t->o.max_templates * 4;
-		uint64_t text = 64ULL << 20;
 
-		if (t->o.max_bytes != 0) {
-			if (max > t->o.max_bytes / 16 / sizeof(struct tmpl_cache_ent))
-				max = t->o.max_bytes / 16 /
-				    sizeof(struct tmpl_cache_ent);
-			text = t->o.max_bytes / 16;
-		}
+		if (t->o.max_bytes != 0 &&
+		    max > t->o.max_bytes / 32 / sizeof(struct tmpl_cache_ent))
+			max = t->o.max_bytes / 32 / sizeof(struct tmpl_cache_ent);
 		t->sigs.max = max < 256 ? 256 : max;
 		t->exact.max = t->sigs.max;
-		t->exact.max_text = text;
 	}
 }
 
@@ -658,8 +672,14 @@ tmpl_new(const struct tmpl_opts *o, time_t born)
 {
 	struct tmpl *t = xcalloc(1, sizeof(*t));
 
-	tmpl_cache_init(&t->sigs, 0, 0);
-	tmpl_cache_init(&t->exact, 0, 0);
+	tmpl_cache_init(&t->sigs, 0);
+	tmpl_cache_init(&t->exact, 0);
+	/* the exact cache's seeds: answers never depend on them */
+	if (getrandom(t->seed, sizeof(t->seed), 0) != sizeof(t->seed)) {
+		t->seed[0] = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^
+		    (uint64_t)(uintptr_t)t;
+		t->seed[1] = t->seed[0] * 0xbf58476d1ce4e5b9ULL + 1;
+	}
 	set_opts(t, o);
 	t->next_id = 1;
 	t->born = (int64_t)born;

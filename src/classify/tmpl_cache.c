@@ -18,33 +18,26 @@ nz(uint64_t k)
 }
 
 void
-tmpl_cache_init(struct tmpl_cache *c, size_t max, uint64_t max_text)
+tmpl_cache_init(struct tmpl_cache *c, size_t max)
 {
 	memset(c, 0, sizeof(*c));
 	c->max = max < 256 ? 256 : max;
-	c->max_text = max_text;
 }
 
 void
 tmpl_cache_clear(struct tmpl_cache *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->cap; i++)
-		free(c->v[i].text);
 	if (c->v != NULL)
 		memset(c->v, 0, c->cap * sizeof(*c->v));
 	c->n = 0;
-	c->text = 0;
 }
 
 void
 tmpl_cache_free(struct tmpl_cache *c)
 {
-	tmpl_cache_clear(c);
 	free(c->v);
 	c->v = NULL;
-	c->cap = 0;
+	c->cap = c->n = 0;
 }
 
 static struct tmpl_cache_ent *
@@ -59,32 +52,25 @@ slot(const struct tmpl_cache *c, uint64_t key)
 }
 
 const struct tmpl_cache_ent *
-tmpl_cache_get(const struct tmpl_cache *c, uint64_t key, const char *text,
-    size_t len)
+tmpl_cache_get(const struct tmpl_cache *c, uint64_t key, uint64_t check)
 {
 	const struct tmpl_cache_ent *e;
 
 	if (c->cap == 0)
 		return NULL;
 	e = slot(c, nz(key));
-	if (e->key == 0)
-		return NULL;
-	if (text != NULL && (e->text == NULL || e->len != len ||
-	    memcmp(e->text, text, len) != 0))
-		return NULL;
-	return e;
+	return e->key != 0 && e->check == check ? e : NULL;
 }
 
 void
-tmpl_cache_put(struct tmpl_cache *c, uint64_t key, const char *text,
-    size_t len, uint64_t id, uint32_t epoch)
+tmpl_cache_put(struct tmpl_cache *c, uint64_t key, uint64_t check,
+    uint64_t id, uint32_t epoch)
 {
 	struct tmpl_cache_ent *e;
 
 	key = nz(key);
-	if ((c->n + 1) * 2 > c->cap || (text != NULL &&
-	    c->text + len > c->max_text)) {
-		if ((c->n + 1) * 2 > c->cap && c->cap < c->max * 2) {
+	if ((c->n + 1) * 2 > c->cap) {
+		if (c->cap < c->max * 2) {
 			struct tmpl_cache_ent *old = c->v;
 			size_t oldcap = c->cap, i;
 
@@ -100,21 +86,14 @@ tmpl_cache_put(struct tmpl_cache *c, uint64_t key, const char *text,
 	e = slot(c, key);
 	if (e->key == 0)
 		c->n++;
-	else if (e->text != NULL) {
-		c->text -= e->len;
-		free(e->text);
-	}
 	e->key = key;
+	e->check = check;
 	e->id = id;
 	e->epoch = epoch;
-	e->len = (uint32_t)len;
-	e->text = text != NULL ? xmemdup0(text, len) : NULL;
-	if (text != NULL)
-		c->text += len;
 }
 
 uint64_t
 tmpl_cache_bytes(const struct tmpl_cache *c)
 {
-	return c->cap * sizeof(*c->v) + c->text + c->n * 16;
+	return c->cap * sizeof(*c->v);
 }

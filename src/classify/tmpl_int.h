@@ -64,6 +64,7 @@ struct tmpl {
 	struct u64map	 ids;		/* id → struct tmpl_cluster * (owned) */
 	struct tmpl_cache sigs;		/* signature → template (tmpl_cache.h) */
 	struct tmpl_cache exact;	/* exact message → template */
+	uint64_t	 seed[2];	/* the exact cache's hash seeds (random) */
 	struct tmpl_cluster *head, *tail; /* recency list */
 	size_t		 n;		/* templates */
 	uint64_t	 next_id;
