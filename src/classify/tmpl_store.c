@@ -157,7 +157,7 @@ tmpl_store_restore(struct tmpl *t, const char *data, size_t len, time_t now,
 {
 	struct rd r = { data, len, false };
 	struct tmpl_cluster **v = NULL, *c;
-	uint64_t n, i, k, joined, na, *aliases;
+	uint64_t n = 0, i, k, joined, na, *aliases;
 	const char *why = NULL;
 
 	tmpl_reset(t, (int64_t)now);
@@ -248,8 +248,6 @@ tmpl_store_restore(struct tmpl *t, const char *data, size_t len, time_t now,
 	na = get64(&r);
 	if (r.bad || na > r.left / 16) {
 		why = "truncated aliases";
-		for (i = 0; i < n; i++)
-			free(v[i]);
 		goto fail;
 	}
 	aliases = xcalloc(na + 1, 2 * sizeof(*aliases));
@@ -260,8 +258,6 @@ tmpl_store_restore(struct tmpl *t, const char *data, size_t len, time_t now,
 	if (r.bad || r.left != 0) {
 		why = "trailing bytes";
 		free(aliases);
-		for (i = 0; i < n; i++)
-			free(v[i]);
 		goto fail;
 	}
 	for (i = 0; i < n; i++)
@@ -274,6 +270,8 @@ tmpl_store_restore(struct tmpl *t, const char *data, size_t len, time_t now,
 	free(v);
 	return 0;
 fail:
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i]);	/* NULL past the one that failed */
 	free(v);
 	tmpl_reset(t, (int64_t)now);
 	if (err != NULL)
