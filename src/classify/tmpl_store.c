@@ -189,7 +189,7 @@ tmpl_store_restore(struct tmpl *t, const char *data, size_t len, time_t now,
 		size_t text = 0, j, off = 0;
 		struct rd scan;
 
-		if (r.bad || ntok == 0 || ntok > TMPL_TOK_MAX || id == 0 ||
+		if (r.bad || ntok > TMPL_TOK_MAX || id == 0 ||
 		    id >= t->next_id) {
 			why = "bad template";
 			goto fail;

@@ -363,6 +363,32 @@ test_restore_refuses_damage(void **state)
 	tmpl_free(b);
 }
 
+/* an empty message (a bare "prog: ") is a template too, and its store
+ * restores (tmpl_store_restore once refused templates of no token) */
+static void
+test_empty_message_saved(void **state)
+{
+	struct tmpl *a = store(100, 0), *b = store(100, 0);
+	struct tmpl_result r, r2;
+	struct buf blob;
+	char err[256];
+
+	(void)state;
+	tmpl_add(a, 0, "", 0, 10, &r);
+	assert_true(r.created);
+	tmpl_add(a, 0, "disk full", 9, 11, &r2);
+	buf_init(&blob, SIZE_MAX / 4);
+	tmpl_store_save(a, &blob);
+	assert_int_equal(tmpl_store_restore(b, blob.data, blob.len, 20, err,
+	    sizeof(err)), 0);
+	tmpl_add(b, 0, "", 0, 30, &r2);
+	assert_false(r2.created);
+	assert_int_equal(r2.id, r.id);
+	buf_free(&blob);
+	tmpl_free(a);
+	tmpl_free(b);
+}
+
 static void
 test_match_does_not_learn(void **state)
 {
@@ -409,6 +435,7 @@ main(void)
 		cmocka_unit_test(test_restore_refuses_damage),
 		cmocka_unit_test(test_match_does_not_learn),
 		cmocka_unit_test(test_content_start),
+		cmocka_unit_test(test_empty_message_saved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
