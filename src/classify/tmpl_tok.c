@@ -262,6 +262,8 @@ word_is(const char *s, const struct tmpl_tok *k, const char *const *list)
 	const char *w = s + k->off;
 	size_t i;
 
+	if (k->len != 3 && k->len != 4)
+		return false;
 	for (i = 0; list[i] != NULL; i++) {
 		const char *n = list[i];
 

@@ -241,6 +241,10 @@ test_date(void **state)
 	EXPECT("built Sat May 8 09:04:50 EDT 2004", "built <date>");
 	/* a month name without a number is a word */
 	EXPECT("May be later", "May be later");
+	/* capitals after a date that are not zones (a short one last: the
+	 * zone check once read 3 bytes of a 1-byte word, found by fuzz_tmpl) */
+	EXPECT("at 10:00:01 CESTX", "at <date> CESTX");
+	EXPECT("at 10:00:01 Z", "at <date> Z");
 }
 
 static void
