@@ -481,8 +481,10 @@ versioned_name(const char *p, size_t n)
 	    "ucs", "des", "rc", "ntlmv", NULL };
 	size_t i, k;
 
+	/* every name is letters, and starts with one of dehimnprstu */
 	if (n < 3 || n > 6 || !is_digit((unsigned char)p[n - 1]) ||
-	    !is_alpha((unsigned char)p[0]))
+	    !is_alpha((unsigned char)p[0]) || !is_alpha((unsigned char)p[n - 2]) ||
+	    !((1u << ((p[0] | 0x20) - 'a')) & 0x1eb198u))
 		return false;
 	for (i = 0; names[i] != NULL; i++) {
 		for (k = 0; k < n - 1 && names[i][k] != '\0' &&

@@ -78,7 +78,6 @@ struct tmpl {
 	char		*mask;		/* owned: the mask render caches use */
 	size_t		 masklen;
 	struct tmpl_line line;		/* scratch */
-	char		 blanked[TMPL_EXACT_MAX]; /* scratch: a message, numbers blanked */
 };
 
 /* Empties t; it is then born at 'born' with ids from 1. */
