@@ -114,9 +114,10 @@ torture: $(BUILD)/logward
 scale: $(BUILD)/logward
 	@rm -f $(BUILD)/results; tests/scale/run $(BUILD) --long; tests/lib/summary $(BUILD)/results
 
-# The memory-cap flood with 10^7 distinct lines (make check runs 10^6).
+# The memory-cap floods with 10^7 distinct lines (make check runs 10^6, and
+# 2*10^4 for the template store).
 flood: $(BUILD)/logward
-	@rm -f $(BUILD)/results; FLOOD_LINES=10000000 VERBOSE=1 tests/daemon/run $(BUILD) memory_cap_flood; tests/lib/summary $(BUILD)/results
+	@rm -f $(BUILD)/results; FLOOD_LINES=10000000 TEMPLATE_FLOOD_LINES=10000000 VERBOSE=1 tests/daemon/run $(BUILD) memory_cap_flood template_flood; tests/lib/summary $(BUILD)/results
 
 # Scenario tests of the daemon with a real SMTP server (tests/daemon/).
 daemon: $(BUILD)/logward

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "classify/automask.h"
 #include "classify/lcclass.h"
+#include "conf/conf_tmpl.h"
 #include "conf/lcdb.h"
 #include "lib/log.h"
 #include "classify/mask.h"
@@ -126,6 +128,7 @@ engine_init(struct engine *e, const struct conf *c)
 	map_init(&e->hosts);
 	buf_init(&e->text, SIZE_MAX / 4);
 	buf_init(&e->masked, SIZE_MAX / 4);
+	buf_init(&e->tkey, SIZE_MAX / 4);
 	e->noprefix_queue = conf_queue_find(c, "noprefix");
 	if (!c->engine_pcre2) {
 		build_scan(e);
@@ -165,7 +168,7 @@ engine_set_memory(struct engine *e)
 		 * what is left after the rules, the buffers and a margin */
 		base = rss_now();
 		margin = 4 * (uint64_t)c->max_line + 8 * 1024 * 1024 +
-		    c->max_memory / 16;
+		    c->max_memory / 16 + automask_memory(c);
 		if (c->max_memory > base + margin + 1024 * 1024)
 			budget = c->max_memory - base - margin;
 		else {
@@ -207,6 +210,7 @@ engine_free(struct engine *e)
 	free(e->verrors);
 	buf_free(&e->text);
 	buf_free(&e->masked);
+	buf_free(&e->tkey);
 	if (e->use_scan)
 		scan_free(&e->scan);
 	free(e->hits);
@@ -381,17 +385,23 @@ file_line(struct engine *e, struct verdict *v, const struct rule *r,
 	for (i = 0; i < r->ntargets; i++) {
 		const struct rule_target *tg = &r->targets[i];
 		struct queue *q = &e->queues[tg->queue];
+		bool am = v->tkey != NULL && conf_tmpl_automask(e->conf, tg->queue);
+		const char *key = am ? v->tkey : v->masked;
+		size_t keylen = am ? v->tkeylen : v->maskedlen;
+		struct entry *en;
 
 		if (tg->esc) {
 			uint32_t rem = cnt % r->max_esc;
 
 			if (!(tg->esc == rem || (tg->esc == r->max_esc && rem == 0)))
 				continue;
-			queue_add(q, v->host, v->hostlen, v->masked, v->maskedlen,
+			en = queue_add(q, v->host, v->hostlen, key, keylen,
 			    QUEUE_SET, cnt, t, line, len);
 		} else
-			queue_add(q, v->host, v->hostlen, v->masked, v->maskedlen,
+			en = queue_add(q, v->host, v->hostlen, key, keylen,
 			    QUEUE_INCR, 1, t, line, len);
+		if (en != NULL && am)
+			en->tag = v->ttag;
 		v->queues[v->nqueues++] = tg->queue;
 		if (v->nerrors > 0)
 			e->queue_errlines[tg->queue]++;
@@ -420,9 +430,27 @@ repeat_line(struct engine *e, struct verdict *v, const struct rule *r, time_t t)
 	v->nqueues = 0;
 	for (i = 0; i < h->nlast_queues; i++) {
 		struct queue *q = &e->queues[h->last_queues[i]];
+		const char *key = h->last_msg.data ? h->last_msg.data : "";
+		size_t keylen = h->last_msg.len;
+		struct automask_key k;
+		struct entry *en;
 
-		queue_add(q, v->host, v->hostlen, h->last_msg.data ? h->last_msg.data : "",
-		    h->last_msg.len, QUEUE_INCR, v->credit, t, v->rec.line, v->rec.len);
+		k.mined = false;
+		if (e->tmpl != NULL && conf_tmpl_automask(e->conf,
+		    h->last_queues[i])) {
+			/* the previous line's entry is under its template */
+			buf_reset(&e->tkey);
+			automask_key(e->tmpl, e->conf, key, keylen, -1, false,
+			    false, t, &e->tkey, &k);
+			if (k.mined) {
+				key = buf_str(&e->tkey);
+				keylen = e->tkey.len;
+			}
+		}
+		en = queue_add(q, v->host, v->hostlen, key, keylen, QUEUE_INCR,
+		    v->credit, t, v->rec.line, v->rec.len);
+		if (en != NULL && k.mined)
+			en->tag = automask_tag(&k);
 		v->queues[v->nqueues++] = h->last_queues[i];
 	}
 }
@@ -660,6 +688,24 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 					    cut_from);
 				v->masked = buf_str(&e->masked);
 				v->maskedlen = e->masked.len;
+			}
+		}
+		if (e->tmpl != NULL && r->re.ncap == 0) {
+			/* no rule masked it: its template (automask.h) */
+			struct automask_key k;
+
+			buf_reset(&e->tkey);
+			automask_key(e->tmpl, c, v->text, v->textlen,
+			    v->rec.prog != NULL ? (long)v->rec.proglen : 0,
+			    cut_from != 0, true, now, &e->tkey, &k);
+			if (k.mined) {
+				v->tmpl = k.r.id;
+				v->tmpl_created = k.r.created;
+				v->tmpl_learned = k.r.learned;
+				v->tmpl_near = k.r.near;
+				v->tkey = buf_str(&e->tkey);
+				v->tkeylen = e->tkey.len;
+				v->ttag = automask_tag(&k);
 			}
 		}
 		v->kind = V_QUEUED;

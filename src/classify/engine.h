@@ -23,6 +23,8 @@
 #include "input/record.h"
 #include "lib/scan.h"
 
+struct tmpl;
+
 #define NOPREFIX_HOST	"[unprefixed logs]"
 
 enum verdict_kind {
@@ -57,6 +59,14 @@ struct verdict {
 	size_t		*errors;	/* rules whose match hit a PCRE2 limit */
 	size_t		 nerrors;
 	const char	*error_why;	/* reason of the first error */
+	/* a line no rule masked, with a template store (automask.h) */
+	uint64_t	 tmpl;		/* its template's id, 0 = not mined */
+	bool		 tmpl_created;	/* the line started the template */
+	bool		 tmpl_learned;	/* ... in the learning period */
+	bool		 tmpl_near;	/* ... one word away from a known one */
+	const char	*tkey;		/* key in queues with automask (engine-owned) */
+	size_t		 tkeylen;
+	uint64_t	 ttag;		/* the tag of entries filed under tkey */
 };
 
 struct hoststate;
@@ -96,6 +106,11 @@ struct engine {
 	uint32_t	*hits;		/* owned scratch: the scan's hits, sorted */
 	size_t		*next_special;	/* owned: see build_scan */
 	struct engine_stats stats;
+	struct tmpl	*tmpl;		/* borrowed: the template store, or NULL
+					   (automask.h; set by the caller) */
+	struct buf	 tkey;		/* scratch: a line's automask key */
+	time_t		 new_since;	/* reports mark templates new since then
+					   (0: no marks) */
 };
 
 /* Sets up the engine for c.  Unless c->engine_pcre2, the message rules

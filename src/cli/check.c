@@ -21,9 +21,11 @@
 #include "cli/oneshot.h"
 #include "cli/oneshot_mail.h"
 #include "cli/opts.h"
+#include "classify/automask.h"
 #include "classify/engine.h"
 #include "classify/lcclass.h"
 #include "conf/conf.h"
+#include "conf/conf_tmpl.h"
 #include "conf/lcdb.h"
 #include "daemon/daemon.h"
 #include "lib/buf.h"
@@ -298,8 +300,16 @@ check_conf(struct opts *o)
 	if (opts_load_conf(&c, o) == -1)
 		return 1;
 	engine_init(&e, &c);
+	if (conf_tmpl_mining(&c)) {
+		/* set automask: a template store for this run */
+		struct tmpl_opts to;
+
+		automask_opts(&c, &to);
+		e.tmpl = tmpl_new(&to, o->now);
+	}
 	if (oneshot_open(&os, o->state, "check", o->test, c.max_line,
 	    c.partial_timeout, &e) == -1) {
+		tmpl_free(e.tmpl);
 		engine_free(&e);
 		conf_free(&c);
 		return 1;
@@ -359,6 +369,7 @@ check_conf(struct opts *o)
 	check_account_fill(&acc, &e.stats, &os.stats);
 	check_account_print(&acc, &c, o->quiet);
 	oneshot_close(&os);
+	tmpl_free(e.tmpl);
 	engine_free(&e);
 	conf_free(&c);
 	return rc;

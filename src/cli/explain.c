@@ -12,15 +12,21 @@
 #include <time.h>
 
 #include "cli/opts.h"
+#include "classify/automask.h"
 #include "classify/engine.h"
 #include "classify/lcclass.h"
+#include "classify/tmpl.h"
 #include "conf/conf.h"
+#include "conf/conf_tmpl.h"
 #include "conf/lcdb.h"
 #include "conf/sel.h"
+#include "daemon/daemon.h"
+#include "daemon/state.h"
 #include "input/lines.h"
 #include "input/record.h"
 #include "lib/buf.h"
 #include "lib/scan.h"
+#include "lib/xmem.h"
 #include "report/report.h"
 
 static const char *
@@ -74,6 +80,91 @@ field(struct buf *b, const char *name, const char *s, size_t n)
 
 static void explain_lc(struct buf *b, struct lcdb *db, const char *line,
     size_t len);
+
+/* Where the template store came from, for the "template:" lines. */
+static const char *store_note;
+
+/* The line's template: its id, text and whether the store knew it. */
+static void
+explain_template(struct buf *b, struct engine *e, const struct verdict *v)
+{
+	const struct conf *c = e->conf;
+	struct tmpl_info info;
+	size_t i;
+	bool am = false;
+
+	if (e->tmpl == NULL || v->tmpl == 0)
+		return;
+	for (i = 0; i < v->nqueues; i++)
+		am = am || conf_tmpl_automask(c, v->queues[i]);
+	buf_printf(b, "  %-9s %llu, ", "template:", (unsigned long long)v->tmpl);
+	if (v->tmpl_created && v->tmpl_learned)
+		buf_printf(b, "new, first seen in the learning period (set learn)");
+	else if (v->tmpl_created && v->tmpl_near)
+		buf_printf(b, "new, one word away from a known template (not "
+		    "announced)");
+	else if (v->tmpl_created)
+		buf_printf(b, "NEW (%s)", store_note);
+	else if (tmpl_view_info(e->tmpl, v->tmpl, &info)) {
+		char when[64];
+		time_t t = (time_t)info.first;
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		buf_printf(b, "known since %s, %llu line%s", when,
+		    (unsigned long long)info.count, info.count == 1 ? "" : "s");
+	}
+	buf_addc(b, '\n');
+	if (am)
+		field(b, "automask:", v->tkey, v->tkeylen);
+}
+
+/* The daemon's template store, read from its checkpoint (read only):
+ * explain then says whether a line's template is known to it. */
+static struct tmpl *
+load_store(struct conf *c, time_t now)
+{
+	struct tmpl_opts to;
+	struct tmpl *t;
+	struct engine scratch;
+	struct state st;
+	const struct state_section *sec;
+	char *path, err[512];
+	static char note[700];
+
+	automask_opts(c, &to);
+	t = tmpl_new(&to, now);
+	path = xasprintf("%s/state", c->statedir != NULL ? c->statedir :
+	    DAEMON_STATEDIR);
+	engine_init(&scratch, c);
+	switch (state_read(path, &st, &scratch, err, sizeof(err))) {
+	case 0:
+		sec = state_section_get(&st, "templates");
+		if (sec == NULL)
+			snprintf(note, sizeof(note), "%s has no template store yet",
+			    path);
+		else if (tmpl_store_restore(t, sec->data, sec->len, now, err,
+		    sizeof(err)) == -1)
+			snprintf(note, sizeof(note), "%s: %s", path, err);
+		else
+			snprintf(note, sizeof(note), "not in the template store of "
+			    "%s", path);
+		state_free(&st);
+		break;
+	case 1:
+		snprintf(note, sizeof(note), "no template store: %s does not "
+		    "exist", path);
+		break;
+	default:
+		snprintf(note, sizeof(note), "no template store: %s", err);
+		break;
+	}
+	engine_free(&scratch);
+	free(path);
+	store_note = note;
+	return t;
+}
 
 static void
 explain_one(struct engine *e, const char *line, size_t len, time_t now)
@@ -160,6 +251,7 @@ explain_one(struct engine *e, const char *line, size_t len, time_t now)
 		    "credit:", (unsigned long long)v.credit);
 	if (v.masked != NULL)
 		field(&b, "masked:", v.masked, v.maskedlen);
+	explain_template(&b, e, &v);
 	buf_addc(&b, '\n');
 	fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
@@ -281,6 +373,8 @@ explain_main(int argc, char **argv)
 	if (opts_load_conf(&c, &o) == -1)
 		return 1;
 	engine_init(&e, &c);
+	if (conf_tmpl_mining(&c))
+		e.tmpl = load_store(&c, o.now);
 	if (o.nargs > 0) {
 		for (i = 0; i < o.nargs; i++)
 			explain_one(&e, o.args[i], strlen(o.args[i]), o.now);
@@ -294,6 +388,7 @@ explain_main(int argc, char **argv)
 			explain_one(&e, line, len, o.now);
 		lines_free(&l);
 	}
+	tmpl_free(e.tmpl);
 	engine_free(&e);
 	conf_free(&c);
 	return 0;

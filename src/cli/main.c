@@ -16,6 +16,7 @@
 #include "cli/run.h"
 #include "cli/sendtest.h"
 #include "cli/summary.h"
+#include "cli/templates.h"
 #include "cli/usage.h"
 #include "lib/log.h"
 #include "lib/match.h"
@@ -60,6 +61,8 @@ main(int argc, char **argv)
 		rc = summary_main(argc - 1, argv + 1);
 	else if (strcmp(cmd, "logcheck") == 0)
 		rc = logcheck_main(argc - 1, argv + 1);
+	else if (strcmp(cmd, "templates") == 0)
+		rc = templates_main(argc - 1, argv + 1);
 	else {
 		log_warnx("unknown command '%s'; run 'logward --help'", cmd);
 		rc = 2;

@@ -33,6 +33,7 @@
 #include "conf/conf_redis.h"
 #include "conf/conf_rule.h"
 #include "conf/conf_set.h"
+#include "conf/conf_tmpl.h"
 #include "conf/lcdb.h"
 #include "conf/conf_summary_int.h"
 #include "conf/conf_sumset.h"
@@ -242,6 +243,7 @@ static const struct set_directive *const set_tables[] = {
 	conf_queues_directives,
 	conf_redis_directives,
 	conf_sumset_directives,
+	conf_tmpl_directives,
 	NULL
 };
 
@@ -471,6 +473,7 @@ conf_load(struct conf *c, const char *path)
 	conf_rule_finish(&p);
 	conf_redis_finish(&p);
 	conf_summary_finish(&p);
+	conf_tmpl_finish(&p);
 	free(p.groups);
 	if (c->mailserver == NULL)
 		c->mailserver = xstrdup("localhost");
@@ -534,6 +537,7 @@ conf_free(struct conf *c)
 	free(c->diags);
 	strlist_free(&c->files);
 	conf_redis_free(c);
+	conf_tmpl_free(c);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -26,6 +26,7 @@ enum rule_kind {
 	RULE_SELECT,		/* syslog selector prefilter until select_end */
 };
 
+struct conf_tmpl;
 struct lcdb;
 struct sel;
 struct sum_conf;
@@ -195,6 +196,7 @@ struct conf {
 	size_t		 nerrors;
 	struct redis_conf redis;	/* set redis and friends */
 	struct sum_conf	*summary;	/* owned: summaries, disk, clock (conf_summary.h), or NULL */
+	struct conf_tmpl *tmpl;		/* owned: templates, silence, bursts (conf_tmpl.h) */
 };
 
 /* Loads path and its includes into c (which it initialises).  Returns 0,

@@ -14,6 +14,7 @@
 #include "daemon/rstore.h"
 #include "daemon/state.h"
 #include "daemon/sumq.h"
+#include "daemon/watch.h"
 #include "deliver/outbox.h"
 #include "input/in_file.h"
 #include "input/in_journal.h"
@@ -41,6 +42,9 @@ static const struct section_hook hooks[] = {
 	{ "summary", sumq_save, sumq_restore },
 	{ "disk", checks_disk_save, checks_disk_restore },
 	{ "clock", checks_clock_save, checks_clock_restore },
+	{ "templates",	watch_templates_save,	watch_templates_restore },
+	{ "watch",	watch_state_save,	watch_state_restore },
+	{ "automask",	watch_tags_save,	watch_tags_restore },
 	{ NULL, NULL, NULL }
 };
 

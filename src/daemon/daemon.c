@@ -45,6 +45,7 @@
 #include "daemon/state.h"
 #include "daemon/checks.h"
 #include "daemon/sumq.h"
+#include "daemon/watch.h"
 #include "deliver/archive.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
@@ -272,6 +273,7 @@ tick(struct daemon *d)
 		if (d->archives[i] != NULL)
 			archive_tick(d->archives[i], time(NULL));
 	d->journal_more = true;		/* safety net: poll it once a tick */
+	watch_tick(d);
 	schedule_check(d, false);
 	sumq_tick(d);
 	checks_tick(d);
@@ -455,6 +457,7 @@ daemon_run(const struct daemon_opts *o)
 	engine_init(&d->engine, d->conf);
 	d->self = in_self_new(d->engine.localhost, getpid());
 	sumq_init(d);
+	watch_init(d);
 	checks_init(d);
 	if (rstore_open(d) == -1) {
 		engine_free(&d->engine);
@@ -474,6 +477,7 @@ daemon_run(const struct daemon_opts *o)
 		r = state_read(d->statepath, &st, &d->engine, err, sizeof(err));
 	if (r == -1) {
 		refuse_corrupt(d->statepath, err);
+		watch_free(d);
 		engine_free(&d->engine);
 		goto out;
 	}
@@ -490,6 +494,7 @@ daemon_run(const struct daemon_opts *o)
 		d->journal_cursor = xstrdup(st.journal_cursor);
 	if (r == 0)
 		checkpoint_restore(d, &st);
+	watch_started(d);
 	inputs_journal_open(d, r != 0 || st.journal_cursor == NULL);
 	buf_init(&d->archtext, SIZE_MAX / 4);
 	inputs_archives_open(d);
@@ -522,6 +527,7 @@ daemon_run(const struct daemon_opts *o)
 		rc = 1;
 	rstore_stop(d);		/* partitions: handed over at once */
 	sendproc_drain(d);
+	watch_free(d);
 	engine_free(&d->engine);
 	inputs_free(d);
 	inputs_journal_close(d);

@@ -108,6 +108,7 @@ struct daemon {
 	struct rstore	*rs;		/* owned: set redis / redisqueue, or NULL */
 	struct sumq	*sumq;		/* owned: summary queues (sumq.c), or NULL */
 	struct checks	*checks;	/* owned: disk and clock checks (checks.c) */
+	struct watch	*watch;		/* owned: templates, silences, bursts (watch.h) */
 };
 
 #endif

@@ -23,6 +23,7 @@
 #include "daemon/daemon_int.h"
 #include "daemon/state.h"
 #include "daemon/sumq.h"
+#include "daemon/watch.h"
 #include "deliver/archive.h"
 #include "input/in_file.h"
 #include "input/in_journal.h"
@@ -88,6 +89,7 @@ take_line(struct daemon *d, const char *line, size_t len, size_t cut,
 	if (archive)
 		archive_line(d, &v);
 	sumq_line(d, &v, archive, journal);
+	watch_line(d, &v);
 	d->lines++;
 	d->dirty = true;
 	for (i = 0; i < v.nqueues; i++) {

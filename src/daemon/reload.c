@@ -20,6 +20,7 @@
 #include "daemon/sendproc.h"
 #include "daemon/state.h"
 #include "daemon/sumq.h"
+#include "daemon/watch.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/xmem.h"
@@ -113,6 +114,7 @@ reload_conf(struct daemon *d, struct buf *err)
 	d->conf = nc;
 	d->engine = ne;
 	engine_set_memory(&d->engine);	/* queues count into d->engine now */
+	watch_reload(d);
 	d->logged_cut = d->logged_regex = 0;	/* new engine, new stats */
 	oldqr = d->qr;
 	schedule_init(d, &st);

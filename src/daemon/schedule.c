@@ -92,6 +92,8 @@ schedule_mail(struct daemon *d, const bool *want, const char *status)
 		}
 		meta.start = r->report_start;
 		rstore_gather(d, qi);	/* partitions: their entries, here */
+		/* templates first seen since the last report are NEW */
+		d->engine.new_since = r->report_start > 0 ? r->report_start : 1;
 		buf_init(&msg, SIZE_MAX / 4);
 		res = mailer_render(&d->engine, qi, status != NULL ? status :
 		    r->limited ? "rate limited" : NULL, &meta, &mo, &msg);

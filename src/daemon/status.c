@@ -11,6 +11,7 @@
 #include "daemon/daemon_int.h"
 #include "daemon/rstore.h"
 #include "daemon/sumq.h"
+#include "daemon/watch.h"
 #include "deliver/archive.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
@@ -162,6 +163,7 @@ status_text(struct daemon *d, struct buf *b)
 			buf_addc(b, '\n');
 		}
 	}
+	watch_status(d, b);
 	for (i = 0; i < c->nqueues; i++) {
 		const struct queue *q = &d->engine.queues[i];
 		const struct qrun *r = &d->qr[i];

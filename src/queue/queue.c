@@ -330,3 +330,66 @@ queue_restore_over(struct queue *q, const char *host, size_t hostlen,
 	**hv += n;
 	q->over_lines += n;
 }
+
+void
+queue_rekey(struct queue *q,
+    void (*fn)(const struct entry *en, struct buf *out, void *arg), void *arg)
+{
+	struct entry **old = q->entries, *en, *ne;
+	size_t n = q->nentries, i;
+	struct buf key;
+	char *ex;
+
+	if (n == 0)
+		return;
+	q->entries = xreallocarray(NULL, q->cap, sizeof(*q->entries));
+	q->nentries = 0;
+	memset(q->slots, 0, q->nslots * sizeof(*q->slots));
+	buf_init(&key, SIZE_MAX / 4);
+	for (i = 0; i < n; i++) {
+		struct queue_slot *slot;
+		const char *k;
+		size_t klen;
+		uint64_t h;
+
+		en = old[i];
+		buf_reset(&key);
+		fn(en, &key, arg);
+		k = key.len > 0 ? key.data : en->msg;
+		klen = key.len > 0 ? key.len : en->msglen;
+		h = key_hash(en->host, en->hostlen, k, klen);
+		slot = find(q, h, en->host, en->hostlen, k, klen);
+		if (slot->e != NULL) {
+			/* merges into the entry filed first */
+			ne = slot->e;
+			ne->count += en->count;
+			if (en->first < ne->first)
+				ne->first = en->first;
+			if (en->last > ne->last)
+				ne->last = en->last;
+			account(q, -(int64_t)entry_cost(en));
+			free(en);
+			continue;
+		}
+		if (key.len > 0 && (klen != en->msglen ||
+		    memcmp(k, en->msg, klen) != 0)) {
+			ex = xmalloc((size_t)en->exlen + 1);
+			queue_example(en, ex);
+			ne = new_entry(h, en->host, en->hostlen, k, klen, ex,
+			    en->exlen);
+			free(ex);
+			ne->count = en->count;
+			ne->first = en->first;
+			ne->last = en->last;
+			ne->tag = en->tag;
+			account(q, (int64_t)entry_cost(ne) - (int64_t)entry_cost(en));
+			free(en);
+			en = ne;
+		}
+		slot->hash = h;
+		slot->e = en;
+		q->entries[q->nentries++] = en;
+	}
+	buf_free(&key);
+	free(old);
+}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "lib/buf.h"
 #include "lib/map.h"
 
 #define QUEUE_EXAMPLE_MAX	1024	/* bytes kept of an entry's example line */
@@ -32,6 +33,8 @@ struct entry {
 	uint32_t	 exlen;		/* length of the example line */
 	uint32_t	 exheadlen;	/* bytes stored in exhead; the rest is the
 					   end of msg (an unmasked line's text) */
+	uint64_t	 tag;		/* the filer's note (automask: template id
+					   and key prefix length), 0 = none */
 };
 
 struct queue_slot {
@@ -99,5 +102,14 @@ uint64_t queue_over_host(const struct queue *q, const char *host, size_t hostlen
 /* Restores lines refused by the cap for host (checkpoint). */
 void	queue_restore_over(struct queue *q, const char *host, size_t hostlen,
 	    uint64_t n);
+
+/* Files every entry again under the key fn appends to out (out left
+ * empty: the entry keeps its key).  Entries that end up with the same
+ * host and key merge: counts add up, first and last widen, the example
+ * and tag of the one filed first stay.  The caps do not apply (nothing
+ * is refused; merging only shrinks the queue). */
+void	queue_rekey(struct queue *q,
+	    void (*fn)(const struct entry *en, struct buf *out, void *arg),
+	    void *arg);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/automask.h"
+#include "conf/conf_tmpl.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
 
@@ -130,6 +132,9 @@ report_thresholds(struct engine *e, size_t qi)
 	const struct queue_def *qd = &e->conf->queues[qi];
 	struct thr_arg a = { qd, e };
 
+	/* automask: every entry under its template's text of now */
+	if (e->tmpl != NULL && conf_tmpl_automask(e->conf, qi))
+		automask_fold(e->tmpl, e->conf, &e->queues[qi]);
 	if (qd->nthr > 0)
 		queue_remove_if(&e->queues[qi], below_threshold_counted, &a);
 }
@@ -310,8 +315,9 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 				report_escape(out, en->host, en->hostlen);
 				buf_printf(out, ",%llu,", (unsigned long long)en->count);
 			} else
-				buf_printf(out, "    %llu: ",
-				    (unsigned long long)en->count);
+				buf_printf(out, "    %s%llu: ", e->new_since != 0 &&
+				    automask_new(e->tmpl, en, e->new_since) ?
+				    "NEW " : "", (unsigned long long)en->count);
 			report_escape(out, en->msg, en->msglen);
 			buf_addc(out, '\n');
 			n++;

@@ -1,0 +1,37 @@
+/*
+ * bin — the small binary encoding the state sections share: fixed-size
+ * numbers in host byte order and length-prefixed byte strings, written
+ * to a struct buf and read back with bounds checks (a short or damaged
+ * input sets 'bad' and reads zeros, never past the end).
+ */
+#ifndef LOGWARD_BIN_H
+#define LOGWARD_BIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+
+struct bin_rd {
+	const char	*p;		/* next byte (borrowed) */
+	size_t		 left;		/* bytes left */
+	bool		 bad;		/* a read went past the end */
+};
+
+void	bin_put8(struct buf *b, uint8_t v);
+void	bin_put32(struct buf *b, uint32_t v);
+void	bin_put64(struct buf *b, uint64_t v);
+/* A u32 length, then the bytes. */
+void	bin_putstr(struct buf *b, const char *s, size_t n);
+
+/* A reader over data[0..len) (borrowed). */
+void	bin_rd_init(struct bin_rd *r, const char *data, size_t len);
+uint8_t	bin_get8(struct bin_rd *r);
+uint32_t bin_get32(struct bin_rd *r);
+uint64_t bin_get64(struct bin_rd *r);
+/* A string as bin_putstr wrote it: borrowed from the data, *n its
+ * length; NULL (and bad set) when it does not fit. */
+const char *bin_getstr(struct bin_rd *r, size_t *n);
+
+#endif
