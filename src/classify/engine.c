@@ -22,6 +22,7 @@
 #include "conf/lcdb.h"
 #include "lib/log.h"
 #include "classify/mask.h"
+#include "classify/sumclass.h"
 #include "conf/sel.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
@@ -168,7 +169,8 @@ engine_set_memory(struct engine *e)
 		 * what is left after the rules, the buffers and a margin */
 		base = rss_now();
 		margin = 4 * (uint64_t)c->max_line + 8 * 1024 * 1024 +
-		    c->max_memory / 16 + automask_memory(c);
+		    c->max_memory / 16 + automask_memory(c) +
+		    sumclass_memory(c, false);
 		if (c->max_memory > base + margin + 1024 * 1024)
 			budget = c->max_memory - base - margin;
 		else {

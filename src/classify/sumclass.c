@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "classify/sumlit.h"
+#include "conf/conf.h"
 #include "lib/log.h"
 #include "lib/match.h"
 #include "lib/xmem.h"
@@ -57,6 +58,17 @@ add_prog(struct sumclass *k, const char *name, size_t svc)
 	k->plist[v - 1] = xreallocarray(k->plist[v - 1], k->nplist[v - 1] + 1,
 	    sizeof(**k->plist));
 	k->plist[v - 1][k->nplist[v - 1]++] = svc;
+}
+
+uint64_t
+sumclass_memory(const struct conf *c, bool alone)
+{
+	if (c->max_memory == 0 || c->summary == NULL ||
+	    (!alone && c->summary->nqueues == 0))
+		return 0;
+	/* the stores get half of the summary's part: rendering a report
+	 * builds a sorted tree of the rows that takes about as much again */
+	return (alone ? c->max_memory / 2 : c->max_memory / 8) / 2;
 }
 
 void

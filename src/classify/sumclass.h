@@ -85,6 +85,15 @@ struct sumclass {
 	struct sumclass_stats stats;
 };
 
+struct conf;
+
+/* The bytes of set max_memory that the summary stores of c may hold in
+ * all (0 = no cap: max_memory 0 or no summaries).  The summary's part is
+ * an eighth of it in the daemon, beside the queues and the templates
+ * (alone false), a half in `logward summary`, where nothing else grows
+ * (alone true); the stores get half of that part, rendering the rest. */
+uint64_t sumclass_memory(const struct conf *c, bool alone);
+
 /* Sets up k for sc (borrowed; must outlive k). */
 void	sumclass_init(struct sumclass *k, const struct sum_conf *sc);
 void	sumclass_free(struct sumclass *k);

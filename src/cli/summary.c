@@ -349,6 +349,7 @@ summary_main(int argc, char **argv)
 		nfacts[s] = c.summary->svcs[s].nfacts;
 	sumstore_init(&u.store, c.summary->nsvcs, nfacts, c.summary->max_keys,
 	    c.summary->max_unmatched);
+	sumstore_set_memory(&u.store, sumclass_memory(&c, true));
 	free(nfacts);
 	u.tg.store = &u.store;
 	u.tg.want = want;

@@ -77,6 +77,8 @@ sumq_init(struct daemon *d)
 	for (i = 0; i < q->n; i++) {
 		sumstore_init(&q->stores[i], sc->nsvcs, q->nfacts, sc->max_keys,
 		    sc->max_unmatched);
+		sumstore_set_memory(&q->stores[i],
+		    sumclass_memory(d->conf, false) / q->n);
 		skew_init(&q->skews[i], SKEW_HOSTS);
 		q->tg[i].store = &q->stores[i];
 		q->tg[i].want = sc->queues[i].want;

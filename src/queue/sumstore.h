@@ -4,9 +4,10 @@
  * its unmatched lines (text → count), its ignored lines and its lines per
  * hour of the day.
  *
- * Bounded: a fact keeps at most max_keys distinct keys and a service at
- * most max_unmatched distinct unmatched texts.  A line whose new key
- * would pass the cap is "folded": counted in the fact's total and in its
+ * Bounded: a fact keeps at most max_keys distinct keys, a service at
+ * most max_unmatched distinct unmatched texts, and the whole store at
+ * most max_mem bytes (its share of set max_memory; 0 = no such cap).  A
+ * line whose new key would pass a cap is "folded": counted in the fact's total and in its
  * folded counters, with the number of distinct folded keys estimated
  * (HyperLogLog, about 3 % error), so no count disappears and the report
  * says what the cap held back.  Totals at every level are sums of the
@@ -64,6 +65,7 @@ struct sumstore {
 	time_t		 first, last;	/* times of the lines counted, 0 = none */
 	uint64_t	 lines;		/* lines counted in some service */
 	uint64_t	 mem;		/* bytes held (estimate) */
+	uint64_t	 max_mem;	/* cap on mem, 0 = none (sumstore_set_memory) */
 	time_t		 hour_start;	/* cache: start of the hour of ... */
 	int		 hour;		/* ... this hour of the day */
 };
@@ -72,6 +74,16 @@ struct sumstore {
 void	sumstore_init(struct sumstore *s, size_t nsvcs, const size_t *nfacts,
 	    size_t max_keys, size_t max_unmatched);
 void	sumstore_free(struct sumstore *s);
+/* Caps what s holds at about bytes (0 = no cap): new keys and unmatched
+ * texts past it are folded like those past max_keys/max_unmatched. */
+void	sumstore_set_memory(struct sumstore *s, uint64_t bytes);
+/* Whether fact sf (of s) folded keys because of the memory cap and not
+ * because of max_keys: what the report says held them back. */
+bool	sumstore_fact_by_memory(const struct sumstore *s,
+	    const struct sumstore_fact *sf);
+/* The same for the unmatched texts of service v (of s). */
+bool	sumstore_unm_by_memory(const struct sumstore *s,
+	    const struct sumstore_svc *v);
 /* Empties every count (after a report was handed on). */
 void	sumstore_clear(struct sumstore *s);
 /* true when nothing was counted since the last clear. */

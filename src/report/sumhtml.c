@@ -164,8 +164,12 @@ fact(struct buf *out, const struct sumreport *r, const struct sum_fact *f,
 		buf_addstr(out, "<tr><td style=\"padding:1px 6px;color:#a00\">"
 		    "+about ");
 		sumview_num(out, sumstore_estimate(sf->hll));
-		buf_printf(out, " others not kept (more than %zu keys)</td>" TDN
-		    "(", r->sc->max_keys);
+		if (sumstore_fact_by_memory(r->store, sf))
+			buf_addstr(out, " others not kept (the summary's share "
+			    "of max_memory)</td>" TDN "(");
+		else
+			buf_printf(out, " others not kept (more than %zu keys)"
+			    "</td>" TDN "(", r->sc->max_keys);
 		sumview_num(out, sf->folded);
 		buf_addstr(out, ")</td></tr>\n");
 	}

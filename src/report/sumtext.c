@@ -102,8 +102,12 @@ fact(struct buf *out, const struct sumreport *r, const struct sum_fact *f,
 		sumview_num(out, sumstore_estimate(sf->hll));
 		buf_addstr(out, " others (");
 		sumview_num(out, sf->folded);
-		buf_printf(out, ") not kept: more than %zu keys (set "
-		    "summary_max_keys)\n", r->sc->max_keys);
+		if (sumstore_fact_by_memory(r->store, sf))
+			buf_addstr(out, ") not kept: the summary reached its "
+			    "share of set max_memory\n");
+		else
+			buf_printf(out, ") not kept: more than %zu keys (set "
+			    "summary_max_keys)\n", r->sc->max_keys);
 	}
 	buf_addstr(out, " \n");
 }

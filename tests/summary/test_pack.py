@@ -2,7 +2,8 @@
 (tests/summary/services/NAME.log) gives its expected text
 (NAME.expected) at detail high, its JSON is valid (python3 -m json.tool)
 and carries every row; plus the command's own promises: --range and
-rotated siblings, file:line config errors, invalid UTF-8, the key cap.
+rotated siblings, file:line config errors, invalid UTF-8, the key cap,
+the memory cap (set max_memory).
 
 UPDATE=1 rewrites the .expected files (look at the diff before
 committing it)."""
@@ -225,6 +226,39 @@ def t_key_cap_bounds_memory(ctx):
     assert rss < 40 * 1024, "peak RSS %d KiB" % rss
     txt = run(ctx, "--no-disk", "--service", "sshd", log, conf=conf).stdout.decode()
     assert "not kept: more than 1000 keys (set summary_max_keys)" in txt, txt[-800:]
+
+
+def t_memory_cap_bounds_summary(ctx):
+    """With a key cap too high to matter, set max_memory still bounds the
+    store and its rendering (half of it in a one-shot run): rows beyond it fold, every line
+    is still counted, and the text says that memory held them back."""
+    n = 400000
+    log = ctx.path("memflood.log")
+    with open(log, "w") as fp:
+        for i in range(n):
+            fp.write("Mar  3 10:00:00 h1 sshd[1]: Failed password for root from "
+                     "10.%d.%d.%d port 1 ssh2\n" % (i >> 16 & 255, i >> 8 & 255, i & 255))
+    conf = ctx.path("memcap.conf")
+    open(conf, "w").write("set max_memory 16M\nset summary_max_keys 10000000\n"
+                          "includedir %s/etc/summaries.d\n" % ROOT)
+    with open(log, "rb") as fp:
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", ctx.path("memrss"),
+                            ctx.bin, "summary", "-c", conf, "--format", "json",
+                            "--no-disk", "--service", "sshd", "-"],
+                           input=fp.read(), capture_output=True, env=ENV, timeout=300)
+    assert r.returncode == 0, r.stderr
+    rss = int(open(ctx.path("memrss")).read().split()[-1])
+    fa = [f for f in json.loads(r.stdout)["services"][0]["facts"]
+          if f["id"] == "failed_login"][0]
+    rows = len(fa["rows"])
+    assert fa["total"] == n, fa["total"]
+    assert 10000 < rows < n, rows
+    assert fa["folded"]["lines"] == n - rows, fa["folded"]
+    # half of 16M for the summary (the store and its rendering), about
+    # 12 MB of logward without any row beside it
+    assert rss < 12 * 1024 + 8 * 1024 + 2 * 1024, "peak RSS %d KiB with set max_memory 16M" % rss
+    txt = run(ctx, "--no-disk", "--service", "sshd", log, conf=conf).stdout.decode()
+    assert "not kept: the summary reached its share of set max_memory" in txt, txt[-800:]
 
 
 def t_journal_read_without_files(ctx):

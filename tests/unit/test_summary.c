@@ -1,6 +1,6 @@
 /*
  * Unit tests for the summary modules: sumstore (counts, the key cap and
- * its folded counters and estimate, unmatched texts, save/load by id,
+ * its folded counters and estimate, the memory cap and its reason, unmatched texts, save/load by id,
  * refusal of corrupt data), skew (median, worst, the histogram's
  * precision, save/load), the service definitions (conf_summary: a small
  * config with named captures, key templates, prog= and times), sumclass
@@ -80,6 +80,84 @@ test_store_counts_and_cap(void **state)
 	assert_int_equal(s.svcs[0].facts[0].rows.len, 0);
 	assert_null(s.svcs[0].facts[0].hll);
 	sumstore_free(&s);
+	buf_free(&k);
+}
+
+static void
+test_store_memory_cap(void **state)
+{
+	struct sumstore s, t;
+	struct sum_conf sc;
+	struct conf c;
+	size_t nf[] = { 1 };
+	const char *ids[] = { "svc" }, *f0[] = { "f" }, *const *fids[] = { f0 };
+	struct buf k, saved;
+	char ip[32];
+	uint64_t dropped;
+	int i;
+
+	(void)state;
+	buf_init(&k, 4096);
+	buf_init(&saved, SIZE_MAX / 4);
+	/* far from max_keys: only the memory cap can fold */
+	sumstore_init(&s, 1, nf, 100000, 100000);
+	sumstore_set_memory(&s, 32768);
+	for (i = 0; i < 1000; i++) {
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 256, i % 256);
+		key2(&k, ip, "root/password");
+		sumstore_count(&s, 0, 0, k.data, k.len, 2, 0);
+	}
+	assert_true(s.mem <= 32768);
+	assert_true(s.svcs[0].facts[0].rows.len > 50);
+	assert_true(s.svcs[0].facts[0].rows.len < 1000);
+	assert_int_equal(s.svcs[0].facts[0].total, 2000);
+	assert_int_equal(s.svcs[0].facts[0].folded,
+	    2000 - 2 * s.svcs[0].facts[0].rows.len);
+	assert_true(sumstore_fact_by_memory(&s, &s.svcs[0].facts[0]));
+	/* a known key still counts in its row */
+	key2(&k, "10.0.0.0", "root/password");
+	sumstore_count(&s, 0, 0, k.data, k.len, 5, 0);
+	assert_int_equal(row(&s, 0, 0, &k)->count, 7);
+	/* unmatched texts fold too, and say why */
+	sumstore_unmatched(&s, 0, "never seen", 10, 3);
+	assert_int_equal(s.svcs[0].unmatched, 3);
+	assert_int_equal(s.svcs[0].unm_folded, 3);
+	assert_true(sumstore_unm_by_memory(&s, &s.svcs[0]));
+	/* a restart into the same cap keeps every count, folds the same */
+	sumstore_save(&s, &saved, ids, fids);
+	sumstore_init(&t, 1, nf, 100000, 100000);
+	sumstore_set_memory(&t, 32768);
+	assert_int_equal(sumstore_load(&t, saved.data, saved.len, ids, nf,
+	    fids, &dropped), 0);
+	assert_int_equal(t.svcs[0].facts[0].total, 2005);
+	assert_int_equal(t.svcs[0].facts[0].rows.len, s.svcs[0].facts[0].rows.len);
+	assert_true(t.mem <= 32768);
+	assert_int_equal(t.svcs[0].unm_folded, 3);
+	sumstore_free(&t);
+	sumstore_free(&s);
+	/* without a memory cap the key cap is the reason */
+	sumstore_init(&s, 1, nf, 10, 3);
+	for (i = 0; i < 20; i++) {
+		snprintf(ip, sizeof(ip), "10.1.0.%d", i);
+		key2(&k, ip, "x");
+		sumstore_count(&s, 0, 0, k.data, k.len, 1, 0);
+	}
+	assert_int_equal(s.svcs[0].facts[0].folded, 10);
+	assert_false(sumstore_fact_by_memory(&s, &s.svcs[0].facts[0]));
+	sumstore_free(&s);
+	/* the shares of set max_memory */
+	memset(&c, 0, sizeof(c));
+	memset(&sc, 0, sizeof(sc));
+	c.max_memory = 512u << 20;
+	assert_int_equal(sumclass_memory(&c, true), 0);	/* no summaries */
+	c.summary = &sc;
+	assert_int_equal(sumclass_memory(&c, false), 0);	/* no summary queue */
+	assert_int_equal(sumclass_memory(&c, true), 128u << 20);
+	sc.nqueues = 2;
+	assert_int_equal(sumclass_memory(&c, false), 32u << 20);
+	c.max_memory = 0;
+	assert_int_equal(sumclass_memory(&c, false), 0);
+	buf_free(&saved);
 	buf_free(&k);
 }
 
@@ -385,6 +463,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_store_counts_and_cap),
+		T(test_store_memory_cap),
 		T(test_store_key_walk),
 		T(test_store_save_load_by_id),
 		T(test_skew_median_worst_precision),
