@@ -27,6 +27,7 @@ conf_summary_get(struct conf *c)
 	s->open = -1;
 	s->max_keys = 10000;
 	s->max_unmatched = 1000;
+	s->thread = -1;
 	s->disk_interval = 300;
 	c->summary = s;
 	return s;

@@ -147,6 +147,7 @@ struct sum_conf {
 	size_t		 nqueues;
 	size_t		 max_keys;	/* distinct keys per fact */
 	size_t		 max_unmatched;	/* distinct unmatched lines kept per service */
+	int		 thread;	/* set summary_thread: 1 on, 0 off, -1 auto */
 	/* disk (set disk ...) */
 	bool		 disk;		/* thresholds are checked by the daemon */
 	unsigned	 disk_warn, disk_crit; /* global, percent, 0 = none */

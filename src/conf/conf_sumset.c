@@ -309,6 +309,28 @@ set_cap(struct parser *p, const struct set_directive *d, const char *file,
 	}
 }
 
+/* set summary_thread on|off|auto */
+static void
+set_thread(struct parser *p, const struct set_directive *d, const char *file,
+    int line, char *rest)
+{
+	struct sum_conf *s = conf_summary_get(p->c);
+	const char *val = str_token(&rest);
+
+	if (val != NULL && strcmp(val, "on") == 0)
+		s->thread = 1;
+	else if (val != NULL && strcmp(val, "off") == 0)
+		s->thread = 0;
+	else if (val != NULL && strcmp(val, "auto") == 0)
+		s->thread = -1;
+	else {
+		ERR(p, file, line, "set %s: expected 'on', 'off' or 'auto', "
+		    "not '%s'", d->name, val != NULL ? val : "");
+		return;
+	}
+	conf_set_extra(p, file, line, d->name, rest);
+}
+
 const struct set_directive conf_sumset_directives[] = {
 	{ "summary",		set_summary, 0, 0 },
 	{ "disk",		set_disk, 0, 0 },
@@ -319,5 +341,6 @@ const struct set_directive conf_sumset_directives[] = {
 	{ "clock_zone",		set_clock_zone, 0, 0 },
 	{ "summary_max_keys",	set_cap, 0, 0 },
 	{ "summary_max_unmatched", set_cap, 0, 0 },
+	{ "summary_thread",	set_thread, 0, 0 },
 	{ NULL, NULL, 0, 0 }
 };

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "classify/sumclass.h"
 #include "conf/conf.h"
@@ -14,6 +15,7 @@
 #include "daemon/checks.h"
 #include "daemon/daemon_int.h"
 #include "daemon/state.h"
+#include "daemon/sumwork.h"
 #include "deliver/outbox.h"
 #include "input/disk.h"
 #include "lib/log.h"
@@ -29,7 +31,8 @@
 
 struct sumq {
 	const struct sum_conf *sc;	/* borrowed from d->conf */
-	struct sumclass	 k;
+	struct sumclass	 k;		/* the worker's while it runs */
+	struct sumwork	*work;		/* owned worker thread, or NULL: inline */
 	size_t		 n;		/* summary queues */
 	struct sumstore	*stores;	/* owned, one per queue */
 	struct skew	*skews;		/* owned, one per queue */
@@ -42,6 +45,34 @@ struct sumq {
 	size_t		*nfacts;	/* owned */
 	uint64_t	 dropped;	/* restored lines of services gone */
 };
+
+/* Counts one line (on the worker thread when there is one). */
+static void
+count(void *arg, const struct record *r, time_t t)
+{
+	struct sumq *q = arg;
+
+	sumclass_record(&q->k, r, t, q->tg, q->n);
+}
+
+/* Whether the summary counts get a thread of their own: set
+ * summary_thread, or by default when there is a second CPU. */
+static bool
+want_thread(const struct sum_conf *sc)
+{
+	if (sc->thread >= 0)
+		return sc->thread == 1;
+	return sysconf(_SC_NPROCESSORS_ONLN) > 1;
+}
+
+/* Every line handed over is counted: call before reading or writing
+ * the counts (stores, k.stats). */
+static void
+sync_counts(struct sumq *q)
+{
+	if (q != NULL)
+		sumwork_sync(q->work);
+}
 
 void
 sumq_init(struct daemon *d)
@@ -86,6 +117,8 @@ sumq_init(struct daemon *d)
 		q->report_start[i] = d->now;
 		q->next[i] = cron_next(&sc->queues[i].cron, d->now);
 	}
+	if (want_thread(sc))
+		q->work = sumwork_start(count, q);
 	d->sumq = q;
 }
 
@@ -97,6 +130,7 @@ sumq_free(struct daemon *d)
 
 	if (q == NULL)
 		return;
+	sumwork_stop(q->work);
 	for (i = 0; i < q->n; i++) {
 		sumstore_free(&q->stores[i]);
 		skew_free(&q->skews[i]);
@@ -126,9 +160,13 @@ sumq_line(struct daemon *d, const struct verdict *v, bool net, bool journal)
 	size_t i;
 
 	if (q != NULL && v->rec.line != NULL) {
+		/* the time here: record_time's cache is this thread's */
 		time_t t = sumclass_time(&v->rec, d->now);
 
-		sumclass_record(&q->k, &v->rec, t > 0 ? t : 0, q->tg, q->n);
+		if (q->work != NULL)
+			sumwork_add(q->work, &v->rec, t > 0 ? t : 0);
+		else
+			count(q, &v->rec, t > 0 ? t : 0);
 	}
 	if (!net || !checks_skew(d, &v->rec, journal, &diff, &nozone))
 		return;
@@ -219,6 +257,7 @@ sumq_tick(struct daemon *d)
 	for (i = 0; i < q->n; i++) {
 		if (q->next[i] == (time_t)-1 || d->now < q->next[i])
 			continue;
+		sync_counts(q);
 		/* missed firings (busy, suspended, stopped) fire once */
 		q->last_fire[i] = q->next[i];
 		q->next[i] = cron_next(&q->sc->queues[i].cron, d->now);
@@ -256,6 +295,7 @@ sumq_save(struct daemon *d, struct buf *out)
 
 	if (q == NULL)
 		return false;
+	sync_counts(q);
 	buf_add(out, SAVE_MAGIC, strlen(SAVE_MAGIC));
 	put_u64(out, q->n);
 	for (i = 0; i < q->n; i++) {
@@ -323,6 +363,7 @@ sumq_restore(struct daemon *d, const char *data, size_t len)
 
 	if (q == NULL)
 		return 0;
+	sync_counts(q);
 	if (len < strlen(SAVE_MAGIC) || memcmp(data, SAVE_MAGIC,
 	    strlen(SAVE_MAGIC)) != 0)
 		return -1;
@@ -382,6 +423,7 @@ sumq_status(struct daemon *d, struct buf *b)
 	struct sumq *q = d->sumq;
 	size_t i;
 
+	sync_counts(q);
 	for (i = 0; q != NULL && i < q->n; i++) {
 		const struct sumstore *s = &q->stores[i];
 		char t[64];

@@ -1,7 +1,8 @@
 /*
- * match — PCRE2 compile and match with limits.  One shared match-data
- * block and JIT stack serve every pattern: the line path is single
- * threaded and allocates nothing per line.
+ * match — PCRE2 compile and match with limits.  One match-data block and
+ * JIT stack per thread serve every pattern (the daemon's summary worker
+ * has its own): the line path allocates nothing per line.  A thread that
+ * matched calls match_cleanup before it ends.
  */
 #include "lib/match.h"
 
@@ -13,11 +14,12 @@
 
 #define DFA_WORKSPACE	65536	/* ints; big alternations need room */
 
-static pcre2_match_data		*mdata;
-static pcre2_match_context	*mctx;
-static pcre2_jit_stack		*jstack;
-static uint32_t			 mdata_pairs;
-static uint32_t			 last_pairs;
+static _Thread_local pcre2_match_data	*mdata;
+static _Thread_local pcre2_match_context *mctx;
+static _Thread_local pcre2_jit_stack	*jstack;
+static _Thread_local uint32_t		 mdata_pairs;
+static _Thread_local uint32_t		 last_pairs;
+static _Thread_local int		*dfa_ws;	/* DFA_WORKSPACE ints */
 static uint32_t			 lim_match = MATCH_DEFAULT_LIMIT;
 static uint32_t			 lim_depth = MATCH_DEFAULT_DEPTH;
 
@@ -138,13 +140,14 @@ enum match_result
 match_test(const struct regex *re, const char *s, size_t len, const char **why)
 {
 	enum match_result r = match_exec(re, s, len, why);
-	static int ws[DFA_WORKSPACE];
 	int rc;
 
 	if (r != MATCH_ERROR)
 		return r;
+	if (dfa_ws == NULL)
+		dfa_ws = xcalloc(DFA_WORKSPACE, sizeof(*dfa_ws));
 	rc = pcre2_dfa_match(re->code, (PCRE2_SPTR)(s != NULL ? s : ""), len, 0,
-	    PCRE2_DFA_SHORTEST, mdata, mctx, ws, DFA_WORKSPACE);
+	    PCRE2_DFA_SHORTEST, mdata, mctx, dfa_ws, DFA_WORKSPACE);
 	last_pairs = 0;
 	if (rc >= 0)
 		return MATCH_YES;
@@ -172,9 +175,11 @@ match_cleanup(void)
 		pcre2_jit_stack_free(jstack);
 	if (mctx != NULL)
 		pcre2_match_context_free(mctx);
+	free(dfa_ws);
 	mdata = NULL;
 	jstack = NULL;
 	mctx = NULL;
+	dfa_ws = NULL;
 	mdata_pairs = 0;
 }
 

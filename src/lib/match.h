@@ -40,7 +40,9 @@ int	match_compile_opts(struct regex *re, const char *src, uint32_t opts,
 	    char *err, size_t errlen);
 void	match_free(struct regex *re);
 
-/* Sets the match and depth limits for all later matches. */
+/* Sets the match and depth limits for all later matches of this thread
+ * and of threads that match for the first time afterwards (set them
+ * before starting a thread that matches). */
 void	match_set_limits(uint32_t match_limit, uint32_t depth_limit);
 
 /* Matches subject s[0..len) against re.  On MATCH_YES the capture offsets
@@ -61,7 +63,8 @@ enum match_result match_test(const struct regex *re, const char *s, size_t len,
  * did not take part hold PCRE2_UNSET. */
 const PCRE2_SIZE *match_ovector(uint32_t *npairs);
 
-/* Frees the shared match data and JIT stack (at exit, for leak checkers). */
+/* Frees this thread's match data and JIT stack (at exit, for leak
+ * checkers; a thread that matched calls it before it ends). */
 void	match_cleanup(void);
 
 /* Looks for nested unbounded repetition ("star height" 2: a group with

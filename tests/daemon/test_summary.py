@@ -79,15 +79,29 @@ def t_summary_mailed_on_schedule(env):
 
 
 def t_summary_kill9_exactly_once(env):
+    """kill -9 at random points, firings among them: every line in
+    exactly one summary.  The counts on their worker thread, with
+    rounds long enough for several batches of it in flight."""
+    kill9_exactly_once(env, "set summary_thread on\nset summary_max_keys 100000\n",
+                       (200, 6000))
+
+
+def t_summary_kill9_exactly_once_inline(env):
+    """The same with the counts on the main thread (set summary_thread
+    off, the default on a machine with one CPU)."""
+    kill9_exactly_once(env, "set summary_thread off\n", (20, 200))
+
+
+def kill9_exactly_once(env, extra, size):
     rnd = random.Random(99)
     log = env.path("auth.log")
     open(log, "w").close()
-    d = env.daemon(conf(env))
+    d = env.daemon(conf(env, extra))
     seq = 0
     day = 0
     for rnd_no in range(7):
         d.start()
-        n = rnd.randint(20, 200)
+        n = rnd.randint(*size)
         lib.append(log, [fail_line(seq + i) for i in range(n)])
         seq += n
         if rnd_no % 2 == 1:
