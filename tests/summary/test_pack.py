@@ -255,8 +255,9 @@ def t_memory_cap_bounds_summary(ctx):
     assert 10000 < rows < n, rows
     assert fa["folded"]["lines"] == n - rows, fa["folded"]
     # half of 16M for the summary (the store and its rendering), about
-    # 12 MB of logward without any row beside it
-    assert rss < 12 * 1024 + 8 * 1024 + 2 * 1024, "peak RSS %d KiB with set max_memory 16M" % rss
+    # 12 MB of logward without any row beside it (ASan's shadow memory
+    # and quarantine make RSS meaningless in the sanitizer build)
+    assert "build-san" in ctx.bin or rss < 12 * 1024 + 8 * 1024 + 2 * 1024, "peak RSS %d KiB with set max_memory 16M" % rss
     txt = run(ctx, "--no-disk", "--service", "sshd", log, conf=conf).stdout.decode()
     assert "not kept: the summary reached its share of set max_memory" in txt, txt[-800:]
 
