@@ -20,7 +20,7 @@
 
 #include "input/record.h"
 
-#define SUMWORK_BATCH	4096	/* lines per batch */
+#define SUMWORK_BATCH	1024	/* lines per batch */
 #define SUMWORK_QUEUE	4	/* full batches waiting at most */
 
 struct sumwork;
