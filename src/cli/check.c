@@ -399,7 +399,7 @@ cmd_logcheck(struct opts *o)
 	struct oneshot os;
 	struct lcreport_opts ro = { 0 };
 	const char **order;
-	size_t i, n;
+	size_t i;
 	int rc = 0;
 
 	if (lcdb_load(&db, o->logcheck, o->level, o->cracking_ignore) == -1) {
@@ -425,7 +425,7 @@ cmd_logcheck(struct opts *o)
 		lcdb_free(&db);
 		return 1;
 	}
-	lcrun_init(&run);
+	lcrun_init(&run, &db, o->sortuniq);
 	order = xreallocarray(NULL, (size_t)o->nargs, sizeof(*order));
 	for (i = 0; i < (size_t)o->nargs; i++)
 		order[i] = o->args[i];
@@ -434,9 +434,17 @@ cmd_logcheck(struct opts *o)
 		if (oneshot_file(&os, order[i], lcrun_line, &run) == -1)
 			rc = 1;
 	free(order);
-	n = lcrun_finish(&run, o->sortuniq);
+	if (lcrun_finish(&run) == -1) {
+		/* the report would miss lines: none, and nothing saved */
+		log_warnx("check --logcheck: no report; the positions were "
+		    "not saved");
+		oneshot_close(&os);
+		lcrun_free(&run);
+		lcdb_free(&db);
+		return 1;
+	}
 	ro.intro = !o->no_intro;
-	(void)lcreport_write(&db, stdout, run.lines, run.lens, n, &ro,
+	(void)lcrun_write(&run, stdout, &ro,
 	    o->mail_preview ? mail_subject : NULL, o);
 	if (db.limit_errors > 0)
 		log_warnx("%llu rule test%s could not be decided (PCRE2 limits, "
@@ -445,6 +453,10 @@ cmd_logcheck(struct opts *o)
 		    db.limit_errors == 1 ? "" : "s");
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_warn("stdout");
+		rc = 1;
+	} else if (lcrun_failed(&run)) {
+		log_warnx("check --logcheck: the report is incomplete; the "
+		    "positions were not saved");
 		rc = 1;
 	} else if (oneshot_save(&os, NULL, oneshot_seq(&os)) == -1)
 		rc = 1;
