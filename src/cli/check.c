@@ -18,6 +18,7 @@
 
 #include "cli/check_account.h"
 #include "cli/lcrun.h"
+#include "cli/progress.h"
 #include "cli/oneshot.h"
 #include "cli/oneshot_mail.h"
 #include "cli/opts.h"
@@ -291,6 +292,7 @@ check_conf(struct opts *o)
 	struct engine e;
 	struct oneshot os;
 	struct feed fd;
+	struct progress pg;
 	struct check_account acc;
 	char **paths;
 	size_t i, n;
@@ -349,9 +351,15 @@ check_conf(struct opts *o)
 		free(matches);
 		free(files);
 	}
+	progress_init(&pg, opts_progress(o), 2);
+	for (i = 0; i < n; i++)
+		progress_add_file(&pg, paths[i]);
+	os.progress = &pg;
 	for (i = 0; i < n; i++)
 		if (oneshot_file(&os, paths[i], feed_line, &fd) == -1)
 			rc = 1;
+	progress_end(&pg);
+	os.progress = NULL;
 	free(paths);
 	globfree(&g);
 	failpoint_check("check-read");
@@ -397,6 +405,7 @@ cmd_logcheck(struct opts *o)
 	struct lcdb db;
 	struct lcrun run;
 	struct oneshot os;
+	struct progress pg;
 	struct lcreport_opts ro = { 0 };
 	const char **order;
 	size_t i;
@@ -430,9 +439,15 @@ cmd_logcheck(struct opts *o)
 	for (i = 0; i < (size_t)o->nargs; i++)
 		order[i] = o->args[i];
 	lcrun_order(order, (size_t)o->nargs);
+	progress_init(&pg, opts_progress(o), 2);
+	for (i = 0; i < (size_t)o->nargs; i++)
+		progress_add_file(&pg, order[i]);
+	os.progress = &pg;
 	for (i = 0; i < (size_t)o->nargs; i++)
 		if (oneshot_file(&os, order[i], lcrun_line, &run) == -1)
 			rc = 1;
+	progress_end(&pg);
+	os.progress = NULL;
 	free(order);
 	if (lcrun_finish(&run) == -1) {
 		/* the report would miss lines: none, and nothing saved */

@@ -44,6 +44,7 @@ shim_line(void *arg, const char *line, size_t len, size_t cut_from)
 	struct shim *s = arg;
 
 	s->os->stats.lines++;
+	progress_line(s->os->progress, len);
 	s->fn(s->arg, line, len, cut_from);
 }
 

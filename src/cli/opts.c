@@ -61,6 +61,8 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "mail", no_argument, &o->mail, 1 },
 		{ "mail-wait", required_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, &o->progress_on, 1 },
+		{ "no-progress", no_argument, &o->progress_off, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -164,4 +166,12 @@ opts_load_conf(struct conf *c, const struct opts *o)
 		c->cachedir = xstrdup(o->cachedir);
 	}
 	return 0;
+}
+
+enum progress_mode
+opts_progress(const struct opts *o)
+{
+	if (o->progress_off)
+		return PROGRESS_OFF;
+	return o->progress_on ? PROGRESS_ON : PROGRESS_AUTO;
 }
