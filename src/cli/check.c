@@ -354,7 +354,7 @@ check_conf(struct opts *o)
 	progress_init(&pg, opts_progress(o), 2);
 	for (i = 0; i < n; i++)
 		progress_add_file(&pg, paths[i]);
-	os.progress = &pg;
+	os.progress = pg.on ? &pg : NULL;
 	for (i = 0; i < n; i++)
 		if (oneshot_file(&os, paths[i], feed_line, &fd) == -1)
 			rc = 1;
@@ -442,7 +442,7 @@ cmd_logcheck(struct opts *o)
 	progress_init(&pg, opts_progress(o), 2);
 	for (i = 0; i < (size_t)o->nargs; i++)
 		progress_add_file(&pg, order[i]);
-	os.progress = &pg;
+	os.progress = pg.on ? &pg : NULL;
 	for (i = 0; i < (size_t)o->nargs; i++)
 		if (oneshot_file(&os, order[i], lcrun_line, &run) == -1)
 			rc = 1;
