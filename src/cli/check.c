@@ -434,7 +434,7 @@ cmd_logcheck(struct opts *o)
 		lcdb_free(&db);
 		return 1;
 	}
-	lcrun_init(&run, &db, o->sortuniq);
+	lcrun_init(&run, &db, o->sortuniq, o->threads);
 	order = xreallocarray(NULL, (size_t)o->nargs, sizeof(*order));
 	for (i = 0; i < (size_t)o->nargs; i++)
 		order[i] = o->args[i];
@@ -495,6 +495,11 @@ check_main(int argc, char **argv)
 	if (o.test && o.state == NULL) {
 		log_warnx("check: --test reads from the positions of --state "
 		    "DIR without saving them; give --state DIR too");
+		return 2;
+	}
+	if (o.threads != 1 && o.logcheck == NULL) {
+		log_warnx("check: --threads is for check --logcheck runs; a "
+		    "configuration's rules keep their order in one thread");
 		return 2;
 	}
 	if (o.logcheck != NULL) {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 void
-lcrun_init(struct lcrun *r, struct lcdb *db, bool uniq)
+lcrun_init(struct lcrun *r, struct lcdb *db, bool uniq, int threads)
 {
 	const char *v = getenv("LOGWARD_TEST_SPILL_BYTES");
 	size_t mem = LCRUN_MEM;
@@ -24,7 +24,7 @@ lcrun_init(struct lcrun *r, struct lcdb *db, bool uniq)
 			mem = (size_t)x;
 	}
 	memset(r, 0, sizeof(*r));
-	lcstore_init(&r->st, db, uniq, mem);
+	lcstore_init(&r->st, db, uniq, mem, threads);
 }
 
 void

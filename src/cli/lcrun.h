@@ -27,8 +27,9 @@ struct lcrun {
 };
 
 /* Starts a run over db (borrowed, loaded; it must outlive the run);
- * uniq: sort -u (logcheck's SORTUNIQ=1). */
-void	lcrun_init(struct lcrun *r, struct lcdb *db, bool uniq);
+ * uniq: sort -u (logcheck's SORTUNIQ=1); threads: 1, or 2 to classify
+ * in two threads (--threads; the same report). */
+void	lcrun_init(struct lcrun *r, struct lcdb *db, bool uniq, int threads);
 void	lcrun_free(struct lcrun *r);
 
 /* An in_file_line_fn: classifies the line and keeps it if the report

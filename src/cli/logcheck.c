@@ -610,7 +610,7 @@ run(struct job *j)
 		cache = xasprintf("%s/cache", j->statedir);
 	(void)lcdb_use_scan(&db, j->cachedir != NULL ? j->cachedir :
 	    cache != NULL ? cache : scan_default_cachedir());
-	lcrun_init(&lines, &db, j->sortuniq);
+	lcrun_init(&lines, &db, j->sortuniq, 1);
 	buf_init(&errs, 1024 * 1024);
 	src = read_sources(j, &os, have_lw ? &lwc : NULL, &lines, &errs,
 	    &first_journal);

@@ -63,6 +63,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, &o->progress_on, 1 },
 		{ "no-progress", no_argument, &o->progress_off, 1 },
+		{ "threads", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -73,6 +74,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	o->level = LC_SERVER;
 	o->engine = -1;
 	o->mail_wait = DEFAULT_MAIL_WAIT;
+	o->threads = 1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+c:hq", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -134,6 +136,13 @@ opts_parse(int argc, char **argv, struct opts *o)
 			o->mail_wait = (unsigned)v;
 			break;
 		}
+		case 'J':
+			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0) {
+				log_warnx("--threads: '%s' is not 1 or 2", optarg);
+				return -1;
+			}
+			o->threads = optarg[0] - '0';
+			break;
 		case 'h':
 			usage_print(stdout);
 			exit(0);

@@ -90,6 +90,8 @@ usage_print(FILE *fp)
 	    "  --progress          check, summary: a progress line on stderr even\n"
 	    "                      when it is not a terminal (default: only then)\n"
 	    "  --no-progress       check, summary: no progress line\n"
+	    "  --threads N         check --logcheck: classify in 1 (default) or\n"
+	    "                      2 threads; the same report\n"
 	    "  -h, --help          this text\n"
 	    "  -V, --version       print the version\n"
 	    "\n"

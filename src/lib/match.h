@@ -40,7 +40,8 @@ int	match_compile_opts(struct regex *re, const char *src, uint32_t opts,
 	    char *err, size_t errlen);
 void	match_free(struct regex *re);
 
-/* Sets the match and depth limits for all later matches. */
+/* Sets the match and depth limits for all later matches (call it before
+ * other threads match: a thread that already matched keeps its own). */
 void	match_set_limits(uint32_t match_limit, uint32_t depth_limit);
 
 /* Matches subject s[0..len) against re.  On MATCH_YES the capture offsets
@@ -61,7 +62,8 @@ enum match_result match_test(const struct regex *re, const char *s, size_t len,
  * did not take part hold PCRE2_UNSET. */
 const PCRE2_SIZE *match_ovector(uint32_t *npairs);
 
-/* Frees the shared match data and JIT stack (at exit, for leak checkers). */
+/* Frees the calling thread's match data and JIT stack (at exit, and at
+ * the end of a thread that matched, for leak checkers). */
 void	match_cleanup(void);
 
 /* Looks for nested unbounded repetition ("star height" 2: a group with

@@ -9,6 +9,7 @@
 
 #include "classify/lcclass.h"
 #include "lib/log.h"
+#include "lib/match.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
 
@@ -17,8 +18,130 @@
 #define BLOCK_LINES_RE	65536		/* and with PCRE2 (rule by rule over
 					   the block keeps each regex hot) */
 
+static void
+block_init(struct lcblock *b, size_t bmax, size_t nc, size_t nv)
+{
+	memset(b, 0, sizeof(*b));
+	b->blkcap = BLOCK_BYTES;
+	b->blk = xmalloc(b->blkcap);
+	b->boff = xreallocarray(NULL, bmax, sizeof(*b->boff));
+	b->blen = xreallocarray(NULL, bmax, sizeof(*b->blen));
+	b->brlen = xreallocarray(NULL, bmax, sizeof(*b->brlen));
+	b->bptr = xreallocarray(NULL, bmax, sizeof(*b->bptr));
+	b->alerts = xcalloc(bmax, nc ? nc : 1);
+	b->events = xcalloc(bmax, nv ? nv : 1);
+	b->mark = xcalloc(bmax, 1);
+	b->kind = xcalloc(bmax, 1);
+}
+
+static void
+block_free(struct lcblock *b)
+{
+	free(b->blk);
+	free(b->boff);
+	free(b->blen);
+	free(b->brlen);
+	free(b->bptr);
+	free(b->alerts);
+	free(b->events);
+	free(b->mark);
+	free(b->kind);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Classifies the lines of b with db (this thread's classifier). */
+static void
+classify(struct lcdb *db, struct lcblock *b)
+{
+	size_t i, nc = db->cracking.nfiles, nv = db->violations.nfiles;
+
+	for (i = 0; i < b->bn; i++) {
+		b->bptr[i] = b->blk + b->boff[i];
+		b->brlen[i] = lcclass_rstrip(b->bptr[i], b->blen[i]);
+	}
+	memset(b->alerts, 0, b->bn * nc);
+	memset(b->events, 0, b->bn * nv);
+	memset(b->mark, 0, b->bn);
+	memset(b->kind, 0, b->bn);
+	b->attack = b->bn > 0 && lcclass_lines(db, b->bptr, b->brlen, b->bn,
+	    b->alerts, b->events, b->mark, b->kind);
+}
+
+static void *
+worker(void *arg)
+{
+	struct lcstore *st = arg;
+
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		if (st->busy) {
+			struct lcblock *b = &st->b[st->cur ^ 1];
+
+			pthread_mutex_unlock(&st->mu);
+			classify(&st->wdb, b);
+			pthread_mutex_lock(&st->mu);
+			st->busy = false;
+			pthread_cond_broadcast(&st->cv);
+		} else if (st->quit)
+			break;
+		else
+			pthread_cond_wait(&st->cv, &st->mu);
+	}
+	pthread_mutex_unlock(&st->mu);
+	match_cleanup();		/* this thread's PCRE2 match data */
+	return NULL;
+}
+
+static void
+start_worker(struct lcstore *st)
+{
+	if (lcdb_fork(st->db, &st->wdb) == -1) {
+		log_warnx("--threads 2: no second Hyperscan scratch; one thread");
+		st->threads = 1;
+		return;
+	}
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->cv, NULL);
+	if (pthread_create(&st->th, NULL, worker, st) != 0) {
+		log_warnx("--threads 2: no second thread; one thread");
+		pthread_mutex_destroy(&st->mu);
+		pthread_cond_destroy(&st->cv);
+		lcdb_fork_free(&st->wdb);
+		st->threads = 1;
+	}
+}
+
+/* Waits until the worker is done with its block. */
+static void
+wait_worker(struct lcstore *st)
+{
+	pthread_mutex_lock(&st->mu);
+	while (st->busy)
+		pthread_cond_wait(&st->cv, &st->mu);
+	pthread_mutex_unlock(&st->mu);
+}
+
+static void
+stop_worker(struct lcstore *st)
+{
+	if (st->threads < 2)
+		return;
+	wait_worker(st);
+	pthread_mutex_lock(&st->mu);
+	st->quit = true;
+	pthread_cond_broadcast(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+	pthread_join(st->th, NULL);
+	pthread_mutex_destroy(&st->mu);
+	pthread_cond_destroy(&st->cv);
+	st->db->limit_errors += st->wdb.limit_errors;
+	lcdb_fork_free(&st->wdb);
+	st->threads = 1;
+}
+
 void
-lcstore_init(struct lcstore *st, struct lcdb *db, bool uniq, size_t mem_limit)
+lcstore_init(struct lcstore *st, struct lcdb *db, bool uniq, size_t mem_limit,
+    int threads)
 {
 	size_t nc = db->cracking.nfiles, nv = db->violations.nfiles;
 
@@ -26,32 +149,23 @@ lcstore_init(struct lcstore *st, struct lcdb *db, bool uniq, size_t mem_limit)
 	st->db = db;
 	st->uniq = uniq;
 	st->bmax = db->use_scan ? BLOCK_LINES : BLOCK_LINES_RE;
-	st->blkcap = BLOCK_BYTES;
-	st->blk = xmalloc(st->blkcap);
-	st->boff = xreallocarray(NULL, st->bmax, sizeof(*st->boff));
-	st->blen = xreallocarray(NULL, st->bmax, sizeof(*st->blen));
-	st->brlen = xreallocarray(NULL, st->bmax, sizeof(*st->brlen));
-	st->bptr = xreallocarray(NULL, st->bmax, sizeof(*st->bptr));
-	st->balerts = xcalloc(st->bmax, nc ? nc : 1);
-	st->bevents = xcalloc(st->bmax, nv ? nv : 1);
-	st->bmark = xcalloc(st->bmax, 1);
-	st->bkind = xcalloc(st->bmax, 1);
+	block_init(&st->b[0], st->bmax, nc, nv);
 	st->stride = nc + nv + 1;
 	spill_init(&st->sp, mem_limit);
+	st->threads = 1;
+	if (threads >= 2) {
+		block_init(&st->b[1], st->bmax, nc, nv);
+		st->threads = 2;
+		start_worker(st);
+	}
 }
 
 void
 lcstore_free(struct lcstore *st)
 {
-	free(st->blk);
-	free(st->boff);
-	free(st->blen);
-	free(st->brlen);
-	free(st->bptr);
-	free(st->balerts);
-	free(st->bevents);
-	free(st->bmark);
-	free(st->bkind);
+	stop_worker(st);
+	block_free(&st->b[0]);
+	block_free(&st->b[1]);
 	spill_free(&st->sp);
 	free(st->ent);
 	free(st->pat);
@@ -81,12 +195,12 @@ ent_off(const struct lcstore_ent *e)
 	return (uint64_t)e->off_hi << 32 | e->off_lo;
 }
 
-/* Keeps block line i (a report may show it); cls as lcstore_ent. */
+/* Keeps line i of b (a report may show it); cls as lcstore_ent. */
 static int
-keep(struct lcstore *st, size_t i, uint32_t cls)
+keep(struct lcstore *st, const struct lcblock *b, size_t i, uint32_t cls)
 {
-	const char *s = st->bptr[i];
-	size_t len = st->blen[i], klen;
+	const char *s = b->bptr[i];
+	size_t len = b->blen[i], klen;
 	struct lcstore_ent *e;
 	uint64_t off;
 
@@ -106,7 +220,7 @@ keep(struct lcstore *st, size_t i, uint32_t cls)
 	e->off_lo = (uint32_t)off;
 	e->off_hi = (uint32_t)(off >> 32);
 	e->len = (uint32_t)len;
-	e->rlen = (uint32_t)st->brlen[i];
+	e->rlen = (uint32_t)b->brlen[i];
 	e->klen = (uint32_t)klen;
 	e->cls = cls;
 	memset(e->key, 0, sizeof(e->key));
@@ -114,37 +228,24 @@ keep(struct lcstore *st, size_t i, uint32_t cls)
 	return 0;
 }
 
-/* Classifies the block and keeps what a report can show: system events,
- * and lines with an alert or an event (an event may still be cancelled
- * by an alert later in the run). */
+/* Keeps what a report can show of the classified block b: system
+ * events, and lines with an alert or an event (an event may still be
+ * cancelled by an alert later in the run); empties b. */
 static int
-flush_block(struct lcstore *st)
+keep_block(struct lcstore *st, struct lcblock *b)
 {
 	struct lcdb *db = st->db;
 	size_t i, f, nc = db->cracking.nfiles, nv = db->violations.nfiles;
-	size_t bn = st->bn;
 
-	if (bn == 0)
-		return 0;
-	for (i = 0; i < bn; i++) {
-		st->bptr[i] = st->blk + st->boff[i];
-		st->brlen[i] = lcclass_rstrip(st->bptr[i], st->blen[i]);
-	}
-	memset(st->balerts, 0, bn * nc);
-	memset(st->bevents, 0, bn * nv);
-	memset(st->bmark, 0, bn);
-	memset(st->bkind, 0, bn);
-	if (lcclass_lines(db, st->bptr, st->brlen, bn, st->balerts,
-	    st->bevents, st->bmark, st->bkind))
-		st->attack = true;
-	for (i = 0; i < bn; i++) {
-		const uint8_t *al = st->balerts + i * nc;
-		const uint8_t *ev = st->bevents + i * nv;
+	st->attack = st->attack || b->attack;
+	for (i = 0; i < b->bn; i++) {
+		const uint8_t *al = b->alerts + i * nc;
+		const uint8_t *ev = b->events + i * nv;
 		bool any = false;
 		uint8_t *p;
 
-		if (st->bkind[i] == LC_SYSTEM) {
-			if (keep(st, i, 0) == -1)
+		if (b->kind[i] == LC_SYSTEM) {
+			if (keep(st, b, i, 0) == -1)
 				goto fail;
 			continue;
 		}
@@ -166,38 +267,76 @@ flush_block(struct lcstore *st)
 		p = st->pat + st->npat * st->stride;
 		memcpy(p, al, nc);
 		memcpy(p + nc, ev, nv);
-		p[nc + nv] = st->bmark[i];
+		p[nc + nv] = b->mark[i];
 		st->npat++;
-		if (keep(st, i, (uint32_t)st->npat) == -1)
+		if (keep(st, b, i, (uint32_t)st->npat) == -1)
 			goto fail;
 	}
-	st->bn = 0;
-	st->blkused = 0;
+	b->bn = 0;
+	b->blkused = 0;
 	return 0;
 fail:
 	st->failed = true;
 	return -1;
 }
 
+/* The current block is full (or the input ended): with one thread,
+ * classify and keep it; with two, hand it to the worker if it is idle,
+ * else classify it here while the worker finishes the older one, then
+ * keep both in input order. */
+static int
+flush_block(struct lcstore *st, bool last)
+{
+	struct lcblock *cur = &st->b[st->cur], *old = &st->b[st->cur ^ 1];
+
+	if (st->threads < 2) {
+		classify(st->db, cur);
+		return keep_block(st, cur);
+	}
+	if (!st->pending) {
+		if (cur->bn == 0)
+			return 0;
+		if (last) {
+			classify(st->db, cur);
+			return keep_block(st, cur);
+		}
+		pthread_mutex_lock(&st->mu);
+		st->pending = st->busy = true;
+		st->cur ^= 1;		/* the worker takes b[cur ^ 1] */
+		pthread_cond_broadcast(&st->cv);
+		pthread_mutex_unlock(&st->mu);
+		return 0;
+	}
+	classify(st->db, cur);
+	wait_worker(st);
+	st->pending = false;
+	if (keep_block(st, old) == -1 || keep_block(st, cur) == -1)
+		return -1;
+	return 0;
+}
+
 int
 lcstore_add(struct lcstore *st, const char *line, size_t len)
 {
+	struct lcblock *b = &st->b[st->cur];
+
 	if (st->failed)
 		return -1;
 	st->lines++;
-	if (st->bn == st->bmax || st->blkcap - st->blkused < len) {
-		if (flush_block(st) == -1)
+	if (b->bn == st->bmax || b->blkcap - b->blkused < len) {
+		if (flush_block(st, false) == -1)
 			return -1;
-		if (st->blkcap < len) {
-			st->blkcap = len;
-			st->blk = xreallocarray(st->blk, st->blkcap, 1);
+		b = &st->b[st->cur];
+		if (b->blkcap < len) {
+			b->blkcap = len;
+			b->blk = xreallocarray(b->blk, b->blkcap, 1);
 		}
 	}
-	memcpy(st->blk + st->blkused, line, len);
-	st->boff[st->bn] = st->blkused;
-	st->blen[st->bn] = len;
-	st->blkused += len;
-	st->bn++;
+	memcpy(b->blk + b->blkused, line, len);
+	b->boff[b->bn] = b->blkused;
+	b->blen[b->bn] = len;
+	b->blkused += len;
+	b->bn++;
 	return 0;
 }
 
@@ -297,16 +436,16 @@ lcstore_finish(struct lcstore *st)
 	uint32_t *tmp;
 	size_t i, out;
 
-	if (st->failed || flush_block(st) == -1)
+	if (st->failed || flush_block(st, true) == -1)
 		return -1;
+	stop_worker(st);		/* its limit_errors join db's */
 	if (spill_seal(&st->sp) == -1) {
 		st->failed = true;
 		return -1;
 	}
-	/* the block is not needed any more */
-	free(st->blk);
-	st->blk = NULL;
-	st->blkcap = st->blkused = 0;
+	/* the blocks are not needed any more */
+	block_free(&st->b[0]);
+	block_free(&st->b[1]);
 	st->order = xreallocarray(NULL, st->n ? st->n : 1, sizeof(*st->order));
 	tmp = xreallocarray(NULL, st->n ? st->n : 1, sizeof(*tmp));
 	for (i = 0; i < st->n; i++)

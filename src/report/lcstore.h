@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "conf/lcdb.h"
@@ -33,16 +34,35 @@ struct lcstore_ent {
 	char		 key[LCSTORE_KEY];	/* the key's first bytes */
 };
 
-struct lcstore {
-	struct lcdb	*db;		/* borrowed */
-	bool		 uniq;		/* sort -u */
-	/* the block being read: copies of the raw lines */
+/* A block of lines: copies of the raw lines, then their classification. */
+struct lcblock {
 	char		*blk;		/* owned */
 	size_t		 blkused, blkcap;
 	size_t		*boff, *blen, *brlen;	/* owned, per block line */
 	const char	**bptr;		/* owned */
-	size_t		 bn, bmax;
-	uint8_t		*balerts, *bevents, *bmark, *bkind;	/* owned */
+	size_t		 bn;
+	uint8_t		*alerts, *events, *mark, *kind;	/* owned */
+	bool		 attack;	/* an alert fired in the block */
+};
+
+struct lcstore {
+	struct lcdb	*db;		/* borrowed */
+	bool		 uniq;		/* sort -u */
+	struct lcblock	 b[2];		/* the one being read (cur) and, with two
+					   threads, the one the worker classifies */
+	int		 cur;
+	size_t		 bmax;		/* lines a block */
+	/* two threads: the worker classifies the older block with its own
+	 * copy of the classifier while this thread reads and classifies
+	 * the next one; both are kept in input order */
+	int		 threads;	/* 1 or 2 (running) */
+	struct lcdb	 wdb;		/* the worker's lcdb_fork */
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	bool		 pending;	/* b[cur ^ 1] is the worker's */
+	bool		 busy;		/* ... and it is not done yet */
+	bool		 quit;
 	/* what is kept */
 	struct spill	 sp;
 	struct lcstore_ent *ent;	/* owned */
@@ -58,11 +78,13 @@ struct lcstore {
 };
 
 /* Starts an empty run over db (borrowed, loaded) keeping up to
- * mem_limit bytes of reported text in memory. */
+ * mem_limit bytes of reported text in memory; threads 2 classifies in
+ * two threads (the report is the same), falling back to one with a
+ * warning when the second cannot be set up. */
 void	lcstore_init(struct lcstore *st, struct lcdb *db, bool uniq,
-	    size_t mem_limit);
+	    size_t mem_limit, int threads);
 
-/* Frees everything. */
+/* Stops the worker thread and frees everything. */
 void	lcstore_free(struct lcstore *st);
 
 /* Takes one raw line (copied; not yet stripped).  Returns 0, or -1 once
