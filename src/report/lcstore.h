@@ -6,8 +6,8 @@
  * the start of its sort key), then ordered as logcheck's
  * "sort -k 1,3 -s" (or "sort -u") orders them, by a merge of the sorted
  * runs the input already has, and written by report/lcreport.c.
- * Memory: about 36 bytes per reported line plus the spill's limit,
- * whatever the lines' length.
+ * Memory: about 36 bytes per reported line (44 while sorting) plus the
+ * spill's limit and two blocks, whatever the lines' length.
  */
 #ifndef LOGWARD_LCSTORE_H
 #define LOGWARD_LCSTORE_H
