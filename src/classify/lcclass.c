@@ -247,6 +247,15 @@ cancelled(struct lcdb *db, const struct lc_layer *raise, const struct lc_file *f
 	return false;
 }
 
+/* false when the Hyperscan pass found no file of layer l: then no file of
+ * it can match and its loop can be skipped */
+static bool
+layer_maybe(const struct lcdb *db, const struct lc_layer *l)
+{
+	return !db->prepared || l->nfiles == 0 ||
+	    db->layer_hit[db->file_layer[l->files[0].gidx]];
+}
+
 void
 lcclass_line(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
 {
@@ -261,7 +270,8 @@ lcclass_line(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
 	/* With SUPPORT_CRACKING_IGNORE=1 and no cracking.ignore.d, logcheck
 	 * skips the whole alert layer. */
 	cign = db->cracking_ignore ? &db->cign : NULL;
-	for (i = 0; i < db->cracking.nfiles; i++) {
+	for (i = 0; layer_maybe(db, &db->cracking) && i < db->cracking.nfiles;
+	    i++) {
 		const struct lc_file *f = &db->cracking.files[i];
 
 		if (!lcclass_file_match(db, f, s, len))
@@ -274,7 +284,8 @@ lcclass_line(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
 			l->has_alert = true;
 		}
 	}
-	for (i = 0; i < db->violations.nfiles; i++) {
+	for (i = 0; layer_maybe(db, &db->violations) &&
+	    i < db->violations.nfiles; i++) {
 		const struct lc_file *f = &db->violations.files[i];
 
 		if (!lcclass_file_match(db, f, s, len))

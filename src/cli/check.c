@@ -18,6 +18,7 @@
 
 #include "cli/check_account.h"
 #include "cli/lcrun.h"
+#include "cli/progress.h"
 #include "cli/oneshot.h"
 #include "cli/oneshot_mail.h"
 #include "cli/opts.h"
@@ -291,6 +292,7 @@ check_conf(struct opts *o)
 	struct engine e;
 	struct oneshot os;
 	struct feed fd;
+	struct progress pg;
 	struct check_account acc;
 	char **paths;
 	size_t i, n;
@@ -349,9 +351,15 @@ check_conf(struct opts *o)
 		free(matches);
 		free(files);
 	}
+	progress_init(&pg, opts_progress(o), 2);
+	for (i = 0; i < n; i++)
+		progress_add_file(&pg, paths[i]);
+	os.progress = pg.on ? &pg : NULL;
 	for (i = 0; i < n; i++)
 		if (oneshot_file(&os, paths[i], feed_line, &fd) == -1)
 			rc = 1;
+	progress_end(&pg);
+	os.progress = NULL;
 	free(paths);
 	globfree(&g);
 	failpoint_check("check-read");
@@ -397,9 +405,10 @@ cmd_logcheck(struct opts *o)
 	struct lcdb db;
 	struct lcrun run;
 	struct oneshot os;
+	struct progress pg;
 	struct lcreport_opts ro = { 0 };
 	const char **order;
-	size_t i, n;
+	size_t i;
 	int rc = 0;
 
 	if (lcdb_load(&db, o->logcheck, o->level, o->cracking_ignore) == -1) {
@@ -425,18 +434,32 @@ cmd_logcheck(struct opts *o)
 		lcdb_free(&db);
 		return 1;
 	}
-	lcrun_init(&run);
+	lcrun_init(&run, &db, o->sortuniq, o->threads);
 	order = xreallocarray(NULL, (size_t)o->nargs, sizeof(*order));
 	for (i = 0; i < (size_t)o->nargs; i++)
 		order[i] = o->args[i];
 	lcrun_order(order, (size_t)o->nargs);
+	progress_init(&pg, opts_progress(o), 2);
+	for (i = 0; i < (size_t)o->nargs; i++)
+		progress_add_file(&pg, order[i]);
+	os.progress = pg.on ? &pg : NULL;
 	for (i = 0; i < (size_t)o->nargs; i++)
 		if (oneshot_file(&os, order[i], lcrun_line, &run) == -1)
 			rc = 1;
+	progress_end(&pg);
+	os.progress = NULL;
 	free(order);
-	n = lcrun_finish(&run, o->sortuniq);
+	if (lcrun_finish(&run) == -1) {
+		/* the report would miss lines: none, and nothing saved */
+		log_warnx("check --logcheck: no report; the positions were "
+		    "not saved");
+		oneshot_close(&os);
+		lcrun_free(&run);
+		lcdb_free(&db);
+		return 1;
+	}
 	ro.intro = !o->no_intro;
-	(void)lcreport_write(&db, stdout, run.lines, run.lens, n, &ro,
+	(void)lcrun_write(&run, stdout, &ro,
 	    o->mail_preview ? mail_subject : NULL, o);
 	if (db.limit_errors > 0)
 		log_warnx("%llu rule test%s could not be decided (PCRE2 limits, "
@@ -445,6 +468,10 @@ cmd_logcheck(struct opts *o)
 		    db.limit_errors == 1 ? "" : "s");
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_warn("stdout");
+		rc = 1;
+	} else if (lcrun_failed(&run)) {
+		log_warnx("check --logcheck: the report is incomplete; the "
+		    "positions were not saved");
 		rc = 1;
 	} else if (oneshot_save(&os, NULL, oneshot_seq(&os)) == -1)
 		rc = 1;
@@ -468,6 +495,11 @@ check_main(int argc, char **argv)
 	if (o.test && o.state == NULL) {
 		log_warnx("check: --test reads from the positions of --state "
 		    "DIR without saving them; give --state DIR too");
+		return 2;
+	}
+	if (o.threads != 1 && o.logcheck == NULL) {
+		log_warnx("check: --threads is for check --logcheck runs; a "
+		    "configuration's rules keep their order in one thread");
 		return 2;
 	}
 	if (o.logcheck != NULL) {

@@ -3,31 +3,34 @@
  */
 #include "cli/lcrun.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify/lcclass.h"
-#include "lib/xmem.h"
-#include "report/lcreport.h"
-
-#define CHUNK	(4 * 1024 * 1024)
-
 void
-lcrun_init(struct lcrun *r)
+lcrun_init(struct lcrun *r, struct lcdb *db, bool uniq, int threads)
 {
+	const char *v = getenv("LOGWARD_TEST_SPILL_BYTES");
+	size_t mem = LCRUN_MEM;
+
+	if (v != NULL && *v != '\0') {
+		char *end;
+		unsigned long long x;
+
+		errno = 0;
+		x = strtoull(v, &end, 10);
+		if (errno == 0 && *end == '\0' && x <= SIZE_MAX)
+			mem = (size_t)x;
+	}
 	memset(r, 0, sizeof(*r));
+	lcstore_init(&r->st, db, uniq, mem, threads);
 }
 
 void
 lcrun_free(struct lcrun *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->nchunks; i++)
-		free(r->chunks[i]);
-	free(r->chunks);
-	free(r->lines);
-	free(r->lens);
+	lcstore_free(&r->st);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -35,44 +38,36 @@ void
 lcrun_line(void *arg, const char *line, size_t len, size_t cut_from)
 {
 	struct lcrun *r = arg;
-	char *p;
 
 	if (cut_from != 0)
 		r->cut++;
-	if (r->nchunks == 0 || r->size - r->used < len + 1) {
-		size_t sz = len + 1 > CHUNK ? len + 1 : CHUNK;
-
-		r->chunks = xreallocarray(r->chunks, r->nchunks + 1,
-		    sizeof(*r->chunks));
-		r->chunks[r->nchunks++] = xmalloc(sz);
-		r->size = sz;
-		r->used = 0;
-	}
-	p = r->chunks[r->nchunks - 1] + r->used;
-	memcpy(p, line, len);
-	p[len] = '\0';
-	r->used += len + 1;
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 4096;
-		r->lines = xreallocarray(r->lines, r->cap, sizeof(*r->lines));
-		r->lens = xreallocarray(r->lens, r->cap, sizeof(*r->lens));
-	}
-	r->lines[r->n] = p;
-	r->lens[r->n] = len;
-	r->n++;
+	/* a failure is warned once and ends in lcrun_finish's -1 */
+	(void)lcstore_add(&r->st, line, len);
 }
 
-size_t
-lcrun_finish(struct lcrun *r, bool uniq)
+int
+lcrun_finish(struct lcrun *r)
 {
-	size_t i;
+	return lcstore_finish(&r->st);
+}
 
-	if (r->n == 0)
-		return 0;
-	r->n = lcreport_sort(r->lines, r->lens, r->n, uniq);
-	for (i = 0; i < r->n; i++)
-		r->lens[i] = lcclass_rstrip(r->lines[i], r->lens[i]);
-	return r->n;
+bool
+lcrun_failed(const struct lcrun *r)
+{
+	return lcstore_failed(&r->st);
+}
+
+uint64_t
+lcrun_count(const struct lcrun *r)
+{
+	return r->st.lines;
+}
+
+enum lc_section_kind
+lcrun_write(struct lcrun *r, FILE *fp, const struct lcreport_opts *ro,
+    void (*preface)(enum lc_section_kind, void *), void *arg)
+{
+	return lcstore_write(&r->st, fp, ro, preface, arg);
 }
 
 static const char *

@@ -1,8 +1,8 @@
 /*
  * lcrun — the lines of one logcheck run (check --logcheck, logward
- * logcheck): kept in memory as they are read, in logcheck's source
- * order, then sorted as logcheck sorts them and stripped of trailing
- * white space for the report (report/lcreport.c).
+ * logcheck), given in logcheck's source order, classified and kept
+ * (out of memory past a limit) by report/lcstore.c, which sorts them as
+ * logcheck does and writes the report.
  */
 #ifndef LOGWARD_LCRUN_H
 #define LOGWARD_LCRUN_H
@@ -10,29 +10,48 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "conf/lcdb.h"
+#include "report/lcstore.h"
 
 #define LCRUN_MAX_LINE	(1024 * 1024)	/* longer lines are cut (counted) */
+#define LCRUN_MEM	(4 * 1024 * 1024)	/* reported text kept in memory;
+					   the rest goes to a temporary file
+					   (LOGWARD_TEST_SPILL_BYTES sets it
+					   in tests) */
 
 struct lcrun {
-	char		**chunks;	/* owned blocks holding the lines */
-	size_t		 nchunks;
-	size_t		 used, size;	/* of the last block */
-	const char	**lines;	/* owned array, pointing into the blocks */
-	size_t		*lens;		/* owned */
-	size_t		 n, cap;
+	struct lcstore	 st;
 	uint64_t	 cut;		/* lines cut at LCRUN_MAX_LINE */
 };
 
-void	lcrun_init(struct lcrun *r);
+/* Starts a run over db (borrowed, loaded; it must outlive the run);
+ * uniq: sort -u (logcheck's SORTUNIQ=1); threads: 1, or 2 to classify
+ * in two threads (--threads; the same report). */
+void	lcrun_init(struct lcrun *r, struct lcdb *db, bool uniq, int threads);
 void	lcrun_free(struct lcrun *r);
 
-/* An in_file_line_fn: keeps a copy of the line (arg is the lcrun). */
+/* An in_file_line_fn: classifies the line and keeps it if the report
+ * can show it (arg is the lcrun). */
 void	lcrun_line(void *arg, const char *line, size_t len, size_t cut_from);
 
-/* Sorts the lines as logcheck does (sort -k 1,3 -s, or sort -u with
- * uniq) and strips trailing white space; returns the count.  r->lines
- * and r->lens then hold the report's input. */
-size_t	lcrun_finish(struct lcrun *r, bool uniq);
+/* Ends the reading: puts the kept lines in logcheck's order.  Returns 0,
+ * or -1 when the lines could not be kept (warned; no report then). */
+int	lcrun_finish(struct lcrun *r);
+
+/* true when the report is incomplete: lines could not be kept or read
+ * back (warned); then no position may be saved. */
+bool	lcrun_failed(const struct lcrun *r);
+
+/* The lines given to lcrun_line. */
+uint64_t lcrun_count(const struct lcrun *r);
+
+/* Writes the report (as lcreport_write) after lcrun_finish; returns its
+ * most severe layer, LC_NONE when nothing was written. */
+enum lc_section_kind lcrun_write(struct lcrun *r, FILE *fp,
+	    const struct lcreport_opts *ro,
+	    void (*preface)(enum lc_section_kind, void *), void *arg);
 
 /* Orders the n paths (borrowed) as logcheck orders its sources: by base
  * name, stable (logcheck copies each to logoutput/BASENAME and sorts

@@ -578,7 +578,7 @@ run(struct job *j)
 	struct buf errs;
 	enum lc_section_kind kind;
 	char *text = NULL, *cache = NULL;
-	size_t textlen = 0, n, i;
+	size_t textlen = 0, i;
 	bool have_lw, first_journal;
 	FILE *fp;
 	int rc = 0, src;
@@ -610,14 +610,19 @@ run(struct job *j)
 		cache = xasprintf("%s/cache", j->statedir);
 	(void)lcdb_use_scan(&db, j->cachedir != NULL ? j->cachedir :
 	    cache != NULL ? cache : scan_default_cachedir());
-	lcrun_init(&lines);
+	lcrun_init(&lines, &db, j->sortuniq, 1);
 	buf_init(&errs, 1024 * 1024);
 	src = read_sources(j, &os, have_lw ? &lwc : NULL, &lines, &errs,
 	    &first_journal);
-	n = lcrun_finish(&lines, j->sortuniq);
 	if (errs.len > 0)
 		fprintf(stderr, "%s\n", buf_str(&errs));
-	if (n == 0) {
+	if (lcrun_finish(&lines) == -1) {
+		/* the report would miss lines: none, and nothing saved */
+		log_warnx("no report; the positions were not saved");
+		rc = 1;
+		goto out;
+	}
+	if (lcrun_count(&lines) == 0) {
 		/* logcheck: nothing to check, nothing is sent (but what an
 		 * earlier run left in the outbox is) */
 		if (!j->mailout)
@@ -639,9 +644,14 @@ run(struct job *j)
 		rc = 1;
 		goto out;
 	}
-	kind = lcreport_write(&db, fp, lines.lines, lines.lens, n, &ro, NULL,
-	    NULL);
+	kind = lcrun_write(&lines, fp, &ro, NULL, NULL);
 	fclose(fp);
+	if (lcrun_failed(&lines)) {
+		log_warnx("the report is incomplete: nothing was sent and the "
+		    "positions were not saved");
+		rc = 1;
+		goto out;
+	}
 	if (db.limit_errors > 0)
 		log_warnx("%llu rule test%s could not be decided (PCRE2 limits); "
 		    "those rules were taken as matching",

@@ -47,6 +47,17 @@ shim_line(void *arg, const char *line, size_t len, size_t cut_from)
 	s->fn(s->arg, line, len, cut_from);
 }
 
+/* shim_line with the progress line (a separate function, so that the
+ * loops without one stay as they were) */
+static void
+shim_progress(void *arg, const char *line, size_t len, size_t cut_from)
+{
+	struct shim *s = arg;
+
+	progress_line(s->os->progress, len);
+	shim_line(arg, line, len, cut_from);
+}
+
 static uint64_t
 fnv(const void *p, size_t n, uint64_t h)
 {
@@ -253,8 +264,12 @@ read_whole(struct oneshot *os, int fd, const char *name, struct shim *s)
 	}
 	gzbuffer(gz, 128 * 1024);
 	lines_init_gz(&l, gz, os->max_line);
-	while ((rc = lines_next(&l, &line, &len, &cut)) == 1)
-		shim_line(s, line, len, cut);
+	if (os->progress != NULL)
+		while ((rc = lines_next(&l, &line, &len, &cut)) == 1)
+			shim_progress(s, line, len, cut);
+	else
+		while ((rc = lines_next(&l, &line, &len, &cut)) == 1)
+			shim_line(s, line, len, cut);
 	if (rc == -1)
 		log_warn("%s: read error", name);
 	lines_free(&l);
@@ -321,7 +336,8 @@ read_tailed(struct oneshot *os, const char *path, struct shim *s)
 	fo.saved_at.tv_sec = (time_t)(os->st.saved / 1000000000);
 	fo.saved_at.tv_nsec = (long)(os->st.saved % 1000000000);
 	f = in_file_new(path, &fo, saved);
-	rc = in_file_poll(f, now, 0, shim_line, s);
+	rc = in_file_poll(f, now, 0, os->progress != NULL ? shim_progress :
+	    shim_line, s);
 	in_file_stats(f, &fs);
 	os->stats.losses += fs.losses_unknown;
 	os->stats.files += fs.rotations + (fs.state == IN_FILE_READING);
@@ -422,7 +438,8 @@ oneshot_journal(struct oneshot *os, const struct in_journal_opts *o,
 		os->stats.errors++;
 		return -1;
 	}
-	while ((rc = in_journal_poll(j, 0, shim_line, &s)) == 1)
+	while ((rc = in_journal_poll(j, 0, os->progress != NULL ?
+	    shim_progress : shim_line, &s)) == 1)
 		;
 	in_journal_stats(j, &js);
 	os->stats.losses += js.cursor_lost;

@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "cli/progress.h"
 #include "daemon/state.h"
 #include "input/in_file.h"
 #include "input/in_journal.h"
@@ -67,6 +68,8 @@ struct oneshot {
 	struct gzrec	*gz;		/* compressed files read whole (owned) */
 	size_t		 ngz;
 	struct oneshot_stats stats;
+	struct progress	*progress;	/* borrowed: counts the lines read, or
+					   NULL (set after oneshot_open) */
 };
 
 /* Opens a run.  dir: the state directory (created when missing, one

@@ -61,6 +61,9 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "mail", no_argument, &o->mail, 1 },
 		{ "mail-wait", required_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, &o->progress_on, 1 },
+		{ "no-progress", no_argument, &o->progress_off, 1 },
+		{ "threads", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -71,6 +74,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	o->level = LC_SERVER;
 	o->engine = -1;
 	o->mail_wait = DEFAULT_MAIL_WAIT;
+	o->threads = 1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+c:hq", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -132,6 +136,13 @@ opts_parse(int argc, char **argv, struct opts *o)
 			o->mail_wait = (unsigned)v;
 			break;
 		}
+		case 'J':
+			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0) {
+				log_warnx("--threads: '%s' is not 1 or 2", optarg);
+				return -1;
+			}
+			o->threads = optarg[0] - '0';
+			break;
 		case 'h':
 			usage_print(stdout);
 			exit(0);
@@ -164,4 +175,12 @@ opts_load_conf(struct conf *c, const struct opts *o)
 		c->cachedir = xstrdup(o->cachedir);
 	}
 	return 0;
+}
+
+enum progress_mode
+opts_progress(const struct opts *o)
+{
+	if (o->progress_off)
+		return PROGRESS_OFF;
+	return o->progress_on ? PROGRESS_ON : PROGRESS_AUTO;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "cli/progress.h"
 #include "conf/conf.h"
 #include "conf/lcdb.h"
 
@@ -35,6 +36,9 @@ struct opts {
 	int		 mail;		/* --mail: through the outbox and the relay */
 	unsigned	 mail_wait;	/* --mail-wait SECONDS */
 	int		 quiet;		/* -q: the account line only for losses */
+	int		 progress_on;	/* --progress: the line even without a TTY */
+	int		 progress_off;	/* --no-progress */
+	int		 threads;	/* --threads 1|2 (check --logcheck) */
 };
 
 #define DEFAULT_MAIL_WAIT	60	/* s a one-shot run waits for the relay */
@@ -51,5 +55,8 @@ int	opts_parse_time(const char *s, time_t *out);
 /* Loads the configuration o->conf into c, with --engine and --cache-dir
  * applied.  Returns 0, or -1 after printing its errors (c is freed). */
 int	opts_load_conf(struct conf *c, const struct opts *o);
+
+/* The progress line's mode of --progress / --no-progress (cli/progress.h). */
+enum progress_mode opts_progress(const struct opts *o);
 
 #endif

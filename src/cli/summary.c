@@ -15,6 +15,7 @@
 
 #include "classify/sumclass.h"
 #include "cli/opts.h"
+#include "cli/progress.h"
 #include "cli/sumfiles.h"
 #include "cli/usage.h"
 #include "conf/conf.h"
@@ -43,6 +44,7 @@ struct run {
 	time_t		 now, since, until;
 	bool		 ranged;
 	uint64_t	 undated, outside;
+	struct progress	 pg;		/* the progress line */
 };
 
 static void
@@ -53,6 +55,7 @@ on_line(void *arg, const char *line, size_t len, size_t cut)
 	time_t t;
 
 	(void)cut;
+	progress_line(&u->pg, len);
 	record_parse(&r, line, len);
 	t = sumclass_time(&r, u->now);
 	if (u->ranged) {
@@ -238,9 +241,12 @@ summary_main(int argc, char **argv)
 		{ "hostname", required_argument, NULL, 'H' },
 		{ "no-disk", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *confpath = DEFAULT_CONF, *services = "all", *range = NULL;
+	enum progress_mode pmode = PROGRESS_AUTO;
 	const char *host = NULL;
 	enum fmt fmt = FMT_TEXT;
 	unsigned detail = 0;
@@ -307,6 +313,12 @@ summary_main(int argc, char **argv)
 		case 'h':
 			usage_print(stdout);
 			return 0;
+		case 'P':
+			pmode = PROGRESS_ON;
+			break;
+		case 'Q':
+			pmode = PROGRESS_OFF;
+			break;
 		default:
 			return 2;
 		}
@@ -354,11 +366,16 @@ summary_main(int argc, char **argv)
 	u.tg.store = &u.store;
 	u.tg.want = want;
 
+	progress_init(&u.pg, pmode, 2);
 	if (argc > 0) {
+		for (i = 0; i < argc; i++)
+			progress_add_file(&u.pg, argv[i]);
 		for (i = 0; i < argc; i++)
 			if (sumfiles_read(argv[i], c.max_line, on_line, &u) == -1)
 				rc = 1;
 	} else {
+		/* the rotated files are found one list at a time: no total */
+		progress_add_file(&u.pg, "-");
 		for (s = 0; s < c.logfiles.n; s++) {
 			size_t nf, f;
 			char **files = sumfiles_siblings(c.logfiles.v[s],
@@ -379,6 +396,7 @@ summary_main(int argc, char **argv)
 			log_warnx("no FILE given and %s has no 'set logfile' or "
 			    "'set journal': nothing to read", confpath);
 	}
+	progress_end(&u.pg);
 
 	if (host == NULL) {
 		if (gethostname(hostbuf, sizeof(hostbuf)) == -1)

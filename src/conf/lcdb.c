@@ -691,3 +691,38 @@ lcdb_line_free(struct lc_line *l)
 	free(l->event);
 	memset(l, 0, sizeof(*l));
 }
+
+int
+lcdb_fork(const struct lcdb *db, struct lcdb *w)
+{
+	*w = *db;
+	w->limit_errors = 0;
+	w->prepared = false;
+	memset(w->layer_hit, 0, sizeof(w->layer_hit));
+	w->scratch = xcalloc(1, sizeof(*w->scratch));
+	lcdb_line_init(db, w->scratch);
+	w->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
+	memset(&w->scan, 0, sizeof(w->scan));
+	memset(&w->rest, 0, sizeof(w->rest));
+	if (db->use_scan && (scan_fork(&db->scan, &w->scan) == -1 ||
+	    scan_fork(&db->rest, &w->rest) == -1)) {
+		lcdb_fork_free(w);
+		return -1;
+	}
+	return 0;
+}
+
+void
+lcdb_fork_free(struct lcdb *w)
+{
+	if (w->scratch != NULL) {
+		lcdb_line_free(w->scratch);
+		free(w->scratch);
+	}
+	free(w->file_hit);
+	if (w->scan.hit != NULL)
+		scan_fork_free(&w->scan);
+	if (w->rest.hit != NULL)
+		scan_fork_free(&w->rest);
+	memset(w, 0, sizeof(*w));
+}

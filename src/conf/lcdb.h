@@ -136,6 +136,15 @@ struct lc_line {
 	bool		 has_alert;	/* some alert[] is set */
 };
 
+/* Makes w a second classifier over db for another thread (check
+ * --logcheck --threads 2): w shares db's rules, regexes and Hyperscan
+ * databases (borrowed: db must outlive w and not change) and owns its
+ * per-line state (scratch line, file hits, Hyperscan scratch); its
+ * limit_errors start at 0.  Returns 0, or -1 when Hyperscan cannot clone
+ * a scratch.  Free w with lcdb_fork_free, never lcdb_free. */
+int	lcdb_fork(const struct lcdb *db, struct lcdb *w);
+void	lcdb_fork_free(struct lcdb *w);
+
 /* Allocates l's arrays for the files of db; lcdb_line_free frees them. */
 void	lcdb_line_init(const struct lcdb *db, struct lc_line *l);
 void	lcdb_line_free(struct lc_line *l);

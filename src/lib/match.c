@@ -1,7 +1,8 @@
 /*
  * match — PCRE2 compile and match with limits.  One match-data block and
- * JIT stack per thread serve every pattern (the daemon's summary worker
- * has its own): the line path allocates nothing per line.  A thread that
+ * JIT stack per thread serve every pattern (thread-local: the daemon's
+ * summary worker and check --logcheck --threads 2 match in a second
+ * thread), so the line path allocates nothing per line.  A thread that
  * matched calls match_cleanup before it ends.
  */
 #include "lib/match.h"

@@ -319,3 +319,33 @@ scan_line(struct scan *s, const char *p, size_t len)
 		return -1;
 	return 0;
 }
+
+int
+scan_fork(const struct scan *s, struct scan *w)
+{
+	hs_scratch_t *sc = NULL;
+
+	*w = *s;
+	w->scratch = NULL;
+	w->hit = xcalloc(s->npat ? s->npat : 1, sizeof(*w->hit));
+	w->touched = xcalloc(s->npat ? s->npat : 1, sizeof(*w->touched));
+	w->ntouched = 0;
+	if (s->scratch != NULL) {
+		if (hs_clone_scratch(s->scratch, &sc) != HS_SUCCESS) {
+			scan_fork_free(w);
+			return -1;
+		}
+		w->scratch = sc;
+	}
+	return 0;
+}
+
+void
+scan_fork_free(struct scan *w)
+{
+	if (w->scratch != NULL)
+		hs_free_scratch(w->scratch);
+	free(w->hit);
+	free(w->touched);
+	memset(w, 0, sizeof(*w));
+}

@@ -51,6 +51,13 @@ int	scan_build(struct scan *s, const char *const *pats, const unsigned *flags,
 	    size_t n, const char *cachedir, char *err, size_t errlen);
 void	scan_free(struct scan *s);
 
+/* Makes w a second scanner over s's database for another thread: w
+ * shares s's database and modes (borrowed: s must outlive w) and has its
+ * own scratch and hit lists.  Returns 0, or -1 when Hyperscan cannot
+ * clone the scratch.  scan_fork_free frees what w owns. */
+int	scan_fork(const struct scan *s, struct scan *w);
+void	scan_fork_free(struct scan *w);
+
 /* Scans p[0..len): afterwards s->hit[id] is 1 for every pattern
  * Hyperscan reported.  Returns 0, or -1 on a Hyperscan error (then every
  * pattern must be taken as SCAN_ALWAYS for this line). */

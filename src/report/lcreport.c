@@ -91,9 +91,7 @@ lcreport_sort(const char **lines, size_t *lens, size_t n, bool uniq)
 /* ---- report ---- */
 
 static void
-section(FILE *fp, const char *title, const char *const *lines,
-    const size_t *lens, const uint8_t *kind, const uint8_t *take, size_t stride,
-    size_t n)
+heading(FILE *fp, const char *title)
 {
 	size_t i, tl = strlen(title);
 
@@ -102,13 +100,47 @@ section(FILE *fp, const char *title, const char *const *lines,
 	for (i = 0; i < tl; i++)
 		putc(i % 2 == 0 ? '=' : '-', fp);
 	putc('\n', fp);
-	for (i = 0; i < n; i++) {
-		if ((kind != NULL && kind[i] != LC_SYSTEM) ||
-		    (take != NULL && !take[i * stride]))
-			continue;
-		fwrite(lines[i], 1, lens[i], fp);
-		putc('\n', fp);
+}
+
+static void
+put_line(FILE *fp, const struct lcreport_src *src, size_t i)
+{
+	size_t len;
+	const char *s = src->line(src->arg, i, &len);
+
+	fwrite(s, 1, len, fp);
+	putc('\n', fp);
+}
+
+/* The section of byte at of the classification (an alerts or events
+ * file), over the flagged lines; cancel: drop lines matching a cracking
+ * file (events once an alert fired). */
+static void
+section(FILE *fp, const char *title, const struct lcreport_src *src,
+    const size_t *flagged, size_t nflagged, size_t at, size_t markat,
+    bool cancel)
+{
+	size_t k;
+
+	heading(fp, title);
+	for (k = 0; k < nflagged; k++) {
+		const uint8_t *c = src->cls(src->arg, flagged[k]);
+
+		if (c[at] && !(cancel && c[markat]))
+			put_line(fp, src, flagged[k]);
 	}
+	putc('\n', fp);
+}
+
+static void
+section_system(FILE *fp, const char *title, const struct lcreport_src *src)
+{
+	size_t i;
+
+	heading(fp, title);
+	for (i = 0; i < src->n; i++)
+		if (src->cls(src->arg, i) == NULL)
+			put_line(fp, src, i);
 	putc('\n', fp);
 }
 
@@ -126,35 +158,39 @@ lcreport_title(const struct lcreport_opts *ro, enum lc_section_kind kind)
 }
 
 enum lc_section_kind
-lcreport_write(struct lcdb *db, FILE *fp, const char *const *lines,
-    const size_t *lens, size_t n, const struct lcreport_opts *ro,
+lcreport_emit(struct lcdb *db, FILE *fp, const struct lcreport_src *src,
+    const struct lcreport_opts *ro,
     void (*preface)(enum lc_section_kind, void *), void *arg)
 {
-	bool intro = ro->intro;
-	uint8_t *alerts, *events, *mark, *kind, *alert_any, *event_any;
+	bool intro = ro->intro, attack = src->attack, any_system = false;
+	uint8_t *alert_any, *event_any;
 	enum lc_section_kind worst = LC_NONE;
 	size_t i, f, nc = db->cracking.nfiles, nv = db->violations.nfiles;
-	bool attack = false, any_system = false;
+	size_t *flagged = NULL, nflagged = 0, capflagged = 0;
 
-	alerts = xcalloc(n ? n : 1, nc ? nc : 1);
-	events = xcalloc(n ? n : 1, nv ? nv : 1);
-	kind = xcalloc(n ? n : 1, sizeof(*kind));
 	alert_any = xcalloc(nc ? nc : 1, 1);
 	event_any = xcalloc(nv ? nv : 1, 1);
-	mark = xcalloc(n ? n : 1, 1);		/* matches some cracking file */
-	attack = lcclass_lines(db, lines, lens, n, alerts, events, mark, kind);
-
 	/* which sections have lines: an event needs "no alert fired in the
 	 * run" or no cracking match */
-	for (i = 0; i < n; i++) {
-		for (f = 0; f < nc; f++)
-			alert_any[f] |= alerts[i * nc + f];
-		for (f = 0; f < nv; f++) {
-			if (attack && mark[i])
-				events[i * nv + f] = 0;
-			event_any[f] |= events[i * nv + f];
+	for (i = 0; i < src->n; i++) {
+		const uint8_t *c = src->cls(src->arg, i);
+
+		if (c == NULL) {
+			any_system = true;
+			continue;
 		}
-		any_system = any_system || kind[i] == LC_SYSTEM;
+		if (nflagged == capflagged) {
+			capflagged = capflagged ? capflagged * 2 : 256;
+			flagged = xreallocarray(flagged, capflagged,
+			    sizeof(*flagged));
+		}
+		flagged[nflagged++] = i;
+		for (f = 0; f < nc; f++)
+			alert_any[f] |= c[f];
+		if (attack && c[nc + nv])
+			continue;
+		for (f = 0; f < nv; f++)
+			event_any[f] |= c[nc + f];
 	}
 	for (f = 0; f < nc && worst == LC_NONE; f++)
 		worst = alert_any[f] ? LC_ALERT : LC_NONE;
@@ -184,7 +220,8 @@ lcreport_write(struct lcdb *db, FILE *fp, const char *const *lines,
 			else
 				snprintf(title, sizeof(title), "%s for %s", ta,
 				    db->cracking.files[f].name);
-			section(fp, title, lines, lens, NULL, alerts + f, nc, n);
+			section(fp, title, src, flagged, nflagged, f, nc + nv,
+			    false);
 		}
 		for (f = 0; f < nv; f++) {
 			char title[1200];
@@ -196,19 +233,84 @@ lcreport_write(struct lcdb *db, FILE *fp, const char *const *lines,
 			else
 				snprintf(title, sizeof(title), "%s for %s", te,
 				    db->violations.files[f].name);
-			section(fp, title, lines, lens, NULL, events + f, nv, n);
+			section(fp, title, src, flagged, nflagged, nc + f,
+			    nc + nv, attack);
 		}
 		if (any_system)
-			section(fp, lcreport_title(ro, LC_SYSTEM), lines, lens,
-			    kind, NULL, 0, n);
+			section_system(fp, lcreport_title(ro, LC_SYSTEM), src);
 		if (intro && db->footer != NULL)
 			fwrite(db->footer, 1, db->footerlen, fp);
 	}
+	free(flagged);
+	free(alert_any);
+	free(event_any);
+	return worst;
+}
+
+/* lcreport_write's lines as an lcreport_src */
+struct arrays {
+	const char *const *lines;
+	const size_t	*lens;
+	const uint8_t	*cls;		/* n × stride */
+	const uint8_t	*kind;
+	size_t		 stride;
+};
+
+static const uint8_t *
+arrays_cls(void *arg, size_t i)
+{
+	const struct arrays *a = arg;
+
+	return a->kind[i] == LC_SYSTEM ? NULL : a->cls + i * a->stride;
+}
+
+static const char *
+arrays_line(void *arg, size_t i, size_t *len)
+{
+	const struct arrays *a = arg;
+
+	*len = a->lens[i];
+	return a->lines[i];
+}
+
+enum lc_section_kind
+lcreport_write(struct lcdb *db, FILE *fp, const char *const *lines,
+    const size_t *lens, size_t n, const struct lcreport_opts *ro,
+    void (*preface)(enum lc_section_kind, void *), void *arg)
+{
+	size_t i, nc = db->cracking.nfiles, nv = db->violations.nfiles;
+	size_t stride = nc + nv + 1, m = n ? n : 1;
+	uint8_t *alerts, *events, *mark, *kind, *cls;
+	struct arrays a;
+	struct lcreport_src src;
+	enum lc_section_kind worst;
+
+	alerts = xcalloc(m, nc ? nc : 1);
+	events = xcalloc(m, nv ? nv : 1);
+	kind = xcalloc(m, sizeof(*kind));
+	mark = xcalloc(m, 1);		/* matches some cracking file */
+	cls = xcalloc(m, stride);
+	src.attack = lcclass_lines(db, lines, lens, n, alerts, events, mark,
+	    kind);
+	for (i = 0; i < n; i++) {
+		memcpy(cls + i * stride, alerts + i * nc, nc);
+		memcpy(cls + i * stride + nc, events + i * nv, nv);
+		cls[i * stride + nc + nv] = mark[i];
+	}
+	a.lines = lines;
+	a.lens = lens;
+	a.cls = cls;
+	a.kind = kind;
+	a.stride = stride;
+	src.n = n;
+	src.cls = arrays_cls;
+	src.line = arrays_line;
+	src.arg = &a;
+	worst = lcreport_emit(db, fp, &src, ro, preface, arg);
 	free(alerts);
 	free(events);
 	free(kind);
 	free(mark);
-	free(alert_any);
-	free(event_any);
+	free(cls);
 	return worst;
 }

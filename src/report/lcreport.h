@@ -37,6 +37,28 @@ enum lc_section_kind lcreport_write(struct lcdb *db, FILE *fp,
 	    const struct lcreport_opts *ro,
 	    void (*preface)(enum lc_section_kind, void *), void *arg);
 
+/* The classified lines of a run in report order, read through callbacks
+ * (report/lcstore.c keeps them out of memory). */
+struct lcreport_src {
+	size_t		 n;
+	bool		 attack;	/* an alert fired in the run */
+	/* Line i's classification: NULL for a system event, else
+	 * alerts[ncracking], events[nviolations] (before the run-wide "an
+	 * alert fired" effect) and one byte "matches a cracking file".
+	 * Borrowed. */
+	const uint8_t	*(*cls)(void *arg, size_t i);
+	/* Line i's text, stripped of trailing white space (borrowed, valid
+	 * until the next call). */
+	const char	*(*line)(void *arg, size_t i, size_t *len);
+	void		*arg;
+};
+
+/* lcreport_write for lines classified already: the same report, from
+ * src (borrowed). */
+enum lc_section_kind lcreport_emit(struct lcdb *db, FILE *fp,
+	    const struct lcreport_src *src, const struct lcreport_opts *ro,
+	    void (*preface)(enum lc_section_kind, void *), void *arg);
+
 /* The title of a layer for ro (borrowed): its configured title or
  * logcheck's default. */
 const char *lcreport_title(const struct lcreport_opts *ro,
