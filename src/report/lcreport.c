@@ -20,8 +20,8 @@ struct sortent {
 	size_t		 idx;		/* input position (stability) */
 };
 
-static size_t
-key3(const char *s, size_t len)
+size_t
+lcreport_key3(const char *s, size_t len)
 {
 	size_t i = 0;
 	int field;
@@ -66,7 +66,7 @@ lcreport_sort(const char **lines, size_t *lens, size_t n, bool uniq)
 	for (i = 0; i < n; i++) {
 		v[i].s = lines[i];
 		v[i].len = lens[i];
-		v[i].klen = key3(lines[i], lens[i]);
+		v[i].klen = lcreport_key3(lines[i], lens[i]);
 		v[i].idx = i;
 	}
 	qsort(v, n, sizeof(*v), uniq ? cmp_line : cmp_key);

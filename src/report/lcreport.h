@@ -70,4 +70,8 @@ const char *lcreport_title(const struct lcreport_opts *ro,
  * reordered, never freed. */
 size_t	lcreport_sort(const char **lines, size_t *lens, size_t n, bool uniq);
 
+/* The length of the sort key of s[0..len) as `sort -k 1,3` takes it: up
+ * to the end of its third blank-separated field. */
+size_t	lcreport_key3(const char *s, size_t len);
+
 #endif

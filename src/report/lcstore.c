@@ -12,6 +12,7 @@
 #include "lib/match.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
+#include "report/lcreport.h"
 
 #define BLOCK_BYTES	(1024 * 1024)	/* a block's text, at most */
 #define BLOCK_LINES	4096		/* a block's lines with Hyperscan */
@@ -173,22 +174,6 @@ lcstore_free(struct lcstore *st)
 	memset(st, 0, sizeof(*st));
 }
 
-/* sort -k 1,3: up to the end of the third blank-separated field */
-static size_t
-key3(const char *s, size_t len)
-{
-	size_t i = 0;
-	int field;
-
-	for (field = 0; field < 3 && i < len; field++) {
-		while (i < len && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-		while (i < len && s[i] != ' ' && s[i] != '\t')
-			i++;
-	}
-	return i;
-}
-
 static uint64_t
 ent_off(const struct lcstore_ent *e)
 {
@@ -216,7 +201,7 @@ keep(struct lcstore *st, const struct lcblock *b, size_t i, uint32_t cls)
 		st->ent = xreallocarray(st->ent, st->cap, sizeof(*st->ent));
 	}
 	e = &st->ent[st->n++];
-	klen = st->uniq ? len : key3(s, len);
+	klen = st->uniq ? len : lcreport_key3(s, len);
 	e->off_lo = (uint32_t)off;
 	e->off_hi = (uint32_t)(off >> 32);
 	e->len = (uint32_t)len;
