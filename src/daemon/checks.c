@@ -13,6 +13,7 @@
 #include "daemon/daemon_int.h"
 #include "input/disk.h"
 #include "input/in_self.h"
+#include "lib/bin.h"
 #include "lib/log.h"
 #include "lib/map.h"
 #include "lib/xmem.h"
@@ -242,22 +243,6 @@ checks_tick(struct daemon *d)
 
 /* ---- checkpoint ---- */
 
-static void
-put_u64(struct buf *b, uint64_t v)
-{
-	buf_add(b, &v, sizeof(v));
-}
-
-static bool
-get(const char **p, const char *e, void *v, size_t n)
-{
-	if ((size_t)(e - *p) < n)
-		return false;
-	memcpy(v, *p, n);
-	*p += n;
-	return true;
-}
-
 bool
 checks_disk_save(struct daemon *d, struct buf *out)
 {
@@ -268,15 +253,14 @@ checks_disk_save(struct daemon *d, struct buf *out)
 	if (d->checks == NULL || sc == NULL || !sc->disk)
 		return false;
 	buf_add(out, DISK_MAGIC, strlen(DISK_MAGIC));
-	put_u64(out, d->checks->mounts.len);
+	bin_put64(out, d->checks->mounts.len);
 	for (i = 0; map_next(&d->checks->mounts, &i, &ms);) {
 		const struct mount_state *m = ms->val;
 
-		put_u64(out, ms->klen);
-		buf_add(out, ms->key, ms->klen);
-		put_u64(out, (uint64_t)(int64_t)m->level);
-		put_u64(out, (uint64_t)(int64_t)m->use);
-		put_u64(out, (uint64_t)(int64_t)m->inode);
+		bin_putblob(out, ms->key, ms->klen);
+		bin_put64(out, (uint64_t)(int64_t)m->level);
+		bin_put64(out, (uint64_t)(int64_t)m->use);
+		bin_put64(out, (uint64_t)(int64_t)m->inode);
 	}
 	return true;
 }
@@ -284,35 +268,37 @@ checks_disk_save(struct daemon *d, struct buf *out)
 int
 checks_disk_restore(struct daemon *d, const char *data, size_t len)
 {
-	const char *p = data, *e = data + len;
-	uint64_t n, i, kl, lv, use, ino;
+	struct bin_rd r;
+	const char *magic;
+	uint64_t n, i, lv, use, ino;
 
 	if (d->checks == NULL)
 		return 0;
-	if (len < strlen(DISK_MAGIC) || memcmp(p, DISK_MAGIC, strlen(DISK_MAGIC)))
+	bin_rd_init(&r, data, len);
+	magic = bin_getbytes(&r, strlen(DISK_MAGIC));
+	if (magic == NULL || memcmp(magic, DISK_MAGIC, strlen(DISK_MAGIC)) != 0)
 		return -1;
-	p += strlen(DISK_MAGIC);
-	if (!get(&p, e, &n, sizeof(n)))
+	n = bin_get64(&r);
+	if (r.bad)
 		return -1;
 	clear_mounts(d->checks);
 	for (i = 0; i < n; i++) {
-		const char *key;
+		size_t kl;
+		const char *key = bin_getblob(&r, &kl);
 		struct mount_state *m;
 
-		if (!get(&p, e, &kl, sizeof(kl)) || kl > (uint64_t)(e - p))
-			return -1;
-		key = p;
-		p += kl;
-		if (!get(&p, e, &lv, sizeof(lv)) || !get(&p, e, &use, sizeof(use)) ||
-		    !get(&p, e, &ino, sizeof(ino)) || lv > DISK_UNREADABLE)
+		lv = bin_get64(&r);
+		use = bin_get64(&r);
+		ino = bin_get64(&r);
+		if (r.bad || lv > DISK_UNREADABLE)
 			return -1;
 		m = xcalloc(1, sizeof(*m));
 		m->level = (int)lv;
 		m->use = (int)(int64_t)use;
 		m->inode = (int)(int64_t)ino;
-		*map_put(&d->checks->mounts, key, (size_t)kl) = m;
+		*map_put(&d->checks->mounts, key, kl) = m;
 	}
-	return p == e ? 0 : -1;
+	return bin_done(&r) ? 0 : -1;
 }
 
 bool
@@ -325,35 +311,38 @@ checks_clock_save(struct daemon *d, struct buf *out)
 	if (d->checks == NULL || sc == NULL || sc->clock_skew == 0)
 		return false;
 	buf_add(out, CLOCK_MAGIC, strlen(CLOCK_MAGIC));
-	put_u64(out, d->checks->off.len);
-	for (i = 0; map_next(&d->checks->off, &i, &ms);) {
-		put_u64(out, ms->klen);
-		buf_add(out, ms->key, ms->klen);
-	}
+	bin_put64(out, d->checks->off.len);
+	for (i = 0; map_next(&d->checks->off, &i, &ms);)
+		bin_putblob(out, ms->key, ms->klen);
 	return true;
 }
 
 int
 checks_clock_restore(struct daemon *d, const char *data, size_t len)
 {
-	const char *p = data, *e = data + len;
-	uint64_t n, i, kl;
+	struct bin_rd r;
+	const char *magic;
+	uint64_t n, i;
 
 	if (d->checks == NULL)
 		return 0;
-	if (len < strlen(CLOCK_MAGIC) || memcmp(p, CLOCK_MAGIC, strlen(CLOCK_MAGIC)))
+	bin_rd_init(&r, data, len);
+	magic = bin_getbytes(&r, strlen(CLOCK_MAGIC));
+	if (magic == NULL || memcmp(magic, CLOCK_MAGIC, strlen(CLOCK_MAGIC)) != 0)
 		return -1;
-	p += strlen(CLOCK_MAGIC);
-	if (!get(&p, e, &n, sizeof(n)))
+	n = bin_get64(&r);
+	if (r.bad)
 		return -1;
 	map_clear(&d->checks->off);
 	for (i = 0; i < n; i++) {
-		if (!get(&p, e, &kl, sizeof(kl)) || kl > (uint64_t)(e - p))
+		size_t kl;
+		const char *key = bin_getblob(&r, &kl);
+
+		if (key == NULL)
 			return -1;
-		*map_put(&d->checks->off, p, (size_t)kl) = (void *)1;
-		p += kl;
+		*map_put(&d->checks->off, key, kl) = (void *)1;
 	}
-	return p == e ? 0 : -1;
+	return bin_done(&r) ? 0 : -1;
 }
 
 void

@@ -18,6 +18,7 @@
 #include "daemon/sumwork.h"
 #include "deliver/outbox.h"
 #include "input/disk.h"
+#include "lib/bin.h"
 #include "lib/log.h"
 #include "lib/xmem.h"
 #include "queue/cron.h"
@@ -274,19 +275,6 @@ sumq_tick(struct daemon *d)
 
 /* ---- checkpoint ---- */
 
-static void
-put_u64(struct buf *b, uint64_t v)
-{
-	buf_add(b, &v, sizeof(v));
-}
-
-static void
-put_blob(struct buf *b, const struct buf *x)
-{
-	put_u64(b, x->len);
-	buf_add(b, x->data != NULL ? x->data : "", x->len);
-}
-
 bool
 sumq_save(struct daemon *d, struct buf *out)
 {
@@ -297,84 +285,49 @@ sumq_save(struct daemon *d, struct buf *out)
 		return false;
 	sync_counts(q);
 	buf_add(out, SAVE_MAGIC, strlen(SAVE_MAGIC));
-	put_u64(out, q->n);
+	bin_put64(out, q->n);
 	for (i = 0; i < q->n; i++) {
 		const char *name = q->sc->queues[i].name;
 		struct buf b;
 
-		put_u64(out, strlen(name));
-		buf_addstr(out, name);
-		put_u64(out, (uint64_t)q->last_fire[i]);
-		put_u64(out, (uint64_t)q->report_start[i]);
+		bin_putblob(out, name, strlen(name));
+		bin_put64(out, (uint64_t)q->last_fire[i]);
+		bin_put64(out, (uint64_t)q->report_start[i]);
 		buf_init(&b, SIZE_MAX / 4);
 		sumstore_save(&q->stores[i], &b, q->svc_ids,
 		    (const char *const *const *)q->fact_ids);
-		put_blob(out, &b);
+		bin_putblob(out, b.data, b.len);
 		buf_reset(&b);
 		skew_save(&q->skews[i], &b);
-		put_blob(out, &b);
+		bin_putblob(out, b.data, b.len);
 		buf_free(&b);
 	}
 	return true;
-}
-
-struct rd {
-	const char	*p, *e;
-	bool		 bad;
-};
-
-static uint64_t
-get_u64(struct rd *r)
-{
-	uint64_t v = 0;
-
-	if (r->bad || (size_t)(r->e - r->p) < sizeof(v)) {
-		r->bad = true;
-		return 0;
-	}
-	memcpy(&v, r->p, sizeof(v));
-	r->p += sizeof(v);
-	return v;
-}
-
-static const char *
-get_blob(struct rd *r, size_t *n)
-{
-	uint64_t len = get_u64(r);
-	const char *p = r->p;
-
-	if (r->bad || len > (uint64_t)(r->e - r->p)) {
-		r->bad = true;
-		*n = 0;
-		return "";
-	}
-	r->p += len;
-	*n = (size_t)len;
-	return p;
 }
 
 int
 sumq_restore(struct daemon *d, const char *data, size_t len)
 {
 	struct sumq *q = d->sumq;
-	struct rd r = { data, data + len, false };
+	struct bin_rd r;
+	const char *magic;
 	uint64_t n, i;
 	int rc = 0;
 
 	if (q == NULL)
 		return 0;
 	sync_counts(q);
-	if (len < strlen(SAVE_MAGIC) || memcmp(data, SAVE_MAGIC,
-	    strlen(SAVE_MAGIC)) != 0)
+	bin_rd_init(&r, data, len);
+	magic = bin_getbytes(&r, strlen(SAVE_MAGIC));
+	if (magic == NULL || memcmp(magic, SAVE_MAGIC, strlen(SAVE_MAGIC)) != 0)
 		return -1;
-	r.p += strlen(SAVE_MAGIC);
-	n = get_u64(&r);
+	n = bin_get64(&r);
 	for (i = 0; i < n && !r.bad; i++) {
 		size_t nl, sl, kl, k;
-		const char *name = get_blob(&r, &nl);
-		time_t lf = (time_t)get_u64(&r), rs = (time_t)get_u64(&r);
-		const char *store = get_blob(&r, &sl);
-		const char *sk = get_blob(&r, &kl);
+		const char *name = bin_getblob(&r, &nl);
+		time_t lf = (time_t)bin_get64(&r), rs = (time_t)bin_get64(&r);
+		const char *store = bin_getblob(&r, &sl);
+		const char *sk = bin_getblob(&r, &kl);
 		uint64_t dropped = 0;
 
 		if (r.bad)

@@ -32,6 +32,14 @@ bin_putstr(struct buf *b, const char *s, size_t n)
 }
 
 void
+bin_putblob(struct buf *b, const void *s, size_t n)
+{
+	bin_put64(b, n);
+	if (n > 0)
+		buf_add(b, s, n);
+}
+
+void
 bin_rd_init(struct bin_rd *r, const char *data, size_t len)
 {
 	r->p = data;
@@ -95,4 +103,41 @@ bin_getstr(struct bin_rd *r, size_t *n)
 	r->left -= len;
 	*n = len;
 	return s;
+}
+
+const char *
+bin_getbytes(struct bin_rd *r, size_t n)
+{
+	const char *s;
+
+	if (r->bad || n > r->left) {
+		r->bad = true;
+		return NULL;
+	}
+	s = r->p;
+	r->p += n;
+	r->left -= n;
+	return s;
+}
+
+const char *
+bin_getblob(struct bin_rd *r, size_t *n)
+{
+	uint64_t len = bin_get64(r);
+	const char *s;
+
+	*n = 0;
+	if (r->bad || len > r->left) {
+		r->bad = true;
+		return NULL;
+	}
+	s = bin_getbytes(r, (size_t)len);
+	*n = (size_t)len;
+	return s;
+}
+
+bool
+bin_done(const struct bin_rd *r)
+{
+	return !r->bad && r->left == 0;
 }

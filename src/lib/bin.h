@@ -24,6 +24,8 @@ void	bin_put32(struct buf *b, uint32_t v);
 void	bin_put64(struct buf *b, uint64_t v);
 /* A u32 length, then the bytes. */
 void	bin_putstr(struct buf *b, const char *s, size_t n);
+/* A u64 length, then the bytes (the summary sections' strings). */
+void	bin_putblob(struct buf *b, const void *s, size_t n);
 
 /* A reader over data[0..len) (borrowed). */
 void	bin_rd_init(struct bin_rd *r, const char *data, size_t len);
@@ -33,5 +35,11 @@ uint64_t bin_get64(struct bin_rd *r);
 /* A string as bin_putstr wrote it: borrowed from the data, *n its
  * length; NULL (and bad set) when it does not fit. */
 const char *bin_getstr(struct bin_rd *r, size_t *n);
+/* A string as bin_putblob wrote it; the same contract. */
+const char *bin_getblob(struct bin_rd *r, size_t *n);
+/* The next n bytes, borrowed; NULL (and bad set) when fewer are left. */
+const char *bin_getbytes(struct bin_rd *r, size_t n);
+/* Whether every byte was read and nothing went past the end. */
+bool	bin_done(const struct bin_rd *r);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/bin.h"
 #include "lib/xmem.h"
 
 #define EXACT		4096	/* 2^EXACT_BITS */
@@ -202,12 +203,6 @@ skew_sorted(const struct skew *s, size_t *n)
 
 /* ---- saving ---- */
 
-static void
-put_u64(struct buf *b, uint64_t v)
-{
-	buf_add(b, &v, sizeof(v));
-}
-
 void
 skew_save(const struct skew *s, struct buf *out)
 {
@@ -215,71 +210,48 @@ skew_save(const struct skew *s, struct buf *out)
 	size_t i, j;
 
 	buf_add(out, SAVE_MAGIC, strlen(SAVE_MAGIC));
-	put_u64(out, s->over_lines);
-	put_u64(out, s->hosts.len);
+	bin_put64(out, s->over_lines);
+	bin_put64(out, s->hosts.len);
 	for (i = 0; map_next(&s->hosts, &i, &ms);) {
 		const struct skew_host *h = ms->val;
 
-		put_u64(out, strlen(h->host));
-		buf_addstr(out, h->host);
-		put_u64(out, h->lines);
-		put_u64(out, (uint64_t)h->worst);
-		put_u64(out, h->nozone);
-		put_u64(out, h->nhist);
+		bin_putblob(out, h->host, strlen(h->host));
+		bin_put64(out, h->lines);
+		bin_put64(out, (uint64_t)h->worst);
+		bin_put64(out, h->nozone);
+		bin_put64(out, h->nhist);
 		for (j = 0; j < h->nhist; j++) {
-			put_u64(out, (uint64_t)(int64_t)h->hist[j].b);
-			put_u64(out, h->hist[j].n);
+			bin_put64(out, (uint64_t)(int64_t)h->hist[j].b);
+			bin_put64(out, h->hist[j].n);
 		}
 	}
-}
-
-struct rd {
-	const char	*p, *e;
-	bool		 bad;
-};
-
-static uint64_t
-get_u64(struct rd *r)
-{
-	uint64_t v = 0;
-
-	if (r->bad || (size_t)(r->e - r->p) < sizeof(v)) {
-		r->bad = true;
-		return 0;
-	}
-	memcpy(&v, r->p, sizeof(v));
-	r->p += sizeof(v);
-	return v;
 }
 
 static int
-load(struct skew *s, struct rd *r, bool apply)
+load(struct skew *s, struct bin_rd *r, bool apply)
 {
+	const char *magic = bin_getbytes(r, strlen(SAVE_MAGIC));
 	uint64_t n, i, j, over;
 
-	if ((size_t)(r->e - r->p) < strlen(SAVE_MAGIC) ||
-	    memcmp(r->p, SAVE_MAGIC, strlen(SAVE_MAGIC)) != 0)
+	if (magic == NULL || memcmp(magic, SAVE_MAGIC, strlen(SAVE_MAGIC)) != 0)
 		return -1;
-	r->p += strlen(SAVE_MAGIC);
-	over = get_u64(r);
-	n = get_u64(r);
+	over = bin_get64(r);
+	n = bin_get64(r);
 	if (apply)
 		s->over_lines += over;
 	for (i = 0; i < n && !r->bad; i++) {
-		uint64_t len = get_u64(r), lines, nozone, nh;
-		const char *name = r->p;
+		size_t len;
+		const char *name = bin_getblob(r, &len);
+		uint64_t lines, nozone, nh;
 		int64_t worst;
 		struct skew_host *h = NULL;
 
-		if (r->bad || len > (uint64_t)(r->e - r->p)) {
-			r->bad = true;
+		if (name == NULL)
 			break;
-		}
-		r->p += len;
-		lines = get_u64(r);
-		worst = (int64_t)get_u64(r);
-		nozone = get_u64(r);
-		nh = get_u64(r);
+		lines = bin_get64(r);
+		worst = (int64_t)bin_get64(r);
+		nozone = bin_get64(r);
+		nh = bin_get64(r);
 		if (apply) {
 			h = host_get(s, name, (size_t)len);
 			if (h == NULL)
@@ -292,25 +264,25 @@ load(struct skew *s, struct rd *r, bool apply)
 			}
 		}
 		for (j = 0; j < nh && !r->bad; j++) {
-			int32_t b = (int32_t)(int64_t)get_u64(r);
-			uint64_t c = get_u64(r);
+			int32_t b = (int32_t)(int64_t)bin_get64(r);
+			uint64_t c = bin_get64(r);
 
 			if (h != NULL && !r->bad)
 				hist_add(h, b, c > UINT32_MAX ? UINT32_MAX :
 				    (uint32_t)c);
 		}
 	}
-	return r->bad || r->p != r->e ? -1 : 0;
+	return bin_done(r) ? 0 : -1;
 }
 
 int
 skew_load(struct skew *s, const char *data, size_t len)
 {
-	struct rd r = { data, data + len, false };
+	struct bin_rd r;
 
+	bin_rd_init(&r, data, len);
 	if (load(s, &r, false) == -1)
 		return -1;
-	r.p = data;
-	r.bad = false;
+	bin_rd_init(&r, data, len);
 	return load(s, &r, true);
 }

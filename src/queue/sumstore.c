@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/bin.h"
 #include "lib/xmem.h"
 
 #define HLL_BITS	10
@@ -327,22 +328,9 @@ sumstore_unmatched(struct sumstore *s, size_t svc, const char *text,
 /* ---- saving ---- */
 
 static void
-put_u64(struct buf *b, uint64_t v)
-{
-	buf_add(b, &v, sizeof(v));
-}
-
-static void
-put_str(struct buf *b, const char *p, size_t n)
-{
-	put_u64(b, n);
-	buf_add(b, p, n);
-}
-
-static void
 put_hll(struct buf *b, const uint8_t *hll)
 {
-	put_u64(b, hll != NULL);
+	bin_put64(b, hll != NULL);
 	if (hll != NULL)
 		buf_add(b, hll, HLL_REGS);
 }
@@ -355,42 +343,42 @@ sumstore_save(const struct sumstore *s, struct buf *out,
 	size_t i, j, k;
 
 	buf_add(out, SAVE_MAGIC, strlen(SAVE_MAGIC));
-	put_u64(out, (uint64_t)s->first);
-	put_u64(out, (uint64_t)s->last);
-	put_u64(out, s->nsvcs);
+	bin_put64(out, (uint64_t)s->first);
+	bin_put64(out, (uint64_t)s->last);
+	bin_put64(out, s->nsvcs);
 	for (i = 0; i < s->nsvcs; i++) {
 		const struct sumstore_svc *v = &s->svcs[i];
 
-		put_str(out, svc_ids[i], strlen(svc_ids[i]));
-		put_u64(out, v->lines);
-		put_u64(out, v->ignored);
-		put_u64(out, v->unmatched);
-		put_u64(out, v->unm_folded);
+		bin_putblob(out, svc_ids[i], strlen(svc_ids[i]));
+		bin_put64(out, v->lines);
+		bin_put64(out, v->ignored);
+		bin_put64(out, v->unmatched);
+		bin_put64(out, v->unm_folded);
 		for (j = 0; j < 24; j++)
-			put_u64(out, v->hours[j]);
+			bin_put64(out, v->hours[j]);
 		put_hll(out, v->unm_hll);
-		put_u64(out, v->unm.len);
+		bin_put64(out, v->unm.len);
 		for (k = 0; map_next(&v->unm, &k, &ms);) {
-			put_str(out, ms->key, ms->klen);
-			put_u64(out, *(const uint64_t *)ms->val);
+			bin_putblob(out, ms->key, ms->klen);
+			bin_put64(out, *(const uint64_t *)ms->val);
 		}
-		put_u64(out, v->nfacts);
+		bin_put64(out, v->nfacts);
 		for (j = 0; j < v->nfacts; j++) {
 			const struct sumstore_fact *f = &v->facts[j];
 
-			put_str(out, fact_ids[i][j], strlen(fact_ids[i][j]));
-			put_u64(out, f->total);
-			put_u64(out, f->bytes);
-			put_u64(out, f->folded);
-			put_u64(out, f->folded_bytes);
+			bin_putblob(out, fact_ids[i][j], strlen(fact_ids[i][j]));
+			bin_put64(out, f->total);
+			bin_put64(out, f->bytes);
+			bin_put64(out, f->folded);
+			bin_put64(out, f->folded_bytes);
 			put_hll(out, f->hll);
-			put_u64(out, f->rows.len);
+			bin_put64(out, f->rows.len);
 			for (k = 0; map_next(&f->rows, &k, &ms);) {
 				const struct sumstore_row *r = ms->val;
 
-				put_str(out, ms->key, ms->klen);
-				put_u64(out, r->count);
-				put_u64(out, r->bytes);
+				bin_putblob(out, ms->key, ms->klen);
+				bin_put64(out, r->count);
+				bin_put64(out, r->bytes);
 			}
 		}
 	}
@@ -398,55 +386,22 @@ sumstore_save(const struct sumstore *s, struct buf *out,
 
 /* ---- loading ---- */
 
-struct rd {
-	const char	*p, *e;
-	bool		 bad;
-};
-
-static uint64_t
-get_u64(struct rd *r)
-{
-	uint64_t v = 0;
-
-	if (r->bad || (size_t)(r->e - r->p) < sizeof(v)) {
-		r->bad = true;
-		return 0;
-	}
-	memcpy(&v, r->p, sizeof(v));
-	r->p += sizeof(v);
-	return v;
-}
-
+/* A string as bin_putblob wrote it; "" when the data is short (r->bad
+ * tells). */
 static const char *
-get_str(struct rd *r, size_t *n)
+get_str(struct bin_rd *r, size_t *n)
 {
-	uint64_t len = get_u64(r);
-	const char *p = r->p;
+	const char *s = bin_getblob(r, n);
 
-	if (r->bad || len > (uint64_t)(r->e - r->p)) {
-		r->bad = true;
-		*n = 0;
-		return "";
-	}
-	r->p += len;
-	*n = (size_t)len;
-	return p;
+	return s != NULL ? s : "";
 }
 
 static const uint8_t *
-get_hll(struct rd *r)
+get_hll(struct bin_rd *r)
 {
-	const uint8_t *h;
-
-	if (get_u64(r) == 0)
+	if (bin_get64(r) == 0)
 		return NULL;
-	if (r->bad || (size_t)(r->e - r->p) < HLL_REGS) {
-		r->bad = true;
-		return NULL;
-	}
-	h = (const uint8_t *)r->p;
-	r->p += HLL_REGS;
-	return h;
+	return (const uint8_t *)bin_getbytes(r, HLL_REGS);
 }
 
 static void
@@ -476,19 +431,18 @@ find_id(const char *const *ids, size_t n, const char *p, size_t len)
 
 /* One pass over the saved data; with apply false only checks it. */
 static int
-load(struct sumstore *s, struct rd *r, bool apply, const char *const *svc_ids,
+load(struct sumstore *s, struct bin_rd *r, bool apply, const char *const *svc_ids,
     const size_t *nfacts, const char *const *const *fact_ids,
     uint64_t *dropped)
 {
+	const char *magic = bin_getbytes(r, strlen(SAVE_MAGIC));
 	uint64_t first, last, nsv, i, j, k, n;
 
-	if ((size_t)(r->e - r->p) < strlen(SAVE_MAGIC) ||
-	    memcmp(r->p, SAVE_MAGIC, strlen(SAVE_MAGIC)) != 0)
+	if (magic == NULL || memcmp(magic, SAVE_MAGIC, strlen(SAVE_MAGIC)) != 0)
 		return -1;
-	r->p += strlen(SAVE_MAGIC);
-	first = get_u64(r);
-	last = get_u64(r);
-	nsv = get_u64(r);
+	first = bin_get64(r);
+	last = bin_get64(r);
+	nsv = bin_get64(r);
 	if (apply) {
 		if (first != 0 && (s->first == 0 || (time_t)first < s->first))
 			s->first = (time_t)first;
@@ -500,12 +454,12 @@ load(struct sumstore *s, struct rd *r, bool apply, const char *const *svc_ids,
 		const char *id = get_str(r, &idlen);
 		long si = find_id(svc_ids, s->nsvcs, id, idlen);
 		struct sumstore_svc *v = si >= 0 ? &s->svcs[si] : NULL;
-		uint64_t lines = get_u64(r), ign = get_u64(r), unm = get_u64(r),
-		    unmf = get_u64(r), hours[24];
+		uint64_t lines = bin_get64(r), ign = bin_get64(r), unm = bin_get64(r),
+		    unmf = bin_get64(r), hours[24];
 		const uint8_t *hll;
 
 		for (j = 0; j < 24; j++)
-			hours[j] = get_u64(r);
+			hours[j] = bin_get64(r);
 		hll = get_hll(r);
 		if (apply && v != NULL) {
 			v->lines += lines;
@@ -518,11 +472,11 @@ load(struct sumstore *s, struct rd *r, bool apply, const char *const *svc_ids,
 			hll_merge(&v->unm_hll, hll);
 		} else if (apply)
 			*dropped += lines;
-		n = get_u64(r);
+		n = bin_get64(r);
 		for (k = 0; k < n && !r->bad; k++) {
 			size_t tl;
 			const char *t = get_str(r, &tl);
-			uint64_t c = get_u64(r);
+			uint64_t c = bin_get64(r);
 
 			if (apply && v != NULL && !r->bad) {
 				/* past the cap: fold (unmatched already counted) */
@@ -542,15 +496,15 @@ load(struct sumstore *s, struct rd *r, bool apply, const char *const *svc_ids,
 				*cnt += c;
 			}
 		}
-		n = get_u64(r);
+		n = bin_get64(r);
 		for (j = 0; j < n && !r->bad; j++) {
 			size_t fl;
 			const char *fid = get_str(r, &fl);
 			long fi = v != NULL ? find_id(fact_ids[si], nfacts[si], fid,
 			    fl) : -1;
 			struct sumstore_fact *f = fi >= 0 ? &v->facts[fi] : NULL;
-			uint64_t tot = get_u64(r), by = get_u64(r), fo = get_u64(r),
-			    fob = get_u64(r), nrows;
+			uint64_t tot = bin_get64(r), by = bin_get64(r), fo = bin_get64(r),
+			    fob = bin_get64(r), nrows;
 			const uint8_t *fh = get_hll(r);
 
 			if (apply && f != NULL) {
@@ -563,11 +517,11 @@ load(struct sumstore *s, struct rd *r, bool apply, const char *const *svc_ids,
 				hll_merge(&f->hll, fh);
 			} else if (apply && v != NULL)
 				*dropped += tot;
-			nrows = get_u64(r);
+			nrows = bin_get64(r);
 			for (k = 0; k < nrows && !r->bad; k++) {
 				size_t kl;
 				const char *key = get_str(r, &kl);
-				uint64_t c = get_u64(r), b = get_u64(r);
+				uint64_t c = bin_get64(r), b = bin_get64(r);
 
 				if (apply && f != NULL && !r->bad) {
 					/* sumstore_count adds to total again:
@@ -580,7 +534,7 @@ load(struct sumstore *s, struct rd *r, bool apply, const char *const *svc_ids,
 			}
 		}
 	}
-	if (r->bad || r->p != r->e)
+	if (!bin_done(r))
 		return -1;
 	return 0;
 }
@@ -590,12 +544,12 @@ sumstore_load(struct sumstore *s, const char *data, size_t len,
     const char *const *svc_ids, const size_t *nfacts,
     const char *const *const *fact_ids, uint64_t *dropped)
 {
-	struct rd r = { data, data + len, false };
+	struct bin_rd r;
 
 	*dropped = 0;
+	bin_rd_init(&r, data, len);
 	if (load(s, &r, false, svc_ids, nfacts, fact_ids, dropped) == -1)
 		return -1;
-	r.p = data;
-	r.bad = false;
+	bin_rd_init(&r, data, len);
 	return load(s, &r, true, svc_ids, nfacts, fact_ids, dropped);
 }
