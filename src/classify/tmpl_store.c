@@ -19,20 +19,8 @@
 
 #include "classify/tmpl_int.h"
 #include "classify/tmpl_tok.h"
+#include "lib/bin.h"
 #include "lib/xmem.h"
-
-
-static void
-put32(struct buf *b, uint32_t v)
-{
-	buf_add(b, &v, sizeof(v));
-}
-
-static void
-put64(struct buf *b, uint64_t v)
-{
-	buf_add(b, &v, sizeof(v));
-}
 
 void
 tmpl_store_save(const struct tmpl *t, struct buf *out)
@@ -40,23 +28,23 @@ tmpl_store_save(const struct tmpl *t, struct buf *out)
 	const struct tmpl_cluster *c;
 	size_t i;
 
-	put32(out, TMPL_MAGIC);
-	put32(out, TMPL_VERSION);
-	put64(out, (uint64_t)t->born);
-	put64(out, t->next_id);
-	put64(out, t->created);
-	put64(out, t->retired);
-	put64(out, t->n);
+	bin_put32(out, TMPL_MAGIC);
+	bin_put32(out, TMPL_VERSION);
+	bin_put64(out, (uint64_t)t->born);
+	bin_put64(out, t->next_id);
+	bin_put64(out, t->created);
+	bin_put64(out, t->retired);
+	bin_put64(out, t->n);
 	/* least recently seen first: restoring in this order rebuilds the
 	 * recency list */
 	for (c = t->tail; c != NULL; c = c->prev) {
-		put64(out, c->id);
-		put64(out, c->part);
-		put64(out, (uint64_t)c->first);
-		put64(out, (uint64_t)c->last);
-		put64(out, c->count);
-		put32(out, c->flags);
-		put32(out, c->ntok);
+		bin_put64(out, c->id);
+		bin_put64(out, c->part);
+		bin_put64(out, (uint64_t)c->first);
+		bin_put64(out, (uint64_t)c->last);
+		bin_put64(out, c->count);
+		bin_put32(out, c->flags);
+		bin_put32(out, c->ntok);
 		for (i = 0; i < c->ntok; i++) {
 			const struct ctok *ct = &c->tok[i];
 			uint8_t kg[2] = { ct->kind,
@@ -64,56 +52,19 @@ tmpl_store_save(const struct tmpl *t, struct buf *out)
 
 			buf_add(out, kg, 2);
 			if (ct->kind == TMPL_WORD || ct->kind == TMPL_DELIM) {
-				put32(out, ct->len);
+				bin_put32(out, ct->len);
 				buf_add(out, c->pool + ct->off, ct->len);
 			}
 		}
 	}
-	put64(out, t->joined);
-	put64(out, t->alias_n);
+	bin_put64(out, t->joined);
+	bin_put64(out, t->alias_n);
 	for (i = 0; i < t->alias_n; i++) {
 		uint64_t from = t->alias_ring[(t->alias_head + i) % t->alias_cap];
 
-		put64(out, from);
-		put64(out, tmpl_resolve(t, from));
+		bin_put64(out, from);
+		bin_put64(out, tmpl_resolve(t, from));
 	}
-}
-
-struct rd {
-	const char	*p;
-	size_t		 left;
-	bool		 bad;
-};
-
-static void
-get(struct rd *r, void *dst, size_t n)
-{
-	if (r->bad || r->left < n) {
-		r->bad = true;
-		memset(dst, 0, n);
-		return;
-	}
-	memcpy(dst, r->p, n);
-	r->p += n;
-	r->left -= n;
-}
-
-static uint32_t
-get32(struct rd *r)
-{
-	uint32_t v;
-
-	get(r, &v, sizeof(v));
-	return v;
-}
-
-static uint64_t
-get64(struct rd *r)
-{
-	uint64_t v;
-
-	get(r, &v, sizeof(v));
-	return v;
 }
 
 /* Recomputes a restored template's token hashes and returns its shape
@@ -155,39 +106,39 @@ int
 tmpl_store_restore(struct tmpl *t, const char *data, size_t len, time_t now,
     char *err, size_t errlen)
 {
-	struct rd r = { data, len, false };
+	struct bin_rd r = { data, len, false };
 	struct tmpl_cluster **v = NULL, *c;
 	uint64_t n = 0, i, k, joined, na, *aliases;
 	const char *why = NULL;
 
 	tmpl_reset(t, (int64_t)now);
-	if (get32(&r) != TMPL_MAGIC || r.bad) {
+	if (bin_get32(&r) != TMPL_MAGIC || r.bad) {
 		why = "not a template store";
 		goto fail;
 	}
-	if ((k = get32(&r)) != TMPL_VERSION) {
+	if ((k = bin_get32(&r)) != TMPL_VERSION) {
 		why = k > TMPL_VERSION ? "written by a newer logward" :
 		    "unknown version";
 		goto fail;
 	}
-	t->born = (int64_t)get64(&r);
-	t->next_id = get64(&r);
-	t->created = get64(&r);
-	t->retired = get64(&r);
-	n = get64(&r);
+	t->born = (int64_t)bin_get64(&r);
+	t->next_id = bin_get64(&r);
+	t->created = bin_get64(&r);
+	t->retired = bin_get64(&r);
+	n = bin_get64(&r);
 	if (r.bad || n > len / 40 + 1) {
 		why = "truncated";
 		goto fail;
 	}
 	v = xcalloc(n + 1, sizeof(*v));
 	for (i = 0; i < n; i++) {
-		uint64_t id = get64(&r), part = get64(&r);
-		int64_t first = (int64_t)get64(&r), last = (int64_t)get64(&r);
-		uint64_t count = get64(&r);
-		uint32_t flags = get32(&r), ntok = get32(&r);
+		uint64_t id = bin_get64(&r), part = bin_get64(&r);
+		int64_t first = (int64_t)bin_get64(&r), last = (int64_t)bin_get64(&r);
+		uint64_t count = bin_get64(&r);
+		uint32_t flags = bin_get32(&r), ntok = bin_get32(&r);
 		const char *start;
 		size_t text = 0, j, off = 0;
-		struct rd scan;
+		struct bin_rd scan;
 
 		if (r.bad || ntok > TMPL_TOK_MAX || id == 0 ||
 		    id >= t->next_id) {
@@ -200,9 +151,9 @@ tmpl_store_restore(struct tmpl *t, const char *data, size_t len, time_t now,
 		for (j = 0; j < ntok; j++) {
 			uint8_t kg[2];
 
-			get(&scan, kg, 2);
+			bin_getraw(&scan, kg, 2);
 			if (kg[0] == TMPL_WORD || kg[0] == TMPL_DELIM) {
-				uint32_t l = get32(&scan);
+				uint32_t l = bin_get32(&scan);
 
 				if (scan.bad || l > scan.left) {
 					scan.bad = true;
@@ -224,13 +175,13 @@ tmpl_store_restore(struct tmpl *t, const char *data, size_t len, time_t now,
 			struct ctok *ct = &c->tok[j];
 			uint8_t kg[2];
 
-			get(&r, kg, 2);
+			bin_getraw(&r, kg, 2);
 			ct->kind = kg[0];
 			ct->gap = kg[1] & 1;
 			ct->learned = (kg[1] >> 1) & 1;
 			if (ct->kind == TMPL_WORD || ct->kind == TMPL_DELIM) {
-				ct->len = get32(&r);
-				get(&r, c->pool + off, ct->len);
+				ct->len = bin_get32(&r);
+				bin_getraw(&r, c->pool + off, ct->len);
 				ct->off = (uint32_t)off;
 				off += ct->len;
 			}
@@ -244,16 +195,16 @@ tmpl_store_restore(struct tmpl *t, const char *data, size_t len, time_t now,
 		c->flags = flags;
 		v[i] = c;
 	}
-	joined = get64(&r);
-	na = get64(&r);
+	joined = bin_get64(&r);
+	na = bin_get64(&r);
 	if (r.bad || na > r.left / 16) {
 		why = "truncated aliases";
 		goto fail;
 	}
 	aliases = xcalloc(na + 1, 2 * sizeof(*aliases));
 	for (i = 0; i < na; i++) {
-		aliases[2 * i] = get64(&r);
-		aliases[2 * i + 1] = get64(&r);
+		aliases[2 * i] = bin_get64(&r);
+		aliases[2 * i + 1] = bin_get64(&r);
 	}
 	if (r.bad || r.left != 0) {
 		why = "trailing bytes";

@@ -47,8 +47,8 @@ bin_rd_init(struct bin_rd *r, const char *data, size_t len)
 	r->bad = false;
 }
 
-static void
-get(struct bin_rd *r, void *dst, size_t n)
+void
+bin_getraw(struct bin_rd *r, void *dst, size_t n)
 {
 	if (r->bad || r->left < n) {
 		r->bad = true;
@@ -65,7 +65,7 @@ bin_get8(struct bin_rd *r)
 {
 	uint8_t v;
 
-	get(r, &v, 1);
+	bin_getraw(r, &v, 1);
 	return v;
 }
 
@@ -74,7 +74,7 @@ bin_get32(struct bin_rd *r)
 {
 	uint32_t v;
 
-	get(r, &v, sizeof(v));
+	bin_getraw(r, &v, sizeof(v));
 	return v;
 }
 
@@ -83,7 +83,7 @@ bin_get64(struct bin_rd *r)
 {
 	uint64_t v;
 
-	get(r, &v, sizeof(v));
+	bin_getraw(r, &v, sizeof(v));
 	return v;
 }
 

@@ -37,6 +37,9 @@ uint64_t bin_get64(struct bin_rd *r);
 const char *bin_getstr(struct bin_rd *r, size_t *n);
 /* A string as bin_putblob wrote it; the same contract. */
 const char *bin_getblob(struct bin_rd *r, size_t *n);
+/* Copies the next n bytes to dst (zeros, and bad set, when fewer are
+ * left). */
+void	bin_getraw(struct bin_rd *r, void *dst, size_t n);
 /* The next n bytes, borrowed; NULL (and bad set) when fewer are left. */
 const char *bin_getbytes(struct bin_rd *r, size_t n);
 /* Whether every byte was read and nothing went past the end. */
