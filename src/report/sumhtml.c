@@ -181,34 +181,29 @@ unmatched(struct buf *out, const struct sumreport *r, const struct sum_service *
     const struct sumstore_svc *v)
 {
 	struct sumview_text *t;
-	size_t n, i, shown;
-	uint64_t rest = 0;
+	struct sumview_rest rest;
+	size_t n, i;
 
 	if (v->unmatched == 0 || sv->unmatched == 0)
 		return;
 	t = sumview_unmatched(v, &n);
-	shown = r->detail >= SUM_DETAIL_MAX || n < sv->unmatched ? n :
-	    sv->unmatched;
+	sumview_unmatched_rest(r, sv, v, t, n, &rest);
 	table_head(out, "**Unmatched Entries**", v->unmatched);
-	for (i = 0; i < n; i++) {
-		if (i >= shown) {
-			rest += t[i].count;
-			continue;
-		}
+	for (i = 0; i < rest.shown; i++) {
 		buf_addstr(out, "<tr>" TD "<code>");
 		esc(out, t[i].text, t[i].len);
 		buf_addstr(out, "</code></td>" TDN);
 		times(out, t[i].count);
 		buf_addstr(out, "</td></tr>\n");
 	}
-	if (shown < n || v->unm_folded > 0) {
+	if (rest.trailer) {
 		buf_addstr(out, "<tr><td style=\"padding:1px 6px;color:#777\">"
 		    "... and ");
-		if (v->unm_folded > 0)
+		if (rest.about)
 			buf_addstr(out, "about ");
-		sumview_num(out, (n - shown) + sumstore_estimate(v->unm_hll));
+		sumview_num(out, rest.more);
 		buf_addstr(out, " more</td>" TDN "(");
-		times(out, rest + v->unm_folded);
+		times(out, rest.lines);
 		buf_addstr(out, ")</td></tr>\n");
 	}
 	buf_addstr(out, "</table>\n");

@@ -117,37 +117,28 @@ unmatched(struct buf *out, const struct sumreport *r, const struct sum_service *
     const struct sumstore_svc *v)
 {
 	struct sumview_text *t;
-	size_t n, i, shown;
-	uint64_t rest = 0;
+	struct sumview_rest rest;
+	size_t n, i;
 
 	if (v->unmatched == 0 || sv->unmatched == 0)
 		return;
 	t = sumview_unmatched(v, &n);
-	shown = r->detail >= SUM_DETAIL_MAX ? n : n < sv->unmatched ? n :
-	    sv->unmatched;
+	sumview_unmatched_rest(r, sv, v, t, n, &rest);
 	buf_addstr(out, " **Unmatched Entries**: ");
 	times(out, v->unmatched);
 	buf_addc(out, '\n');
-	for (i = 0; i < n; i++) {
-		if (i >= shown) {
-			rest += t[i].count;
-			continue;
-		}
+	for (i = 0; i < rest.shown; i++) {
 		buf_addstr(out, "    ");
 		sumview_escape(out, t[i].text, t[i].len);
 		buf_addstr(out, " : ");
 		times(out, t[i].count);
 		buf_addc(out, '\n');
 	}
-	if (shown < n || v->unm_folded > 0) {
-		buf_addstr(out, "    ... and ");
-		if (v->unm_folded > 0) {
-			buf_addstr(out, "about ");
-			sumview_num(out, (n - shown) + sumstore_estimate(v->unm_hll));
-		} else
-			sumview_num(out, n - shown);
+	if (rest.trailer) {
+		buf_addstr(out, rest.about ? "    ... and about " : "    ... and ");
+		sumview_num(out, rest.more);
 		buf_addstr(out, " more (");
-		times(out, rest + v->unm_folded);
+		times(out, rest.lines);
 		buf_addstr(out, ")\n");
 	}
 	free(t);

@@ -268,6 +268,24 @@ sumview_unmatched(const struct sumstore_svc *v, size_t *n)
 	return t;
 }
 
+void
+sumview_unmatched_rest(const struct sumreport *r, const struct sum_service *sv,
+    const struct sumstore_svc *v, const struct sumview_text *t, size_t n,
+    struct sumview_rest *rest)
+{
+	size_t i;
+
+	rest->shown = r->detail >= SUM_DETAIL_MAX || n < sv->unmatched ? n :
+	    sv->unmatched;
+	rest->lines = v->unm_folded;
+	for (i = rest->shown; i < n; i++)
+		rest->lines += t[i].count;
+	rest->about = v->unm_folded > 0;
+	rest->more = (n - rest->shown) +
+	    (rest->about ? sumstore_estimate(v->unm_hll) : 0);
+	rest->trailer = rest->shown < n || rest->about;
+}
+
 bool
 sumview_shown(const struct sumreport *r, size_t i)
 {

@@ -73,6 +73,21 @@ struct sumview_text {
  * owned array (*n set). */
 struct sumview_text *sumview_unmatched(const struct sumstore_svc *v, size_t *n);
 
+/* What the text and HTML views show of a service's unmatched lines t[0..n)
+ * (sumview_unmatched): the first 'shown', then a trailer when 'trailer'
+ * says "... and [about] 'more' more ('lines')", where more counts the
+ * texts not shown plus the estimate of those past the cap ('about'). */
+struct sumview_rest {
+	size_t		 shown;
+	bool		 trailer;
+	bool		 about;
+	uint64_t	 more;
+	uint64_t	 lines;
+};
+void	sumview_unmatched_rest(const struct sumreport *r,
+	    const struct sum_service *sv, const struct sumstore_svc *v,
+	    const struct sumview_text *t, size_t n, struct sumview_rest *rest);
+
 /* Whether service i is shown and has something to show at detail. */
 bool	sumview_shown(const struct sumreport *r, size_t i);
 
