@@ -1,14 +1,14 @@
 /*
  * engine — the ordered rule program.
  *
- * Per line: built-in prefixes (record), then the logprefix regexes; no
- * prefix → noprefix queue or dropped.  hidepid rewrites "prog[123]: " to
- * "prog: ".  Rules run in config order; the first that matches decides.
- * A rule whose match hits a PCRE2 limit is counted as an error and
- * treated as not matching (a group is skipped), so the line goes on to
- * the following rules and is never lost without a trace: the error is
- * reported in the verdict, the engine's counters and the report of the
- * queue the line ends in.
+ * Per line, engine_walk finds the prefix and the rule that takes the
+ * line (no prefix → noprefix queue or dropped); this file applies the
+ * outcome: queues, per-host state (escalation counters, the previous
+ * line for repeat), templates and counters.  A rule whose match hit a
+ * PCRE2 limit was treated as not matching (a group is skipped), so the
+ * line went on to the following rules; it is never lost without a
+ * trace: the error is counted here and reported in the verdict, the
+ * engine's counters and the report of the queue the line ends in.
  */
 #include "classify/engine.h"
 
@@ -21,9 +21,7 @@
 #include "conf/conf_tmpl.h"
 #include "conf/lcdb.h"
 #include "lib/log.h"
-#include "classify/mask.h"
 #include "classify/sumclass.h"
-#include "conf/sel.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
 
@@ -40,24 +38,6 @@ struct hoststate {
 	size_t		*last_queues;	/* owned: queues that received it */
 	size_t		 nlast_queues;
 };
-
-#define LINE_CUT_MARK	" [logward: line cut at %zu of %zu bytes]"
-
-/* The scan's hits in rule order (usually one or two). */
-static size_t
-sorted_hits(struct engine *e)
-{
-	size_t n = e->scan.ntouched, i, j;
-
-	for (i = 0; i < n; i++) {
-		uint32_t id = e->scan.touched[i];
-
-		for (j = i; j > 0 && e->hits[j - 1] > id; j--)
-			e->hits[j] = e->hits[j - 1];
-		e->hits[j] = id;
-	}
-	return n;
-}
 
 static void
 build_scan(struct engine *e)
@@ -89,7 +69,6 @@ build_scan(struct engine *e)
 		 * visited even without a hit (groups, to skip them; rules
 		 * Hyperscan cannot answer; host groups; logcheck trees) */
 		e->use_scan = true;
-		e->hits = xcalloc(c->nrules, sizeof(*e->hits));
 		e->next_special = xcalloc(c->nrules + 1, sizeof(*e->next_special));
 		e->next_special[c->nrules] = c->nrules;
 		for (i = c->nrules; i-- > 0;) {
@@ -124,10 +103,7 @@ engine_init(struct engine *e, const struct conf *c)
 	e->queue_errlines = xcalloc(n, sizeof(*e->queue_errlines));
 	e->rule_errors = xcalloc(c->nrules ? c->nrules : 1, sizeof(*e->rule_errors));
 	e->vqueues = xcalloc(n, sizeof(*e->vqueues));
-	e->vskipped = xcalloc(c->nrules ? c->nrules : 1, sizeof(*e->vskipped));
-	e->verrors = xcalloc(c->nrules ? c->nrules : 1, sizeof(*e->verrors));
 	map_init(&e->hosts);
-	buf_init(&e->text, SIZE_MAX / 4);
 	buf_init(&e->masked, SIZE_MAX / 4);
 	buf_init(&e->tkey, SIZE_MAX / 4);
 	e->noprefix_queue = conf_queue_find(c, "noprefix");
@@ -139,6 +115,7 @@ engine_init(struct engine *e, const struct conf *c)
 				    c->cachedir : scan_default_cachedir());
 		}
 	}
+	engine_walk_lane_init(&e->lane, e);
 	engine_set_memory(e);
 }
 
@@ -208,14 +185,11 @@ engine_free(struct engine *e)
 	free(e->queue_errlines);
 	free(e->rule_errors);
 	free(e->vqueues);
-	free(e->vskipped);
-	free(e->verrors);
-	buf_free(&e->text);
+	engine_walk_lane_free(&e->lane);
 	buf_free(&e->masked);
 	buf_free(&e->tkey);
 	if (e->use_scan)
 		scan_free(&e->scan);
-	free(e->hits);
 	free(e->next_special);
 }
 
@@ -249,127 +223,6 @@ engine_reset_counters(struct engine *e, size_t qi, const char *host,
 		if (r->ntargets > 0 && r->targets[0].queue == qi)
 			h->counters[i] = 0;
 	}
-}
-
-/* hidepid: "PROG[digits]: rest" → "PROG: rest" (PROG = the leading run of
- * non-space bytes up to the "[", as tenshi's s/^(\S+)\[\d+\]: /$1: /). */
-static bool
-hidepid(const char *m, size_t len, size_t *keep, size_t *skip_to)
-{
-	size_t run = 0, j;
-
-	while (run < len && m[run] != ' ' && m[run] != '\t' && m[run] != '\n' &&
-	    m[run] != '\v' && m[run] != '\f' && m[run] != '\r')
-		run++;
-	/* the ": " must end the run: "...[123]:" followed by a space */
-	if (run >= len || m[run] != ' ' || run < 5 || m[run - 1] != ':' ||
-	    m[run - 2] != ']')
-		return false;
-	j = run - 3;
-	if (m[j] < '0' || m[j] > '9')
-		return false;
-	while (j > 0 && m[j] >= '0' && m[j] <= '9')
-		j--;
-	if (m[j] != '[' || j == 0)
-		return false;
-	*keep = j;			/* PROG */
-	*skip_to = run - 1;		/* from ": " on */
-	return true;
-}
-
-/* Finds the host and the message.  Returns false when no prefix matched
- * (or a logprefix matched without its capture group). */
-static bool
-find_prefix(struct engine *e, const char *line, size_t len, struct verdict *v)
-{
-	const struct conf *c = e->conf;
-	size_t i;
-
-	v->prefix = -1;
-	if (record_parse(&v->rec, line, len) != REC_NONE && v->rec.host != NULL) {
-		v->host = v->rec.host;
-		v->hostlen = v->rec.hostlen;
-		if (v->rec.format == REC_RFC5424) {
-			/* Rules are written for "prog[pid]: message"; give
-			 * them that form for RFC 5424 records too. */
-			buf_reset(&e->text);
-			if (v->rec.prog != NULL) {
-				buf_add(&e->text, v->rec.prog, v->rec.proglen);
-				if (v->rec.procid != NULL) {
-					buf_addc(&e->text, '[');
-					buf_add(&e->text, v->rec.procid,
-					    v->rec.procidlen);
-					buf_addc(&e->text, ']');
-				}
-				buf_add(&e->text, ": ", 2);
-			}
-			buf_add(&e->text, v->rec.msg, v->rec.msglen);
-			v->text = buf_str(&e->text);
-			v->textlen = e->text.len;
-		} else {
-			v->text = v->rec.msg;
-			v->textlen = v->rec.msglen;
-		}
-		return true;
-	}
-	for (i = 0; i < c->nprefixes; i++) {
-		const struct logprefix *lp = &c->prefixes[i];
-		const PCRE2_SIZE *ov;
-		uint32_t np;
-		enum match_result mr;
-
-		mr = match_exec(&lp->re, line, len, NULL);
-		if (mr != MATCH_YES)
-			continue;
-		ov = match_ovector(&np);
-		v->prefix = (long)i;
-		v->rec.format = REC_LOGPREFIX;
-		if (np < 2 || ov[2] == PCRE2_UNSET)
-			return false;
-		v->host = line + ov[2];
-		v->hostlen = ov[3] - ov[2];
-		/* the message is the line with the prefix match removed */
-		buf_reset(&e->text);
-		buf_add(&e->text, line, ov[0]);
-		buf_add(&e->text, line + ov[1], len - ov[1]);
-		v->text = buf_str(&e->text);
-		v->textlen = e->text.len;
-		v->rec.host = v->host;
-		v->rec.hostlen = v->hostlen;
-		v->rec.msg = v->text;
-		v->rec.msglen = v->textlen;
-		record_parse_tag(&v->rec);
-		return true;
-	}
-	return false;
-}
-
-/* The rule's match must run in PCRE2 when its captures are used: masking
- * (queue rules with groups) and repeat counts. */
-static bool
-needs_captures(const struct rule *r)
-{
-	return (r->kind == RULE_QUEUE || r->kind == RULE_REPEAT) && r->re.ncap > 0;
-}
-
-/* Numeric value of capture 1 of the last match (repeat counts). */
-static uint64_t
-capture_number(const char *s)
-{
-	const PCRE2_SIZE *ov = NULL;
-	uint32_t np;
-	uint64_t n = 0;
-	size_t i;
-
-	ov = match_ovector(&np);
-	if (np < 2 || ov[2] == PCRE2_UNSET)
-		return 0;
-	for (i = ov[2]; i < ov[3] && s[i] >= '0' && s[i] <= '9'; i++) {
-		if (n > (UINT64_MAX - 9) / 10)
-			break;
-		n = n * 10 + (uint64_t)(s[i] - '0');
-	}
-	return n;
 }
 
 static void
@@ -416,7 +269,7 @@ file_line(struct engine *e, struct verdict *v, const struct rule *r,
 }
 
 static void
-repeat_line(struct engine *e, struct verdict *v, const struct rule *r, time_t t)
+repeat_line(struct engine *e, struct verdict *v, time_t t)
 {
 	struct hoststate *h = map_get(&e->hosts, v->host, v->hostlen);
 	size_t i;
@@ -426,7 +279,6 @@ repeat_line(struct engine *e, struct verdict *v, const struct rule *r, time_t t)
 		return;
 	}
 	v->kind = V_REPEAT;
-	v->credit = r->re.ncap > 0 ? capture_number(v->text) : 0;
 	v->masked = buf_str(&h->last_msg);
 	v->maskedlen = h->last_msg.len;
 	v->nqueues = 0;
@@ -512,219 +364,131 @@ logcheck_rule(struct engine *e, struct verdict *v, const struct rule *r,
 	return true;
 }
 
+/* A line without a prefix: into the noprefix queue, or dropped. */
+static void
+noprefix_line(struct engine *e, enum walk_end w, const char *line, size_t len,
+    size_t cut_from, time_t now, struct verdict *v)
+{
+	if (w == WALK_PREFIX_NOHOST || e->noprefix_queue < 0) {
+		/* no prefix, or a logprefix without its host group */
+		v->kind = V_NOPREFIX_DROPPED;
+		e->stats.unmatched++;
+		e->stats.noprefix_dropped++;
+		return;
+	}
+	v->kind = V_NOPREFIX;
+	v->host = NOPREFIX_HOST;
+	v->hostlen = strlen(NOPREFIX_HOST);
+	v->masked = line;
+	v->maskedlen = len;
+	if (cut_from) {
+		buf_reset(&e->masked);
+		buf_add(&e->masked, line, len);
+		buf_printf(&e->masked, ENGINE_CUT_MARK, len, cut_from);
+		v->masked = buf_str(&e->masked);
+		v->maskedlen = e->masked.len;
+	}
+	queue_add(&e->queues[e->noprefix_queue], v->host, v->hostlen,
+	    v->masked, v->maskedlen, QUEUE_INCR, 1, now, line, len);
+	v->queues[v->nqueues++] = (size_t)e->noprefix_queue;
+	e->stats.noprefix++;
+}
+
+/* A line no rule masked, with a template store: its template
+ * (automask.h). */
+static void
+template_key(struct engine *e, struct verdict *v, size_t cut_from, time_t now)
+{
+	struct automask_key k;
+
+	buf_reset(&e->tkey);
+	automask_key(e->tmpl, e->conf, v->text, v->textlen,
+	    v->rec.prog != NULL ? (long)v->rec.proglen : 0,
+	    cut_from != 0, true, now, &e->tkey, &k);
+	if (k.mined) {
+		v->tmpl = k.r.id;
+		v->tmpl_created = k.r.created;
+		v->tmpl_learned = k.r.learned;
+		v->tmpl_near = k.r.near;
+		v->tkey = buf_str(&e->tkey);
+		v->tkeylen = e->tkey.len;
+		v->ttag = automask_tag(&k);
+	}
+}
+
 void
-engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
-    time_t now, struct verdict *vout)
+engine_apply(struct engine *e, enum walk_end w, const char *line, size_t len,
+    size_t cut_from, time_t now, struct verdict *v)
 {
 	const struct conf *c = e->conf;
-	struct verdict vlocal, *v = vout != NULL ? vout : &vlocal;
-	size_t i, keep, skip_to, hi, nhits;
-	int scanned;
+	const struct rule *r;
+	size_t i;
 	time_t t;
 
-	memset(v, 0, sizeof(*v));
-	v->rule = -1;
 	v->queues = e->vqueues;
-	v->skipped = e->vskipped;
-	v->errors = e->verrors;
+	v->nqueues = 0;
 	e->stats.lines++;
 	if (cut_from)
 		e->stats.cut++;
-
-	if (!find_prefix(e, line, len, v)) {
-		v->rec.line = line;
-		v->rec.len = len;
-		if (v->prefix >= 0 || e->noprefix_queue < 0) {
-			/* no prefix, or a logprefix without its host group */
-			v->kind = V_NOPREFIX_DROPPED;
-			e->stats.unmatched++;
-			e->stats.noprefix_dropped++;
-			return;
-		}
-		v->kind = V_NOPREFIX;
-		v->host = NOPREFIX_HOST;
-		v->hostlen = strlen(NOPREFIX_HOST);
-		v->masked = line;
-		v->maskedlen = len;
-		if (cut_from) {
-			buf_reset(&e->masked);
-			buf_add(&e->masked, line, len);
-			buf_printf(&e->masked, LINE_CUT_MARK, len, cut_from);
-			v->masked = buf_str(&e->masked);
-			v->maskedlen = e->masked.len;
-		}
-		queue_add(&e->queues[e->noprefix_queue], v->host, v->hostlen,
-		    v->masked, v->maskedlen, QUEUE_INCR, 1, now, line, len);
-		v->queues[v->nqueues++] = (size_t)e->noprefix_queue;
-		e->stats.noprefix++;
+	if (w == WALK_NOPREFIX || w == WALK_PREFIX_NOHOST) {
+		noprefix_line(e, w, line, len, cut_from, now, v);
 		return;
 	}
-	v->rec.line = line;
-	v->rec.len = len;
 	t = record_time(&v->rec, now);
 	if (t == (time_t)-1)
 		t = now;
-
-	if (c->hidepid && hidepid(v->text, v->textlen, &keep, &skip_to)) {
-		/* text may live in e->text already: build into masked first */
-		buf_reset(&e->masked);
-		buf_add(&e->masked, v->text, keep);
-		buf_add(&e->masked, v->text + skip_to, v->textlen - skip_to);
-		buf_reset(&e->text);
-		buf_add(&e->text, e->masked.data, e->masked.len);
-		v->text = buf_str(&e->text);
-		v->textlen = e->text.len;
-	}
-
-	/* one Hyperscan pass gives every message rule's answer; PCRE2 runs
-	 * for a rule only to confirm an approximation, or for the captures
-	 * of the rule that takes the line */
-	scanned = 0;
-	nhits = 0;
-	if (e->use_scan) {
-		scanned = scan_line(&e->scan, v->text, v->textlen) == 0 ? 1 : -1;
-		if (scanned == 1)
-			nhits = sorted_hits(e);
-	}
-	for (i = 0, hi = 0; i < c->nrules;) {
-		const struct rule *r;
-		enum match_result mr;
-		const char *why = NULL;
-		bool no_captures = false;
-
-		if (scanned == 1) {
-			/* jump over rules the scan says do not match: to the
-			 * next hit, or the next rule the scan cannot answer */
-			size_t nh;
-
-			while (hi < nhits && e->hits[hi] < i)
-				hi++;
-			nh = hi < nhits ? e->hits[hi] : c->nrules;
-			if (e->next_special[i] < nh)
-				nh = e->next_special[i];
-			i = nh;
-			if (i >= c->nrules)
-				break;
-		}
-		r = &c->rules[i];
-
-		if (r->kind == RULE_LOGCHECK) {
-			if (logcheck_rule(e, v, r, i, line, len, t))
-				break;
-			i++;
-			continue;
-		}
-		if (r->kind == RULE_SELECT) {
-			/* facility, level, program, host: no regex */
-			if (sel_match(r->sel, v->rec.facility, v->rec.severity,
-			    v->rec.prog, v->rec.proglen, v->host, v->hostlen,
-			    e->localhost))
-				i++;
-			else {
-				v->skipped[v->nskipped++] = i;
-				i = r->skip > i ? r->skip : i + 1;
-			}
-			continue;
-		}
-		if (r->kind == RULE_GROUP_HOST)
-			mr = match_exec(&r->re, v->host, v->hostlen, &why);
-		else if (scanned != 1 || e->scan.mode[i] == SCAN_ALWAYS)
-			mr = match_exec(&r->re, v->text, v->textlen, &why);
-		else if (!e->scan.hit[i])
-			mr = MATCH_NO;
-		else if (e->scan.mode[i] == SCAN_PREFILTER || needs_captures(r))
-			mr = match_exec(&r->re, v->text, v->textlen, &why);
-		else {
-			mr = MATCH_YES;
-			no_captures = true;
-		}
-		if (mr == MATCH_ERROR) {
-			e->rule_errors[i]++;
-			if (v->nerrors == 0)
-				v->error_why = why;
-			v->errors[v->nerrors++] = i;
-		}
-		if (mr != MATCH_YES) {
-			if (r->kind == RULE_GROUP || r->kind == RULE_GROUP_HOST) {
-				v->skipped[v->nskipped++] = i;
-				i = r->skip > i ? r->skip : i + 1;
-			} else
-				i++;
-			continue;
-		}
-		if (r->kind == RULE_GROUP || r->kind == RULE_GROUP_HOST) {
-			i++;
-			continue;
-		}
-		v->rule = (long)i;
-		if (r->kind == RULE_TRASH) {
-			v->kind = V_TRASH;
-			e->stats.trashed++;
-			mark_dropped(e, v);
+	/* the logcheck directive classifies here (it has scratch of its
+	 * own); a line it does not take goes on to the following rules */
+	while (w == WALK_LOGCHECK) {
+		r = &c->rules[v->rule];
+		if (logcheck_rule(e, v, r, (size_t)v->rule, line, len, t))
 			break;
-		}
-		if (r->kind == RULE_REPEAT) {
-			repeat_line(e, v, r, t);
-			e->stats.repeats++;
-			break;
-		}
-		{
-			const PCRE2_SIZE *ov;
-			uint32_t np;
-
-			if (no_captures && !cut_from) {
-				/* nothing to mask: the key is the text itself */
-				v->masked = v->text;
-				v->maskedlen = v->textlen;
-			} else {
-				buf_reset(&e->masked);
-				if (no_captures)
-					buf_add(&e->masked, v->text, v->textlen);
-				else {
-					ov = match_ovector(&np);
-					mask_apply(&e->masked, v->text, v->textlen,
-					    ov, np, c->mask, c->masklen);
-				}
-				if (cut_from)
-					buf_printf(&e->masked, LINE_CUT_MARK, len,
-					    cut_from);
-				v->masked = buf_str(&e->masked);
-				v->maskedlen = e->masked.len;
-			}
-		}
-		if (e->tmpl != NULL && r->re.ncap == 0) {
-			/* no rule masked it: its template (automask.h) */
-			struct automask_key k;
-
-			buf_reset(&e->tkey);
-			automask_key(e->tmpl, c, v->text, v->textlen,
-			    v->rec.prog != NULL ? (long)v->rec.proglen : 0,
-			    cut_from != 0, true, now, &e->tkey, &k);
-			if (k.mined) {
-				v->tmpl = k.r.id;
-				v->tmpl_created = k.r.created;
-				v->tmpl_learned = k.r.learned;
-				v->tmpl_near = k.r.near;
-				v->tkey = buf_str(&e->tkey);
-				v->tkeylen = e->tkey.len;
-				v->ttag = automask_tag(&k);
-			}
-		}
+		w = engine_walk_resume(e, &e->lane, len, cut_from, v);
+	}
+	switch (w) {
+	case WALK_TRASH:
+		v->kind = V_TRASH;
+		e->stats.trashed++;
+		mark_dropped(e, v);
+		break;
+	case WALK_REPEAT:
+		repeat_line(e, v, t);
+		e->stats.repeats++;
+		break;
+	case WALK_QUEUE:
+		r = &c->rules[v->rule];
+		if (e->tmpl != NULL && r->re.ncap == 0)
+			template_key(e, v, cut_from, now);
 		v->kind = V_QUEUED;
 		e->stats.queued++;
-		file_line(e, v, r, i, line, len, t);
+		file_line(e, v, r, (size_t)v->rule, line, len, t);
 		break;
-	}
-	if (i >= c->nrules && v->rule < 0) {
+	case WALK_NORULE:
 		v->kind = V_NORULE;
 		e->stats.unmatched++;
 		mark_dropped(e, v);
+		break;
+	default:
+		break;		/* the logcheck directive took it */
 	}
+	for (i = 0; i < v->nerrors; i++)
+		e->rule_errors[v->errors[i]]++;
 	if (v->nerrors > 0) {
 		e->stats.regex_errors++;
 		if (v->kind != V_QUEUED && v->kind != V_REPEAT)
 			e->stats.regex_errors_dropped++;
 	}
+}
+
+void
+engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
+    time_t now, struct verdict *vout)
+{
+	struct verdict vlocal, *v = vout != NULL ? vout : &vlocal;
+	enum walk_end w;
+
+	w = engine_walk(e, &e->lane, line, len, cut_from, v);
+	engine_apply(e, w, line, len, cut_from, now, v);
 }
 
 void

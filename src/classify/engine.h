@@ -22,6 +22,7 @@
 #include "queue/queue.h"
 #include "input/record.h"
 #include "lib/scan.h"
+#include "classify/engine_walk.h"
 
 struct tmpl;
 
@@ -92,18 +93,15 @@ struct engine {
 	uint64_t	*queue_errlines; /* per queue: lines filed after a regex error */
 	uint64_t	*rule_errors;	/* per rule: PCRE2 limit hits */
 	struct map	 hosts;		/* host → struct hoststate * (owned) */
-	struct buf	 text;		/* scratch: message after prefix/hidepid */
-	struct buf	 masked;	/* scratch: masked message */
+	struct engine_lane lane;	/* this thread's walk scratch */
+	struct buf	 masked;	/* scratch: a noprefix line's key */
 	size_t		*vqueues;	/* scratch for verdict.queues */
-	size_t		*vskipped;	/* scratch for verdict.skipped */
-	size_t		*verrors;	/* scratch for verdict.errors */
 	long		 noprefix_queue; /* index of the noprefix queue, -1 */
 	char		 localhost[256]; /* this host's name ('@' in selectors) */
 	uint64_t	 mem_used;	/* bytes held by all queues */
 	uint64_t	 mem_budget;	/* cap for them from set max_memory, 0 = none */
 	bool		 use_scan;	/* Hyperscan prefilters the rules */
 	struct scan	 scan;		/* message rules, id = rule index */
-	uint32_t	*hits;		/* owned scratch: the scan's hits, sorted */
 	size_t		*next_special;	/* owned: see build_scan */
 	struct engine_stats stats;
 	struct tmpl	*tmpl;		/* borrowed: the template store, or NULL
@@ -129,6 +127,12 @@ void	engine_set_memory(struct engine *e);
  * the time used when the line carries no usable stamp.  v may be NULL. */
 void	engine_line(struct engine *e, const char *line, size_t len,
 	    size_t cut_from, time_t now, struct verdict *v);
+/* engine_line's second half: applies what engine_walk found for the
+ * line (w, v) to the queues and the per-host state.  Lines must come in
+ * input order; a walk that ended at a logcheck directive must have run
+ * in e->lane (engine_line does both halves so). */
+void	engine_apply(struct engine *e, enum walk_end w, const char *line,
+	    size_t len, size_t cut_from, time_t now, struct verdict *v);
 
 /* Resets the escalation counters of host for every rule whose leftmost
  * queue is qi (called when a report of qi is generated, for each host in

@@ -1,0 +1,380 @@
+/*
+ * engine_walk — a line's way through the rules, without side effects
+ * (see engine_walk.h).
+ *
+ * Built-in prefixes (record), then the logprefix regexes; hidepid
+ * rewrites "prog[123]: " to "prog: ".  One Hyperscan pass gives every
+ * message rule's answer; PCRE2 runs for a rule only to confirm an
+ * approximation, or for the captures of the rule that takes the line.
+ * A rule whose match hits a PCRE2 limit is listed in v->errors and taken
+ * as not matching (a group is skipped); engine.c counts it.
+ */
+#include "classify/engine_walk.h"
+
+#include <string.h>
+
+#include "classify/engine.h"
+#include "classify/mask.h"
+#include "conf/sel.h"
+#include "lib/match.h"
+#include "lib/xmem.h"
+
+static void
+lane_bufs(struct engine_lane *ln, const struct engine *e)
+{
+	size_t n = e->conf->nrules ? e->conf->nrules : 1;
+
+	ln->hits = xcalloc(n, sizeof(*ln->hits));
+	ln->skipped = xcalloc(n, sizeof(*ln->skipped));
+	ln->errors = xcalloc(n, sizeof(*ln->errors));
+	buf_init(&ln->text, SIZE_MAX / 4);
+	buf_init(&ln->masked, SIZE_MAX / 4);
+}
+
+void
+engine_walk_lane_init(struct engine_lane *ln, struct engine *e)
+{
+	memset(ln, 0, sizeof(*ln));
+	ln->scan = &e->scan;
+	lane_bufs(ln, e);
+}
+
+int
+engine_walk_lane_fork(struct engine_lane *ln, struct engine *e)
+{
+	memset(ln, 0, sizeof(*ln));
+	ln->scan = &e->scan;
+	if (e->use_scan) {
+		if (scan_fork(&e->scan, &ln->own) == -1)
+			return -1;
+		ln->scan = &ln->own;
+		ln->forked = true;
+	}
+	lane_bufs(ln, e);
+	return 0;
+}
+
+void
+engine_walk_lane_free(struct engine_lane *ln)
+{
+	if (ln->forked)
+		scan_fork_free(&ln->own);
+	free(ln->hits);
+	free(ln->skipped);
+	free(ln->errors);
+	buf_free(&ln->text);
+	buf_free(&ln->masked);
+	memset(ln, 0, sizeof(*ln));
+}
+
+/* The scan's hits in rule order (usually one or two). */
+static size_t
+sorted_hits(struct engine_lane *ln)
+{
+	const struct scan *s = ln->scan;
+	size_t n = s->ntouched, i, j;
+
+	for (i = 0; i < n; i++) {
+		uint32_t id = s->touched[i];
+
+		for (j = i; j > 0 && ln->hits[j - 1] > id; j--)
+			ln->hits[j] = ln->hits[j - 1];
+		ln->hits[j] = id;
+	}
+	return n;
+}
+
+/* hidepid: "PROG[digits]: rest" → "PROG: rest" (PROG = the leading run of
+ * non-space bytes up to the "[", as tenshi's s/^(\S+)\[\d+\]: /$1: /). */
+static bool
+hidepid(const char *m, size_t len, size_t *keep, size_t *skip_to)
+{
+	size_t run = 0, j;
+
+	while (run < len && m[run] != ' ' && m[run] != '\t' && m[run] != '\n' &&
+	    m[run] != '\v' && m[run] != '\f' && m[run] != '\r')
+		run++;
+	/* the ": " must end the run: "...[123]:" followed by a space */
+	if (run >= len || m[run] != ' ' || run < 5 || m[run - 1] != ':' ||
+	    m[run - 2] != ']')
+		return false;
+	j = run - 3;
+	if (m[j] < '0' || m[j] > '9')
+		return false;
+	while (j > 0 && m[j] >= '0' && m[j] <= '9')
+		j--;
+	if (m[j] != '[' || j == 0)
+		return false;
+	*keep = j;			/* PROG */
+	*skip_to = run - 1;		/* from ": " on */
+	return true;
+}
+
+/* Finds the host and the message.  Returns false when no prefix matched
+ * (or a logprefix matched without its capture group). */
+static bool
+find_prefix(const struct engine *e, struct engine_lane *ln, const char *line,
+    size_t len, struct verdict *v)
+{
+	const struct conf *c = e->conf;
+	size_t i;
+
+	v->prefix = -1;
+	if (record_parse(&v->rec, line, len) != REC_NONE && v->rec.host != NULL) {
+		v->host = v->rec.host;
+		v->hostlen = v->rec.hostlen;
+		if (v->rec.format == REC_RFC5424) {
+			/* Rules are written for "prog[pid]: message"; give
+			 * them that form for RFC 5424 records too. */
+			buf_reset(&ln->text);
+			if (v->rec.prog != NULL) {
+				buf_add(&ln->text, v->rec.prog, v->rec.proglen);
+				if (v->rec.procid != NULL) {
+					buf_addc(&ln->text, '[');
+					buf_add(&ln->text, v->rec.procid,
+					    v->rec.procidlen);
+					buf_addc(&ln->text, ']');
+				}
+				buf_add(&ln->text, ": ", 2);
+			}
+			buf_add(&ln->text, v->rec.msg, v->rec.msglen);
+			v->text = buf_str(&ln->text);
+			v->textlen = ln->text.len;
+		} else {
+			v->text = v->rec.msg;
+			v->textlen = v->rec.msglen;
+		}
+		return true;
+	}
+	for (i = 0; i < c->nprefixes; i++) {
+		const struct logprefix *lp = &c->prefixes[i];
+		const PCRE2_SIZE *ov;
+		uint32_t np;
+		enum match_result mr;
+
+		mr = match_exec(&lp->re, line, len, NULL);
+		if (mr != MATCH_YES)
+			continue;
+		ov = match_ovector(&np);
+		v->prefix = (long)i;
+		v->rec.format = REC_LOGPREFIX;
+		if (np < 2 || ov[2] == PCRE2_UNSET)
+			return false;
+		v->host = line + ov[2];
+		v->hostlen = ov[3] - ov[2];
+		/* the message is the line with the prefix match removed */
+		buf_reset(&ln->text);
+		buf_add(&ln->text, line, ov[0]);
+		buf_add(&ln->text, line + ov[1], len - ov[1]);
+		v->text = buf_str(&ln->text);
+		v->textlen = ln->text.len;
+		v->rec.host = v->host;
+		v->rec.hostlen = v->hostlen;
+		v->rec.msg = v->text;
+		v->rec.msglen = v->textlen;
+		record_parse_tag(&v->rec);
+		return true;
+	}
+	return false;
+}
+
+/* The rule's match must run in PCRE2 when its captures are used: masking
+ * (queue rules with groups) and repeat counts. */
+static bool
+needs_captures(const struct rule *r)
+{
+	return (r->kind == RULE_QUEUE || r->kind == RULE_REPEAT) && r->re.ncap > 0;
+}
+
+/* Numeric value of capture 1 of the last match (repeat counts). */
+static uint64_t
+capture_number(const char *s)
+{
+	const PCRE2_SIZE *ov = NULL;
+	uint32_t np;
+	uint64_t n = 0;
+	size_t i;
+
+	ov = match_ovector(&np);
+	if (np < 2 || ov[2] == PCRE2_UNSET)
+		return 0;
+	for (i = ov[2]; i < ov[3] && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			break;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	return n;
+}
+
+/* The key of the queue rule that matched: the text with its captures
+ * masked (the last match's), or the text itself. */
+static void
+mask_key(const struct engine *e, struct engine_lane *ln, struct verdict *v,
+    bool no_captures, size_t len, size_t cut_from)
+{
+	const PCRE2_SIZE *ov;
+	uint32_t np;
+
+	if (no_captures && !cut_from) {
+		/* nothing to mask: the key is the text itself */
+		v->masked = v->text;
+		v->maskedlen = v->textlen;
+		return;
+	}
+	buf_reset(&ln->masked);
+	if (no_captures)
+		buf_add(&ln->masked, v->text, v->textlen);
+	else {
+		ov = match_ovector(&np);
+		mask_apply(&ln->masked, v->text, v->textlen, ov, np,
+		    e->conf->mask, e->conf->masklen);
+	}
+	if (cut_from)
+		buf_printf(&ln->masked, ENGINE_CUT_MARK, len, cut_from);
+	v->masked = buf_str(&ln->masked);
+	v->maskedlen = ln->masked.len;
+}
+
+/* The rules from i on. */
+static enum walk_end
+walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
+    size_t len, size_t cut_from, struct verdict *v)
+{
+	const struct conf *c = e->conf;
+	const struct scan *sc = ln->scan;
+	size_t hi = ln->hi;
+
+	while (i < c->nrules) {
+		const struct rule *r;
+		enum match_result mr;
+		const char *why = NULL;
+		bool no_captures = false, hit = false;
+
+		if (ln->scanned == 1) {
+			/* jump over rules the scan says do not match: to the
+			 * next hit, or the next rule the scan cannot answer */
+			size_t nh;
+
+			while (hi < ln->nhits && ln->hits[hi] < i)
+				hi++;
+			nh = hi < ln->nhits ? ln->hits[hi] : c->nrules;
+			if (e->next_special[i] < nh)
+				nh = e->next_special[i];
+			i = nh;
+			if (i >= c->nrules)
+				break;
+			hit = hi < ln->nhits && ln->hits[hi] == i;
+		}
+		r = &c->rules[i];
+
+		if (r->kind == RULE_LOGCHECK) {
+			v->rule = (long)i;
+			ln->hi = hi;
+			return WALK_LOGCHECK;
+		}
+		if (r->kind == RULE_SELECT) {
+			/* facility, level, program, host: no regex */
+			if (sel_match(r->sel, v->rec.facility, v->rec.severity,
+			    v->rec.prog, v->rec.proglen, v->host, v->hostlen,
+			    e->localhost))
+				i++;
+			else {
+				v->skipped[v->nskipped++] = i;
+				i = r->skip > i ? r->skip : i + 1;
+			}
+			continue;
+		}
+		if (r->kind == RULE_GROUP_HOST)
+			mr = match_exec(&r->re, v->host, v->hostlen, &why);
+		else if (ln->scanned != 1 || sc->mode[i] == SCAN_ALWAYS)
+			mr = match_exec(&r->re, v->text, v->textlen, &why);
+		else if (!hit)
+			mr = MATCH_NO;
+		else if (sc->mode[i] == SCAN_PREFILTER || needs_captures(r))
+			mr = match_exec(&r->re, v->text, v->textlen, &why);
+		else {
+			mr = MATCH_YES;
+			no_captures = true;
+		}
+		if (mr == MATCH_ERROR) {
+			if (v->nerrors == 0)
+				v->error_why = why;
+			v->errors[v->nerrors++] = i;
+		}
+		if (mr != MATCH_YES) {
+			if (r->kind == RULE_GROUP || r->kind == RULE_GROUP_HOST) {
+				v->skipped[v->nskipped++] = i;
+				i = r->skip > i ? r->skip : i + 1;
+			} else
+				i++;
+			continue;
+		}
+		if (r->kind == RULE_GROUP || r->kind == RULE_GROUP_HOST) {
+			i++;
+			continue;
+		}
+		v->rule = (long)i;
+		if (r->kind == RULE_TRASH)
+			return WALK_TRASH;
+		if (r->kind == RULE_REPEAT) {
+			v->credit = r->re.ncap > 0 && !no_captures ?
+			    capture_number(v->text) : 0;
+			return WALK_REPEAT;
+		}
+		mask_key(e, ln, v, no_captures, len, cut_from);
+		return WALK_QUEUE;
+	}
+	return WALK_NORULE;
+}
+
+enum walk_end
+engine_walk(const struct engine *e, struct engine_lane *ln, const char *line,
+    size_t len, size_t cut_from, struct verdict *v)
+{
+	size_t keep, skip_to;
+
+	memset(v, 0, sizeof(*v));
+	v->rule = -1;
+	v->skipped = ln->skipped;
+	v->errors = ln->errors;
+	v->rec.line = line;
+	v->rec.len = len;
+	if (!find_prefix(e, ln, line, len, v)) {
+		v->rec.line = line;
+		v->rec.len = len;
+		return v->prefix >= 0 ? WALK_PREFIX_NOHOST : WALK_NOPREFIX;
+	}
+	v->rec.line = line;
+	v->rec.len = len;
+
+	if (e->conf->hidepid && hidepid(v->text, v->textlen, &keep, &skip_to)) {
+		/* text may live in ln->text already: build into masked first */
+		buf_reset(&ln->masked);
+		buf_add(&ln->masked, v->text, keep);
+		buf_add(&ln->masked, v->text + skip_to, v->textlen - skip_to);
+		buf_reset(&ln->text);
+		buf_add(&ln->text, ln->masked.data, ln->masked.len);
+		v->text = buf_str(&ln->text);
+		v->textlen = ln->text.len;
+	}
+
+	ln->scanned = 0;
+	ln->nhits = ln->hi = 0;
+	if (e->use_scan) {
+		ln->scanned = scan_line(ln->scan, v->text, v->textlen) == 0 ?
+		    1 : -1;
+		if (ln->scanned == 1)
+			ln->nhits = sorted_hits(ln);
+	}
+	return walk_from(e, ln, 0, len, cut_from, v);
+}
+
+enum walk_end
+engine_walk_resume(const struct engine *e, struct engine_lane *ln,
+    size_t len, size_t cut_from, struct verdict *v)
+{
+	size_t from = (size_t)v->rule + 1;
+
+	v->rule = -1;
+	return walk_from(e, ln, from, len, cut_from, v);
+}

@@ -1,0 +1,68 @@
+/*
+ * engine_walk — the half of the rule program that depends on the line
+ * alone: the prefix and host, hidepid, the Hyperscan pass, and the walk
+ * through the rules in config order up to the rule that takes the line,
+ * with the masked key it files under.  It changes no state the next line
+ * could see (queues, per-host state, templates, counters are
+ * engine.c's), so several threads can walk lines at once, each with its
+ * own lane (scratch buffers and Hyperscan scratch), and engine.c applies
+ * the outcomes in input order.
+ */
+#ifndef LOGWARD_ENGINE_WALK_H
+#define LOGWARD_ENGINE_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/scan.h"
+
+struct engine;
+struct verdict;
+
+/* Appended to the key of a line cut at max_line. */
+#define ENGINE_CUT_MARK	" [logward: line cut at %zu of %zu bytes]"
+
+/* Where a walk stopped. */
+enum walk_end {
+	WALK_NOPREFIX,		/* no prefix at all (v->prefix < 0) */
+	WALK_PREFIX_NOHOST,	/* a logprefix matched without its host group */
+	WALK_NORULE,		/* no rule took the line */
+	WALK_TRASH,		/* v->rule, a trash rule, took it */
+	WALK_REPEAT,		/* v->rule, a repeat rule, took it (v->credit) */
+	WALK_QUEUE,		/* v->rule took it under v->masked */
+	WALK_LOGCHECK,		/* stopped at the logcheck directive v->rule:
+				   the caller classifies, then resumes */
+};
+
+/* One thread's scratch for walking lines. */
+struct engine_lane {
+	struct scan	*scan;		/* the engine's, or own (forked) */
+	struct scan	 own;		/* a fork's Hyperscan scratch */
+	bool		 forked;
+	int		 scanned;	/* 1 scanned, -1 scan failed, 0 no scan */
+	uint32_t	*hits;		/* the scan's hits, sorted */
+	size_t		 nhits, hi;	/* count; the walk's place in them */
+	struct buf	 text;		/* message after prefix / hidepid */
+	struct buf	 masked;	/* the masked message */
+	size_t		*skipped;	/* verdict.skipped (nrules) */
+	size_t		*errors;	/* verdict.errors (nrules) */
+};
+
+/* The engine's own lane (on e->scan) and a lane for another thread
+ * (0, or -1 when Hyperscan cannot clone its scratch). */
+void	engine_walk_lane_init(struct engine_lane *ln, struct engine *e);
+int	engine_walk_lane_fork(struct engine_lane *ln, struct engine *e);
+void	engine_walk_lane_free(struct engine_lane *ln);
+
+/* Walks line[0..len) from its start: fills v (zeroed first) with the record, host, text, the rule and key.
+ * The pointers borrow the line and the lane's buffers.  Touches nothing
+ * in e but what it reads. */
+enum walk_end engine_walk(const struct engine *e, struct engine_lane *ln,
+	    const char *line, size_t len, size_t cut_from, struct verdict *v);
+/* Goes on from the rule after v->rule (after WALK_LOGCHECK declined). */
+enum walk_end engine_walk_resume(const struct engine *e, struct engine_lane *ln,
+	    size_t len, size_t cut_from, struct verdict *v);
+
+#endif
