@@ -487,7 +487,7 @@ engine_line(struct engine *e, const char *line, size_t len, size_t cut_from,
 	struct verdict vlocal, *v = vout != NULL ? vout : &vlocal;
 	enum walk_end w;
 
-	w = engine_walk(e, &e->lane, line, len, cut_from, v);
+	w = engine_walk_line(e, &e->lane, line, len, cut_from, v);
 	engine_apply(e, w, line, len, cut_from, now, v);
 }
 

@@ -127,7 +127,7 @@ void	engine_set_memory(struct engine *e);
  * the time used when the line carries no usable stamp.  v may be NULL. */
 void	engine_line(struct engine *e, const char *line, size_t len,
 	    size_t cut_from, time_t now, struct verdict *v);
-/* engine_line's second half: applies what engine_walk found for the
+/* engine_line's second half: applies what engine_walk_line found for the
  * line (w, v) to the queues and the per-host state.  Lines must come in
  * input order; a walk that ended at a logcheck directive must have run
  * in e->lane (engine_line does both halves so). */

@@ -328,7 +328,7 @@ walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
 }
 
 enum walk_end
-engine_walk(const struct engine *e, struct engine_lane *ln, const char *line,
+engine_walk_line(const struct engine *e, struct engine_lane *ln, const char *line,
     size_t len, size_t cut_from, struct verdict *v)
 {
 	size_t keep, skip_to;

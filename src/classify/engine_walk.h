@@ -59,7 +59,7 @@ void	engine_walk_lane_free(struct engine_lane *ln);
 /* Walks line[0..len) from its start: fills v (zeroed first) with the record, host, text, the rule and key.
  * The pointers borrow the line and the lane's buffers.  Touches nothing
  * in e but what it reads. */
-enum walk_end engine_walk(const struct engine *e, struct engine_lane *ln,
+enum walk_end engine_walk_line(const struct engine *e, struct engine_lane *ln,
 	    const char *line, size_t len, size_t cut_from, struct verdict *v);
 /* Goes on from the rule after v->rule (after WALK_LOGCHECK declined). */
 enum walk_end engine_walk_resume(const struct engine *e, struct engine_lane *ln,

@@ -24,6 +24,7 @@
 #include "cli/opts.h"
 #include "classify/automask.h"
 #include "classify/engine.h"
+#include "classify/engine_pipe.h"
 #include "classify/lcclass.h"
 #include "conf/conf.h"
 #include "conf/conf_tmpl.h"
@@ -43,9 +44,11 @@
 
 #define JOURNAL_FIRST	(5 * 3600)	/* s of journal a first run reads */
 
-/* engine_line as an in_file_line_fn. */
+/* engine_line (or with --threads 2 the engine's pipe) as an
+ * in_file_line_fn. */
 struct feed {
 	struct engine	*e;
+	struct engine_pipe *pipe;	/* NULL: one thread */
 	time_t		 now;
 };
 
@@ -54,7 +57,10 @@ feed_line(void *arg, const char *line, size_t len, size_t cut_from)
 {
 	struct feed *f = arg;
 
-	engine_line(f->e, line, len, cut_from, f->now, NULL);
+	if (f->pipe != NULL)
+		engine_pipe_line(f->pipe, line, len, cut_from);
+	else
+		engine_line(f->e, line, len, cut_from, f->now, NULL);
 }
 
 static void write_mbox_body(FILE *fp, const char *s, size_t n);
@@ -318,6 +324,7 @@ check_conf(struct opts *o)
 	}
 	fd.e = &e;
 	fd.now = o->now;
+	fd.pipe = o->threads > 1 ? engine_pipe_new(&e, o->now) : NULL;
 	paths = source_list(o, &c, &n, &g);
 	if (n == 0 && !(o->state != NULL && c.journal)) {
 		log_warnx("no files given and the configuration has no 'set "
@@ -358,6 +365,7 @@ check_conf(struct opts *o)
 	for (i = 0; i < n; i++)
 		if (oneshot_file(&os, paths[i], feed_line, &fd) == -1)
 			rc = 1;
+	engine_pipe_free(fd.pipe);	/* every line applied */
 	progress_end(&pg);
 	os.progress = NULL;
 	free(paths);
@@ -495,11 +503,6 @@ check_main(int argc, char **argv)
 	if (o.test && o.state == NULL) {
 		log_warnx("check: --test reads from the positions of --state "
 		    "DIR without saving them; give --state DIR too");
-		return 2;
-	}
-	if (o.threads != 1 && o.logcheck == NULL) {
-		log_warnx("check: --threads is for check --logcheck runs; a "
-		    "configuration's rules keep their order in one thread");
 		return 2;
 	}
 	if (o.logcheck != NULL) {

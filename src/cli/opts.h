@@ -38,7 +38,7 @@ struct opts {
 	int		 quiet;		/* -q: the account line only for losses */
 	int		 progress_on;	/* --progress: the line even without a TTY */
 	int		 progress_off;	/* --no-progress */
-	int		 threads;	/* --threads 1|2 (check --logcheck) */
+	int		 threads;	/* --threads 1|2 (check) */
 };
 
 #define DEFAULT_MAIL_WAIT	60	/* s a one-shot run waits for the relay */
