@@ -1,8 +1,8 @@
 /*
  * engine_pipe — engine_line on two CPUs for one-shot runs: the lines are
- * copied into blocks, a second thread walks each block (engine_walk_line:
- * prefix, Hyperscan, the rule and its masked key, nothing that depends
- * on earlier lines), and the caller's thread applies the outcomes to
+ * copied into blocks (lib/lpipe), a second thread walks each block
+ * (engine_walk_line: prefix, Hyperscan, the rule and its masked key,
+ * nothing that depends on earlier lines), and the caller's thread applies the outcomes to
  * the queues in input order (engine_apply), walking a block itself when
  * it would otherwise wait.  The queues, the per-host state, templates
  * and every counter end exactly as engine_line leaves them line by line:
