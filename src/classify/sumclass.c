@@ -80,11 +80,11 @@ sumclass_init(struct sumclass *k, const struct sum_conf *sc)
 	k->sc = sc;
 	map_init(&k->progs);
 	map_init(&k->hosts);
-	buf_init(&k->key, 1 << 20);
-	buf_init(&k->inner, 1 << 20);
+	sumclass_ops_init(&k->ops);
+	sumclass_ops_init(&k->lastops);
+	sumclass_lane_init(k, &k->lane);
 	if (sc == NULL)
 		return;
-	k->cand = xcalloc(sc->nsvcs + 1, sizeof(*k->cand));
 	k->rbase = xcalloc(sc->nsvcs + 1, sizeof(*k->rbase));
 	for (i = 0; i < sc->nsvcs; i++) {
 		const struct sum_service *sv = &sc->svcs[i];
@@ -180,10 +180,67 @@ sumclass_free(struct sumclass *k)
 		free(k->byfirst[i]);
 	free(k->byfirst);
 	free(k->firstoff);
-	free(k->cand);
-	buf_free(&k->key);
-	buf_free(&k->inner);
+	sumclass_lane_free(&k->lane);
+	sumclass_ops_free(&k->ops);
+	sumclass_ops_free(&k->lastops);
 	memset(k, 0, sizeof(*k));
+}
+
+void
+sumclass_lane_init(const struct sumclass *k, struct sumclass_lane *ln)
+{
+	ln->cand = xcalloc(k->sc != NULL ? k->sc->nsvcs + 1 : 1,
+	    sizeof(*ln->cand));
+	buf_init(&ln->key, 1 << 20);
+	buf_init(&ln->inner, 1 << 20);
+}
+
+void
+sumclass_lane_free(struct sumclass_lane *ln)
+{
+	free(ln->cand);
+	buf_free(&ln->key);
+	buf_free(&ln->inner);
+	memset(ln, 0, sizeof(*ln));
+}
+
+void
+sumclass_ops_init(struct sumclass_ops *ops)
+{
+	memset(ops, 0, sizeof(*ops));
+	buf_init(&ops->keys, SIZE_MAX / 4);
+}
+
+void
+sumclass_ops_reset(struct sumclass_ops *ops)
+{
+	ops->n = 0;
+	buf_reset(&ops->keys);
+}
+
+void
+sumclass_ops_free(struct sumclass_ops *ops)
+{
+	free(ops->v);
+	buf_free(&ops->keys);
+	memset(ops, 0, sizeof(*ops));
+}
+
+static struct sumop *
+op_add(struct sumclass_ops *ops, enum sumop_kind kind, size_t svc, uint64_t w)
+{
+	struct sumop *o;
+
+	if (ops->n == ops->cap) {
+		ops->cap = ops->cap ? ops->cap * 2 : 64;
+		ops->v = xreallocarray(ops->v, ops->cap, sizeof(*ops->v));
+	}
+	o = &ops->v[ops->n++];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->svc = (uint32_t)svc;
+	o->w = w;
+	return o;
 }
 
 /* ---- time ---- */
@@ -271,21 +328,21 @@ body(const struct record *r, const char **b, size_t *n)
 }
 
 static void
-add_cand(struct sumclass *k, size_t *n, size_t svc)
+add_cand(struct sumclass_lane *ln, size_t *n, size_t svc)
 {
 	size_t i;
 
 	for (i = 0; i < *n; i++)
-		if (k->cand[i] == svc)
+		if (ln->cand[i] == svc)
 			return;
-	k->cand[(*n)++] = svc;
+	ln->cand[(*n)++] = svc;
 }
 
-/* The services of a line into k->cand (definition order); returns how
+/* The services of a line into ln->cand (definition order); returns how
  * many. */
 static size_t
-candidates(struct sumclass *k, const char *prog, size_t proglen,
-    const char *msg, size_t msglen)
+candidates(const struct sumclass *k, struct sumclass_lane *ln,
+    const char *prog, size_t proglen, const char *msg, size_t msglen)
 {
 	size_t n = 0, i, j;
 
@@ -294,24 +351,24 @@ candidates(struct sumclass *k, const char *prog, size_t proglen,
 
 		if (v != 0)
 			for (j = 0; j < k->nplist[v - 1]; j++)
-				add_cand(k, &n, k->plist[v - 1][j]);
+				add_cand(ln, &n, k->plist[v - 1][j]);
 		for (i = 0; i < k->npfx; i++)
 			if (proglen >= k->pfxlen[i] && memcmp(k->sfx[i] ?
 			    prog + proglen - k->pfxlen[i] : prog, k->pfx[i],
 			    k->pfxlen[i]) == 0)
-				add_cand(k, &n, k->pfx_svc[i]);
+				add_cand(ln, &n, k->pfx_svc[i]);
 	}
 	for (i = 0; i < k->nwhere; i++)
 		if (sumlit_may_match(&k->wlit[i], msg, msglen) &&
 		    match_test(k->wre[i], msg, msglen, NULL) == MATCH_YES)
-			add_cand(k, &n, k->wsvc[i]);
+			add_cand(ln, &n, k->wsvc[i]);
 	if (n > 1) {	/* definition order */
 		for (i = 1; i < n; i++) {
-			size_t v = k->cand[i];
+			size_t v = ln->cand[i];
 
-			for (j = i; j > 0 && k->cand[j - 1] > v; j--)
-				k->cand[j] = k->cand[j - 1];
-			k->cand[j] = v;
+			for (j = i; j > 0 && ln->cand[j - 1] > v; j--)
+				ln->cand[j] = ln->cand[j - 1];
+			ln->cand[j] = v;
 		}
 	}
 	return n;
@@ -329,22 +386,22 @@ number(const char *p, size_t n)
 }
 
 /* Builds the key of rule ru (just matched, captures in the ovector) in
- * k->key; sets *bytes. */
+ * ln->key; sets *bytes. */
 static void
-make_key(struct sumclass *k, const struct sum_fact *f, const struct sum_rule *ru,
+make_key(struct sumclass_lane *ln, const struct sum_fact *f, const struct sum_rule *ru,
     const char *msg, const char *host, size_t hostlen, const char *prog,
     size_t proglen, bool have_ov, uint64_t *bytes)
 {
 	const PCRE2_SIZE *ov = NULL;
 	uint32_t np = 0;
 	size_t l, j, pi = 0;
-	struct buf *b = &k->inner;	/* one level's value */
+	struct buf *b = &ln->inner;	/* one level's value */
 
 	if (have_ov)
 		ov = match_ovector(&np);
 	if (ru->key != NULL)
 		f = ru->key;
-	buf_reset(&k->key);
+	buf_reset(&ln->key);
 	for (l = 0; l < f->nlevels; l++) {
 		const struct sum_level *lv = &f->levels[l];
 
@@ -374,7 +431,7 @@ make_key(struct sumclass *k, const struct sum_fact *f, const struct sum_rule *ru
 			else if (lv->parts[j].dflt != NULL)
 				buf_add(b, lv->parts[j].dflt, lv->parts[j].dlen);
 		}
-		sumstore_key_add(&k->key, b->data != NULL ? b->data : "", b->len);
+		sumstore_key_add(&ln->key, b->data != NULL ? b->data : "", b->len);
 	}
 	*bytes = 0;
 	if (ru->bytescap > 0 && ov != NULL && (uint32_t)ru->bytescap < np &&
@@ -416,28 +473,29 @@ wanted(const struct sumclass_target *tg, size_t ntg, size_t svc)
 	return false;
 }
 
-/* Classifies one message of a program (n lines' worth). */
+/* Classifies one message of a program (n lines' worth): what the
+ * stores must do goes to ops. */
 static bool
-classify(struct sumclass *k, const char *host, size_t hostlen,
-    const char *prog, size_t proglen, const char *msg, size_t msglen,
-    time_t t, uint64_t n, const struct sumclass_target *tg, size_t ntg)
+classify(const struct sumclass *k, struct sumclass_lane *ln, const char *host,
+    size_t hostlen, const char *prog, size_t proglen, const char *msg,
+    size_t msglen, uint64_t n, const struct sumclass_target *tg, size_t ntg,
+    struct sumclass_ops *ops)
 {
 	const struct sum_conf *sc = k->sc;
-	size_t nc, ci, ti;
+	size_t nc, ci;
 
-	nc = candidates(k, prog, proglen, msg, msglen);
+	nc = candidates(k, ln, prog, proglen, msg, msglen);
 	if (nc == 0)
 		return false;
 	for (ci = 0; ci < nc; ci++) {
-		size_t svc = k->cand[ci];
+		size_t svc = ln->cand[ci];
 		const struct sum_service *sv = &sc->svcs[svc];
 		bool taken = false;
+		struct sumop *o;
 
 		if (!wanted(tg, ntg, svc))
 			continue;
-		for (ti = 0; ti < ntg; ti++)
-			if (tg[ti].want == NULL || tg[ti].want[svc])
-				sumstore_line(tg[ti].store, svc, t, n);
+		op_add(ops, SUMOP_LINE, svc, n);
 		const uint32_t *off = &k->firstoff[svc * 257];
 		unsigned char first = msglen > 0 ? (unsigned char)msg[0] : 0;
 		uint32_t ri;
@@ -460,7 +518,7 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 			} else
 				mr = match_test(&ru->re, msg, msglen, NULL);
 			if (mr == MATCH_ERROR)
-				k->stats.regex_errors++;
+				op_add(ops, SUMOP_ERROR, svc, 0);
 			if (mr != MATCH_YES)
 				continue;
 			if (ru->timescap > 0 && have_ov) {
@@ -479,26 +537,26 @@ classify(struct sumclass *k, const char *host, size_t hostlen,
 				if (taken)
 					break;
 				taken = true;
-				for (ti = 0; ti < ntg; ti++)
-					if (tg[ti].want == NULL || tg[ti].want[svc])
-						sumstore_ignored(tg[ti].store, svc, w);
+				op_add(ops, SUMOP_IGNORED, svc, w);
 				break;
 			}
 			taken = true;
-			make_key(k, &sv->facts[ru->fact], ru, msg, host, hostlen,
+			make_key(ln, &sv->facts[ru->fact], ru, msg, host, hostlen,
 			    prog, proglen, have_ov, &bytes);
-			for (ti = 0; ti < ntg; ti++)
-				if (tg[ti].want == NULL || tg[ti].want[svc])
-					sumstore_count(tg[ti].store, svc, ru->fact,
-					    k->key.data, k->key.len, w, bytes * n);
+			o = op_add(ops, SUMOP_COUNT, svc, w);
+			o->fact = (uint32_t)ru->fact;
+			o->bytes = bytes * n;
+			o->koff = ops->keys.len;
+			o->klen = ln->key.len;
+			buf_add(&ops->keys, ln->key.data, ln->key.len);
 			if (ru->kind == SUMR_COUNT)
 				break;
 		}
-		if (!taken)
-			for (ti = 0; ti < ntg; ti++)
-				if (tg[ti].want == NULL || tg[ti].want[svc])
-					sumstore_unmatched(tg[ti].store, svc, msg,
-					    msglen, n);
+		if (!taken) {
+			o = op_add(ops, SUMOP_UNMATCHED, svc, n);
+			o->msg = msg;
+			o->len = msglen;
+		}
 	}
 	return true;
 }
@@ -581,61 +639,146 @@ remember(struct sumclass *k, const char *host, size_t hostlen,
 	}
 }
 
+/* Does ops[from..to) to the stores of the targets (time t). */
+static void
+replay(struct sumclass *k, const struct sumclass_ops *ops, size_t from,
+    size_t to, time_t t, const struct sumclass_target *tg, size_t ntg)
+{
+	size_t i, ti;
+
+	for (i = from; i < to; i++) {
+		const struct sumop *o = &ops->v[i];
+
+		if (o->kind == SUMOP_ERROR) {
+			k->stats.regex_errors++;
+			continue;
+		}
+		for (ti = 0; ti < ntg; ti++) {
+			struct sumstore *st = tg[ti].store;
+
+			if (tg[ti].want != NULL && !tg[ti].want[o->svc])
+				continue;
+			switch (o->kind) {
+			case SUMOP_LINE:
+				sumstore_line(st, o->svc, t, o->w);
+				break;
+			case SUMOP_IGNORED:
+				sumstore_ignored(st, o->svc, o->w);
+				break;
+			case SUMOP_COUNT:
+				sumstore_count(st, o->svc, o->fact,
+				    ops->keys.data + o->koff, o->klen, o->w,
+				    o->bytes);
+				break;
+			case SUMOP_UNMATCHED:
+				sumstore_unmatched(st, o->svc, o->msg, o->len,
+				    o->w);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}
+
+void
+sumclass_walk(const struct sumclass *k, struct sumclass_lane *ln,
+    const struct record *r, const struct sumclass_target *tg, size_t ntg,
+    struct sumclass_ops *ops, struct sumclass_walk *w)
+{
+	const char *msg, *inner;
+	size_t msglen, innerlen;
+
+	memset(w, 0, sizeof(*w));
+	w->op0 = w->op1 = ops->n;
+	if (k->sc == NULL || k->sc->nsvcs == 0)
+		return;
+	body(r, &msg, &msglen);
+	w->rep = repeat_count(msg, msglen, &inner, &innerlen);
+	if (w->rep > 0 && inner == NULL && r->prog == NULL) {
+		/* the host's previous line: known when the lines before
+		 * are applied */
+		w->kind = SUMW_LASTREP;
+		return;
+	}
+	if (w->rep > 0 && inner != NULL) {
+		w->kind = SUMW_INNER;
+		w->in = classify(k, ln, r->host, r->hostlen, r->prog, r->proglen,
+		    inner, innerlen, w->rep, tg, ntg, ops);
+	} else {
+		w->kind = SUMW_PLAIN;
+		w->in = classify(k, ln, r->host, r->hostlen, r->prog, r->proglen,
+		    msg, msglen, 1, tg, ntg, ops);
+	}
+	w->op1 = ops->n;
+}
+
 bool
-sumclass_record(struct sumclass *k, const struct record *r, time_t t,
+sumclass_apply(struct sumclass *k, const struct record *r, time_t t,
+    const struct sumclass_walk *w, const struct sumclass_ops *ops,
     const struct sumclass_target *tg, size_t ntg)
 {
-	const char *msg, *inner, *host = r->host;
-	size_t msglen, innerlen, hostlen = r->hostlen;
-	uint64_t rep;
+	const char *msg, *host = r->host;
+	size_t msglen, hostlen = r->hostlen;
+	struct sumclass_last *l;
 	bool in;
 
-	if (k->sc == NULL || k->sc->nsvcs == 0)
+	if (w->kind == SUMW_NONE)
 		return false;
 	k->stats.lines++;
 	if (t < 0)
 		t = 0;
-	body(r, &msg, &msglen);
 	if (host == NULL) {
 		host = "";
 		hostlen = 0;
 	}
-	rep = repeat_count(msg, msglen, &inner, &innerlen);
-	if (rep > 0 && inner == NULL && r->prog == NULL) {
-		struct sumclass_last *l = map_get(&k->hosts, host, hostlen);
-
+	switch (w->kind) {
+	case SUMW_LASTREP:
 		k->stats.repeats++;
+		l = map_get(&k->hosts, host, hostlen);
 		if (l == NULL || l->msglen == SIZE_MAX) {
 			k->stats.repeat_lost++;
 			return false;
 		}
 		/* the kept copy may move if classify remembers: use it as is */
-		in = classify(k, r->host, r->hostlen, l->prog, l->proglen, l->msg,
-		    l->msglen, t, rep, tg, ntg);
+		sumclass_ops_reset(&k->lastops);
+		in = classify(k, &k->lane, r->host, r->hostlen, l->prog,
+		    l->proglen, l->msg, l->msglen, w->rep, tg, ntg, &k->lastops);
+		replay(k, &k->lastops, 0, k->lastops.n, t, tg, ntg);
 		if (in)
 			k->stats.in_service++;
 		return in;
-	}
-	if (rep > 0 && inner != NULL) {
+	case SUMW_INNER:
 		k->stats.repeats++;
-		in = classify(k, r->host, r->hostlen, r->prog, r->proglen, inner,
-		    innerlen, t, rep, tg, ntg);
-		if (in)
+		replay(k, ops, w->op0, w->op1, t, tg, ntg);
+		if (w->in)
 			k->stats.in_service++;
-		return in;
+		return w->in;
+	default:
+		break;
 	}
-	in = classify(k, r->host, r->hostlen, r->prog, r->proglen, msg, msglen,
-	    t, 1, tg, ntg);
-	if (in) {
+	replay(k, ops, w->op0, w->op1, t, tg, ntg);
+	if (w->in) {
 		k->stats.in_service++;
+		body(r, &msg, &msglen);
 		remember(k, host, hostlen, r->prog, r->proglen, msg, msglen);
 	} else if (k->hosts.len > 0) {
 		/* "last message repeated" repeats this line, which no
 		 * service takes: nothing to credit then */
-		struct sumclass_last *l = map_get(&k->hosts, host, hostlen);
-
+		l = map_get(&k->hosts, host, hostlen);
 		if (l != NULL)
 			l->msglen = SIZE_MAX;
 	}
-	return in;
+	return w->in;
+}
+
+bool
+sumclass_record(struct sumclass *k, const struct record *r, time_t t,
+    const struct sumclass_target *tg, size_t ntg)
+{
+	struct sumclass_walk w;
+
+	sumclass_ops_reset(&k->ops);
+	sumclass_walk(k, &k->lane, r, tg, ntg, &k->ops, &w);
+	return sumclass_apply(k, r, t, &w, &k->ops, tg, ntg);
 }

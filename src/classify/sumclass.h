@@ -47,6 +47,54 @@ struct sumclass_target {
 	const bool	*want;		/* borrowed, per service; NULL = all */
 };
 
+/* One thread's scratch for classifying. */
+struct sumclass_lane {
+	size_t		*cand;		/* candidate services */
+	struct buf	 key;		/* the key being built */
+	struct buf	 inner;		/* one level of it */
+};
+
+/* What classifying a line decided for the stores, in order (replayed by
+ * sumclass_apply on the thread that owns the stores). */
+enum sumop_kind {
+	SUMOP_LINE,		/* a line (w of them) of service svc */
+	SUMOP_IGNORED,		/* ... that an ignore rule took */
+	SUMOP_COUNT,		/* w lines, bytes, under key in fact */
+	SUMOP_UNMATCHED,	/* w lines of msg that no rule took */
+	SUMOP_ERROR,		/* a rule's match hit a PCRE2 limit */
+};
+
+struct sumop {
+	enum sumop_kind	 kind;
+	uint32_t	 svc, fact;
+	uint64_t	 w, bytes;
+	const char	*msg;		/* UNMATCHED: borrowed (the line) */
+	size_t		 len;
+	size_t		 koff, klen;	/* COUNT: the key in ops.keys */
+};
+
+struct sumclass_ops {
+	struct sumop	*v;
+	size_t		 n, cap;
+	struct buf	 keys;
+};
+
+/* How a line's walk ended. */
+enum sumwalk_kind {
+	SUMW_NONE,		/* no services */
+	SUMW_LASTREP,		/* "last message repeated N times": the
+				   host's previous line counts (apply) */
+	SUMW_INNER,		/* "message repeated N times: [ MSG ]" */
+	SUMW_PLAIN,
+};
+
+struct sumclass_walk {
+	enum sumwalk_kind kind;
+	uint64_t	 rep;		/* N of a repeat */
+	bool		 in;		/* the line belongs to a service */
+	size_t		 op0, op1;	/* its ops in the sumclass_ops */
+};
+
 struct sumclass_stats {
 	uint64_t	 lines;		/* records offered */
 	uint64_t	 in_service;	/* ... that belonged to a service */
@@ -78,9 +126,9 @@ struct sumclass {
 	uint32_t	*firstoff;	/* owned: ... from firstoff[svc * 257 + b]
 					   to firstoff[svc * 257 + b + 1] */
 	size_t		 nrules;
-	size_t		*cand;		/* owned scratch: candidate services */
-	struct buf	 key;		/* scratch: the key being built */
-	struct buf	 inner;		/* scratch: a repeated message */
+	struct sumclass_lane lane;	/* this thread's scratch */
+	struct sumclass_ops ops;	/* sumclass_record's ops */
+	struct sumclass_ops lastops;	/* a "last message repeated" line's */
 	struct map	 hosts;		/* host → owned struct sumclass_last * */
 	struct sumclass_stats stats;
 };
@@ -108,6 +156,23 @@ time_t	sumclass_time(const struct record *r, time_t now);
  * services.  Borrows everything.  Returns true when r belonged to at
  * least one service. */
 bool	sumclass_record(struct sumclass *k, const struct record *r, time_t t,
+	    const struct sumclass_target *tg, size_t ntg);
+
+/* sumclass_record in two halves, for a second thread: sumclass_walk
+ * classifies r (needing nothing the lines before left: any thread, its
+ * own lane, lane_init'ed) and appends what the stores must do to ops;
+ * sumclass_apply does it (the thread that owns k's stores and host
+ * memory, lines in input order).  r's bytes must live until the apply. */
+void	sumclass_lane_init(const struct sumclass *k, struct sumclass_lane *ln);
+void	sumclass_lane_free(struct sumclass_lane *ln);
+void	sumclass_ops_init(struct sumclass_ops *ops);
+void	sumclass_ops_reset(struct sumclass_ops *ops);
+void	sumclass_ops_free(struct sumclass_ops *ops);
+void	sumclass_walk(const struct sumclass *k, struct sumclass_lane *ln,
+	    const struct record *r, const struct sumclass_target *tg,
+	    size_t ntg, struct sumclass_ops *ops, struct sumclass_walk *w);
+bool	sumclass_apply(struct sumclass *k, const struct record *r, time_t t,
+	    const struct sumclass_walk *w, const struct sumclass_ops *ops,
 	    const struct sumclass_target *tg, size_t ntg);
 
 #endif

@@ -25,6 +25,7 @@
 #include "input/record.h"
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/lpipe.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
 #include "queue/sumstore.h"
@@ -45,7 +46,37 @@ struct run {
 	bool		 ranged;
 	uint64_t	 undated, outside;
 	struct progress	 pg;		/* the progress line */
+	struct lpipe	*lp;		/* --threads 2, else NULL */
+	struct sumclass_lane lane1;	/* the second thread's scratch */
 };
+
+/* A block's walked lines (--threads 2). */
+struct walked {
+	struct record	 rec[LPIPE_LINES];
+	struct sumclass_walk w[LPIPE_LINES];
+	struct sumclass_ops ops;
+};
+
+/* The line's time, and whether --range takes it. */
+static bool
+in_range(struct run *u, const struct record *r, time_t *t)
+{
+	*t = sumclass_time(r, u->now);
+	if (u->ranged) {
+		if (*t == (time_t)-1) {
+			u->undated++;
+			return false;
+		}
+		if ((u->since != 0 && *t < u->since) ||
+		    (u->until != 0 && *t >= u->until)) {
+			u->outside++;
+			return false;
+		}
+	}
+	if (*t == (time_t)-1)
+		*t = 0;
+	return true;
+}
 
 static void
 on_line(void *arg, const char *line, size_t len, size_t cut)
@@ -54,22 +85,60 @@ on_line(void *arg, const char *line, size_t len, size_t cut)
 	struct record r;
 	time_t t;
 
-	(void)cut;
 	progress_line(&u->pg, len);
-	record_parse(&r, line, len);
-	t = sumclass_time(&r, u->now);
-	if (u->ranged) {
-		if (t == (time_t)-1) {
-			u->undated++;
-			return;
-		}
-		if ((u->since != 0 && t < u->since) ||
-		    (u->until != 0 && t >= u->until)) {
-			u->outside++;
-			return;
-		}
+	if (u->lp != NULL) {
+		lpipe_line(u->lp, line, len, cut);
+		return;
 	}
-	sumclass_record(&u->k, &r, t == (time_t)-1 ? 0 : t, &u->tg, 1);
+	record_parse(&r, line, len);
+	if (in_range(u, &r, &t))
+		sumclass_record(&u->k, &r, t, &u->tg, 1);
+}
+
+/* lpipe's walk: parse and classify (any thread). */
+static void
+walk_block(void *arg, int lane, struct lpipe_block *b)
+{
+	struct run *u = arg;
+	struct sumclass_lane *ln = lane == 0 ? &u->k.lane : &u->lane1;
+	struct walked *wk = b->res;
+	size_t i;
+
+	if (wk == NULL) {
+		wk = b->res = xcalloc(1, sizeof(*wk));
+		sumclass_ops_init(&wk->ops);
+	}
+	sumclass_ops_reset(&wk->ops);
+	for (i = 0; i < b->n; i++) {
+		record_parse(&wk->rec[i], b->bytes + b->lines[i].off,
+		    b->lines[i].len);
+		sumclass_walk(&u->k, ln, &wk->rec[i], &u->tg, 1, &wk->ops,
+		    &wk->w[i]);
+	}
+}
+
+/* lpipe's apply: time, range, the counts (in input order). */
+static void
+apply_block(void *arg, struct lpipe_block *b)
+{
+	struct run *u = arg;
+	struct walked *wk = b->res;
+	size_t i;
+	time_t t;
+
+	for (i = 0; i < b->n; i++)
+		if (in_range(u, &wk->rec[i], &t))
+			(void)sumclass_apply(&u->k, &wk->rec[i], t, &wk->w[i],
+			    &wk->ops, &u->tg, 1);
+}
+
+static void
+walked_free(void *res)
+{
+	struct walked *wk = res;
+
+	sumclass_ops_free(&wk->ops);
+	free(wk);
 }
 
 static void
@@ -243,6 +312,7 @@ summary_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "no-progress", no_argument, NULL, 'Q' },
+		{ "threads", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *confpath = DEFAULT_CONF, *services = "all", *range = NULL;
@@ -251,7 +321,7 @@ summary_main(int argc, char **argv)
 	enum fmt fmt = FMT_TEXT;
 	unsigned detail = 0;
 	bool nodisk = false;
-	int ch, rc = 0, i;
+	int ch, rc = 0, i, threads = 1;
 	struct conf c;
 	struct run u;
 	struct sumreport rep;
@@ -319,6 +389,13 @@ summary_main(int argc, char **argv)
 		case 'Q':
 			pmode = PROGRESS_OFF;
 			break;
+		case 'J':
+			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0) {
+				usage_error("--threads takes 1 or 2", optarg);
+				return 2;
+			}
+			threads = optarg[0] - '0';
+			break;
 		default:
 			return 2;
 		}
@@ -366,6 +443,10 @@ summary_main(int argc, char **argv)
 	u.tg.store = &u.store;
 	u.tg.want = want;
 
+	if (threads == 2) {
+		sumclass_lane_init(&u.k, &u.lane1);
+		u.lp = lpipe_new(walk_block, apply_block, walked_free, &u);
+	}
 	progress_init(&u.pg, pmode, 2);
 	if (argc > 0) {
 		for (i = 0; i < argc; i++)
@@ -396,6 +477,10 @@ summary_main(int argc, char **argv)
 			log_warnx("no FILE given and %s has no 'set logfile' or "
 			    "'set journal': nothing to read", confpath);
 	}
+	lpipe_free(u.lp);	/* every line counted */
+	u.lp = NULL;
+	if (threads == 2)
+		sumclass_lane_free(&u.lane1);
 	progress_end(&u.pg);
 
 	if (host == NULL) {

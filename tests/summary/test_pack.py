@@ -310,3 +310,35 @@ def t_every_test_log(ctx):
     js = run(ctx, "--format", "json", *files).stdout
     v = subprocess.run(["python3", "-m", "json.tool"], input=js, capture_output=True)
     assert v.returncode == 0, v.stderr
+
+
+def t_threads_same_summary(ctx):
+    """--threads 2 (lines parsed and classified on a second thread, the
+    counts kept in input order) gives the summary of --threads 1, byte for
+    byte: every service log and the real logs of tests/data, repeats
+    ("last message repeated") across the 512-line blocks, a --range that
+    leaves lines out, text at detail high and JSON."""
+    logs = [os.path.join(SVC, s + ".log") for s in services()]
+    data = os.path.join(ROOT, "tests", "data")
+    logs += sorted(os.path.join(data, f) for f in os.listdir(data)
+                   if f.endswith(".log"))
+    big = ctx.path("all.log")
+    with open(big, "wb") as out:
+        for _ in range(3):
+            for f in logs:
+                out.write(open(f, "rb").read())
+        # a host's repeats right after a block boundary
+        for i in range(2000):
+            out.write(b"Mar  1 10:00:%02d rep sshd[1]: Failed password for "
+                      b"root from 192.0.2.%d port 1 ssh2\n" % (i % 60, i % 7))
+            out.write(b"Mar  1 10:00:%02d rep last message repeated %d times\n"
+                      % (i % 60, i % 5 + 1))
+    for args in (["--format", "text", "--detail", "high"],
+                 ["--format", "json"],
+                 ["--format", "text", "--range", "2025-03-01..2025-03-02"]):
+        one = run(ctx, "--no-disk", "--threads", "1", *args, big)
+        two = run(ctx, "--no-disk", "--threads", "2", *args, big)
+        assert one.stdout == two.stdout, "--threads 2 differs: %s" % args
+        assert len(one.stdout) > 1000, one.stdout[:200]
+    r = run(ctx, "--threads", "3", big, check=False)
+    assert r.returncode == 2 and b"--threads" in r.stderr
