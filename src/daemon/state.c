@@ -38,14 +38,21 @@ static const char magic[8] = { 'L', 'W', 'S', 'T', 'A', 'T', 'E', '\n' };
 
 /* ---- writing ---- */
 
+#define WBUF	(64 * 1024)	/* bytes gathered before fwrite and crc32 */
+
+/* The fields are gathered in buf: one fwrite and one crc32 per WBUF
+ * bytes instead of one of each per field (a checkpoint holds every
+ * queued line's host, message and example). */
 struct writer {
 	FILE		*fp;
 	uLong		 crc;
 	int		 err;
+	size_t		 len;		/* bytes in buf */
+	unsigned char	 buf[WBUF];
 };
 
 static void
-put(struct writer *w, const void *p, size_t n)
+drain(struct writer *w, const void *p, size_t n)
 {
 	size_t off = 0;
 
@@ -60,6 +67,27 @@ put(struct writer *w, const void *p, size_t n)
 		w->crc = crc32(w->crc, (const Bytef *)p + off, k);
 		off += k;
 	}
+}
+
+static void
+flush_buf(struct writer *w)
+{
+	drain(w, w->buf, w->len);
+	w->len = 0;
+}
+
+static void
+put(struct writer *w, const void *p, size_t n)
+{
+	if (w->len + n > sizeof(w->buf)) {
+		flush_buf(w);
+		if (n > sizeof(w->buf)) {
+			drain(w, p, n);
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
 }
 
 static void
@@ -213,28 +241,33 @@ fsync_dir(const char *path)
 static int
 encode(FILE *fp, const struct state *st, const struct engine *e)
 {
-	struct writer w = { .fp = fp, .crc = crc32(0L, Z_NULL, 0) };
+	struct writer *w = xmalloc(sizeof(*w));
 	struct hostw hw;
 	uint32_t crc, zero = 0;
 	size_t i, nq;
+	int err;
 
-	put(&w, magic, sizeof(magic));
-	put_u32(&w, STATE_VERSION);
-	put_u32(&w, zero);
-	put_u64(&w, st->seq);
-	put_u64(&w, st->rules_hash);
-	put_u64(&w, (uint64_t)st->saved);
-	put_u32(&w, (uint32_t)st->ninputs);
+	w->fp = fp;
+	w->err = 0;
+	w->len = 0;
+	w->crc = crc32(0L, Z_NULL, 0);
+	put(w, magic, sizeof(magic));
+	put_u32(w, STATE_VERSION);
+	put_u32(w, zero);
+	put_u64(w, st->seq);
+	put_u64(w, st->rules_hash);
+	put_u64(w, (uint64_t)st->saved);
+	put_u32(w, (uint32_t)st->ninputs);
 	for (i = 0; i < st->ninputs; i++) {
-		put_str(&w, st->inputs[i].path, strlen(st->inputs[i].path));
-		put_pos(&w, &st->inputs[i].save.old);
-		put_pos(&w, &st->inputs[i].save.cur);
+		put_str(w, st->inputs[i].path, strlen(st->inputs[i].path));
+		put_pos(w, &st->inputs[i].save.old);
+		put_pos(w, &st->inputs[i].save.cur);
 	}
-	put_str(&w, st->journal_cursor ? st->journal_cursor : "",
+	put_str(w, st->journal_cursor ? st->journal_cursor : "",
 	    st->journal_cursor ? strlen(st->journal_cursor) : 0);
 	/* every queue of the config, with its schedule from st when known */
 	nq = e != NULL ? e->conf->nqueues : 0;
-	put_u32(&w, (uint32_t)nq);
+	put_u32(w, (uint32_t)nq);
 	for (i = 0; i < nq; i++) {
 		struct state_queue none = { .name = e->conf->queues[i].name };
 		const struct state_queue *sq = &none;
@@ -243,24 +276,27 @@ encode(FILE *fp, const struct state *st, const struct engine *e)
 		for (j = 0; j < st->nqueues; j++)
 			if (strcmp(st->queues[j].name, none.name) == 0)
 				sq = &st->queues[j];
-		put_queue(&w, sq, e, (long)i);
+		put_queue(w, sq, e, (long)i);
 	}
-	put_u32(&w, e != NULL ? (uint32_t)e->conf->nrules : 0);
-	put_u32(&w, e != NULL ? (uint32_t)e->hosts.len : 0);
-	hw.w = &w;
+	put_u32(w, e != NULL ? (uint32_t)e->conf->nrules : 0);
+	put_u32(w, e != NULL ? (uint32_t)e->hosts.len : 0);
+	hw.w = w;
 	hw.nrules = e != NULL ? e->conf->nrules : 0;
 	if (e != NULL)
 		engine_hosts_each(e, put_host, &hw);
-	put_u32(&w, (uint32_t)st->nsections);
+	put_u32(w, (uint32_t)st->nsections);
 	for (i = 0; i < st->nsections; i++) {
-		put_str(&w, st->sections[i].name, strlen(st->sections[i].name));
-		put_str(&w, st->sections[i].data, st->sections[i].len);
+		put_str(w, st->sections[i].name, strlen(st->sections[i].name));
+		put_str(w, st->sections[i].data, st->sections[i].len);
 	}
-	crc = (uint32_t)w.crc;
-	put(&w, &crc, sizeof(crc));
-	if (w.err == 0 && fflush(w.fp) == EOF)
-		w.err = errno ? errno : EIO;
-	return w.err;
+	flush_buf(w);
+	crc = (uint32_t)w->crc;
+	drain(w, &crc, sizeof(crc));
+	if (w->err == 0 && fflush(w->fp) == EOF)
+		w->err = errno ? errno : EIO;
+	err = w->err;
+	free(w);
+	return err;
 }
 
 int
