@@ -15,24 +15,53 @@
 #include "lib/str.h"
 #include "lib/xmem.h"
 
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/* Has w no byte below 0x20 and no 0x7f?  (A tab answers no: the bytes
+ * of such a word are looked at one by one.) */
+static bool
+word_plain(uint64_t w)
+{
+	uint64_t x = w ^ (0x7f * ONES);
+
+	return ((((w - 0x20 * ONES) & ~w) | ((x - ONES) & ~x)) & HIGHS) == 0;
+}
+
 void
 report_escape(struct buf *out, const char *s, size_t n)
 {
-	size_t i, run = 0;
+	static const char hex[] = "0123456789abcdef";
+	char esc[4] = { '\\', 'x', 0, 0 };
+	size_t i = 0, from = 0, end;
+	uint64_t w;
 
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-			if (run)
-				buf_add(out, s + i - run, run);
-			run = 0;
-			buf_printf(out, "\\x%02x", ch);
+	while (i < n) {
+		/* eight plain bytes at a time; else the next eight one by one */
+		if (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (word_plain(w)) {
+				i += 8;
+				continue;
+			}
+			end = i + 8;
 		} else
-			run++;
+			end = n;
+		for (; i < end; i++) {
+			unsigned char ch = (unsigned char)s[i];
+
+			if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+				if (i > from)
+					buf_add(out, s + from, i - from);
+				esc[2] = hex[ch >> 4];
+				esc[3] = hex[ch & 0xf];
+				buf_add(out, esc, 4);
+				from = i + 1;
+			}
+		}
 	}
-	if (run)
-		buf_add(out, s + n - run, run);
+	if (n > from)
+		buf_add(out, s + from, n - from);
 }
 
 /* tenshi's "set resolve on": "HOST (NAME): " when the host (an address,
