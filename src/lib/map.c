@@ -135,21 +135,17 @@ grow(struct map *m)
 	free(old);
 }
 
-void *
-map_get(const struct map *m, const void *key, size_t klen)
+static void *
+get(const struct map *m, const void *key, size_t klen, uint64_t h)
 {
-	struct map_slot *s;
+	struct map_slot *s = find(m, key, klen, h);
 
-	if (m->cap == 0)
-		return NULL;
-	s = find(m, key, klen, map_hash(key, klen));
 	return s->key != NULL ? s->val : NULL;
 }
 
-void **
-map_put(struct map *m, const void *key, size_t klen)
+static void **
+put(struct map *m, const void *key, size_t klen, uint64_t h)
 {
-	uint64_t h = map_hash(key, klen);
 	struct map_slot *s;
 
 	if ((m->len + 1) * 4 > m->cap * 3)
@@ -163,6 +159,34 @@ map_put(struct map *m, const void *key, size_t klen)
 		m->len++;
 	}
 	return &s->val;
+}
+
+void *
+map_get(const struct map *m, const void *key, size_t klen)
+{
+	if (m->cap == 0)
+		return NULL;
+	return get(m, key, klen, map_hash(key, klen));
+}
+
+void *
+map_get_hashed(const struct map *m, const void *key, size_t klen, uint64_t h)
+{
+	if (m->cap == 0)
+		return NULL;
+	return get(m, key, klen, h);
+}
+
+void **
+map_put(struct map *m, const void *key, size_t klen)
+{
+	return put(m, key, klen, map_hash(key, klen));
+}
+
+void **
+map_put_hashed(struct map *m, const void *key, size_t klen, uint64_t h)
+{
+	return put(m, key, klen, h);
 }
 
 int

@@ -1,6 +1,6 @@
 /*
  * map — hash map from byte-string keys to pointers (open addressing,
- * linear probing, FNV-1a).  The map owns copies of its keys; values are
+ * linear probing, map_hash).  The map owns copies of its keys; values are
  * borrowed pointers the caller manages.
  */
 #ifndef LOGWARD_MAP_H
@@ -30,6 +30,12 @@ void	*map_get(const struct map *m, const void *key, size_t klen);
 /* Returns the slot's value pointer for key, inserting a NULL value first
  * when the key is new (the key is copied then). */
 void	**map_put(struct map *m, const void *key, size_t klen);
+/* map_get and map_put for a caller that already has h = map_hash(key,
+ * klen) (one hash of a key looked up, then inserted). */
+void	*map_get_hashed(const struct map *m, const void *key, size_t klen,
+	    uint64_t h);
+void	**map_put_hashed(struct map *m, const void *key, size_t klen,
+	    uint64_t h);
 /* Iteration: for (i = 0; map_next(m, &i, &slot); ) — visits used slots. */
 int	 map_next(const struct map *m, size_t *i, const struct map_slot **slot);
 /* Removes every key; values are the caller's. */

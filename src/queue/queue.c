@@ -95,12 +95,18 @@ queue_free(struct queue *q)
 	map_free(&q->over_hosts);
 }
 
+/* The key's hash from the host's own (hh = map_hash of the host, which
+ * is also the host's hash in over_hosts). */
+static uint64_t
+key_hash_h(uint64_t hh, const char *msg, size_t msglen)
+{
+	return (hh ^ (hh >> 17)) * 0x9e3779b97f4a7c15ULL ^ map_hash(msg, msglen);
+}
+
 static uint64_t
 key_hash(const char *host, size_t hostlen, const char *msg, size_t msglen)
 {
-	uint64_t h = map_hash(host, hostlen);
-
-	return (h ^ (h >> 17)) * 0x9e3779b97f4a7c15ULL ^ map_hash(msg, msglen);
+	return key_hash_h(map_hash(host, hostlen), msg, msglen);
 }
 
 /* The slot of (host, msg): its entry, or the empty slot to insert at. */
@@ -214,7 +220,8 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
     size_t msglen, enum queue_op op, uint64_t n, time_t t, const char *raw,
     size_t rawlen)
 {
-	uint64_t h = key_hash(host, hostlen, msg, msglen);
+	uint64_t hh = map_hash(host, hostlen);
+	uint64_t h = key_hash_h(hh, msg, msglen);
 	struct queue_slot *slot;
 	struct entry *e;
 
@@ -231,25 +238,29 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 		bool mem = over_memory(q, need);
 
 		if (q->nentries >= q->max_entries || mem) {
-			uint64_t **hv;
+			uint64_t *cnt, **hv;
 
 			q->over_lines += n;
 			q->lines += n;
 			if (mem)
 				q->over_mem = true;
-			hv = (uint64_t **)map_get(&q->over_hosts, host, hostlen);
-			if (hv == NULL && over_memory(q, HOST_COST(hostlen))) {
+			/* the host's hash is hh: one hash, found or added */
+			cnt = map_get_hashed(&q->over_hosts, host, hostlen, hh);
+			if (cnt != NULL) {
+				*cnt += n;
+				return NULL;
+			}
+			if (over_memory(q, HOST_COST(hostlen))) {
 				/* not even the host fits: counted, not named */
 				q->over_unhosted += n;
 				q->over_mem = true;
 				return NULL;
 			}
-			hv = (uint64_t **)map_put(&q->over_hosts, host, hostlen);
-			if (*hv == NULL) {
-				*hv = xcalloc(1, sizeof(**hv));
-				q->over_nhosts++;
-				account(q, (int64_t)HOST_COST(hostlen));
-			}
+			hv = (uint64_t **)map_put_hashed(&q->over_hosts, host,
+			    hostlen, hh);
+			*hv = xcalloc(1, sizeof(**hv));
+			q->over_nhosts++;
+			account(q, (int64_t)HOST_COST(hostlen));
 			**hv += n;
 			return NULL;
 		}

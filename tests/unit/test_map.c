@@ -1,6 +1,6 @@
 /*
  * Unit tests for map: map_hash keeps its values (some are kept on disk)
- * for every key length and every alignment.
+ * for every key length, and get/put with and without a known hash.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,11 +62,46 @@ test_hash_values_unchanged(void **state)
 	assert_true(map_hash("git-14", 6) == ref_hash("git-14", 6));
 }
 
+static void
+test_get_put_hashed(void **state)
+{
+	struct map m;
+	char key[16];
+	int vals[300], i;
+
+	(void)state;
+	map_init(&m);
+	assert_null(map_get(&m, "a", 1));
+	assert_null(map_get_hashed(&m, "a", 1, map_hash("a", 1)));
+	for (i = 0; i < 300; i++) {
+		int n = snprintf(key, sizeof(key), "k%d", i);
+		void **v = i % 2 ? map_put(&m, key, (size_t)n) :
+		    map_put_hashed(&m, key, (size_t)n, map_hash(key, (size_t)n));
+
+		assert_null(*v);
+		*v = &vals[i];
+	}
+	assert_int_equal(m.len, 300);
+	for (i = 0; i < 300; i++) {
+		int n = snprintf(key, sizeof(key), "k%d", i);
+
+		assert_ptr_equal(map_get(&m, key, (size_t)n), &vals[i]);
+		assert_ptr_equal(map_get_hashed(&m, key, (size_t)n,
+		    map_hash(key, (size_t)n)), &vals[i]);
+		assert_ptr_equal(*map_put_hashed(&m, key, (size_t)n,
+		    map_hash(key, (size_t)n)), &vals[i]);
+	}
+	assert_int_equal(m.len, 300);
+	assert_null(map_get(&m, "k300", 4));
+	map_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_values_unchanged),
+		cmocka_unit_test(test_get_put_hashed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
