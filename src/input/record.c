@@ -19,6 +19,22 @@
 
 #define DAY	86400
 
+/* Byte classes: Perl's \s (str_isspace), and what ends the program
+ * name of a tag (\s, '[' or ':'). */
+#define C_SPACE		1
+#define C_PROGEND	2
+
+static const unsigned char cls[256] = {
+	['\t'] = C_SPACE | C_PROGEND,
+	['\n'] = C_SPACE | C_PROGEND,
+	['\v'] = C_SPACE | C_PROGEND,
+	['\f'] = C_SPACE | C_PROGEND,
+	['\r'] = C_SPACE | C_PROGEND,
+	[' '] = C_SPACE | C_PROGEND,
+	['['] = C_PROGEND,
+	[':'] = C_PROGEND,
+};
+
 static bool
 isdig(int c)
 {
@@ -28,7 +44,7 @@ isdig(int c)
 static bool
 isws(const char *p, const char *e)
 {
-	return p < e && str_isspace((unsigned char)*p);
+	return p < e && (cls[(unsigned char)*p] & C_SPACE);
 }
 
 /* Consumes exactly n decimal digits. */
@@ -70,6 +86,13 @@ ws(const char **pp, const char *e)
 	return true;
 }
 
+/* Decimal digits that always fit a long. */
+#if LONG_MAX > 0x7fffffffL
+#define FIT_DIGITS	18
+#else
+#define FIT_DIGITS	9
+#endif
+
 /* A whole run of decimal digits as a long, or -1 when empty, not all
  * digits or too large. */
 static long
@@ -83,7 +106,7 @@ number(const char *p, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!isdig((unsigned char)p[i]))
 			return -1;
-		if (v > (LONG_MAX - (p[i] - '0')) / 10)
+		if (i >= FIT_DIGITS && v > (LONG_MAX - (p[i] - '0')) / 10)
 			return -1;
 		v = v * 10 + (p[i] - '0');
 	}
@@ -212,7 +235,7 @@ hostmsg(struct record *r, const char *p, const char *e)
 {
 	const char *h = p;
 
-	while (p < e && !str_isspace((unsigned char)*p))
+	while (p < e && !(cls[(unsigned char)*p] & C_SPACE))
 		p++;
 	if (p == h || p == e)
 		return false;
@@ -407,16 +430,17 @@ record_parse(struct record *r, const char *line, size_t len)
 		}
 		reset(r, line, len, v);
 	}
-	if (rfc3339(r, p, e))
-		r->format = REC_RFC3339;
-	else {
-		reset(r, line, len, v);
-		if (bsd(r, p, e))
-			r->format = REC_BSD;
-		else {
-			reset(r, line, len, -1);
-			return REC_NONE;
-		}
+	/* an RFC 3339 stamp starts with a digit, a BSD one with a capital
+	 * letter: at most one of them can match, and a failed one may have
+	 * written to r */
+	if (p < e && isdig((unsigned char)*p)) {
+		if (rfc3339(r, p, e))
+			r->format = REC_RFC3339;
+	} else if (bsd(r, p, e))
+		r->format = REC_BSD;
+	if (r->format == REC_NONE) {
+		reset(r, line, len, -1);
+		return REC_NONE;
 	}
 	record_parse_tag(r);
 	return r->format;
@@ -444,8 +468,7 @@ record_parse_tag(struct record *r)
 	if (p == NULL)
 		return;
 	e = p + r->msglen;
-	for (s = p; p < e && !str_isspace((unsigned char)*p) && *p != '[' &&
-	    *p != ':'; p++)
+	for (s = p; p < e && !(cls[(unsigned char)*p] & C_PROGEND); p++)
 		;
 	if (p == s)
 		return;

@@ -1483,6 +1483,36 @@ test_time_hour_cache_matches_mktime(void **state)
 	tzset();
 }
 
+/* A pid is any run of digits that fits a long: the largest, leading
+ * zeros, and one past the largest (no tag then). */
+static void
+test_tag_pid_limits(void **state)
+{
+	struct record r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h p[9223372036854775807]: m"),
+	    REC_BSD);
+	assert_span(r.prog, r.proglen, "p");
+	assert_true(r.pid == 9223372036854775807L);
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h p[000000000000000000000042]: m"),
+	    REC_BSD);
+	assert_int_equal(r.pid, 42);
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h p[9223372036854775808]: m"),
+	    REC_BSD);
+	assert_null_span(r.prog, r.proglen);
+	assert_int_equal(r.pid, -1);
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h p[99999999999999999999]: m"),
+	    REC_BSD);
+	assert_null_span(r.prog, r.proglen);
+	assert_int_equal(PARSE(&r, "<13>1 - h app 9223372036854775807 - - m"),
+	    REC_RFC5424);
+	assert_true(r.pid == 9223372036854775807L);
+	assert_int_equal(PARSE(&r, "<13>1 - h app 9223372036854775808 - - m"),
+	    REC_RFC5424);
+	assert_int_equal(r.pid, -1);
+}
+
 int
 main(void)
 {
@@ -1548,6 +1578,7 @@ main(void)
 		T(test_time_without_usable_stamp),
 		T(test_time_record_with_year_but_no_zone_is_local),
 		T(test_month_names),
+		T(test_tag_pid_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
