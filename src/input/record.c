@@ -544,10 +544,26 @@ guessyear(const struct record *r, time_t now)
 {
 	static time_t last_now = -1;
 	static int last_year;
+	/* The last hour whose year the minutes could not change (every
+	 * year tried before it fails, and it fits, for any minute): its
+	 * lines need no search.  Valid for one 'now' and one zone. */
+	static struct {
+		int		 key;	/* month, day, hour packed; 0 = empty */
+		time_t		 now;
+		long		 zone;
+		const char	*name;
+		time_t		 start;	/* the chosen year's hh:00:00 */
+	} memo;
+	int key = (r->mon * 32 + r->mday) * 24 + r->hour + 1;
+	time_t off = r->min * 60 + r->sec;
+	bool whole = true;
 	struct tm tm;
 	time_t t;
 	int y, year;
 
+	if (memo.key == key && memo.now == now && memo.zone == timezone &&
+	    memo.name == tzname[0])
+		return memo.start + off;
 	/* 'now' is the same for a whole run of lines */
 	if (now != last_now) {
 		if (localtime_r(&now, &tm) == NULL)
@@ -560,10 +576,24 @@ guessyear(const struct record *r, time_t now)
 		if (r->mday > mdays(y, r->mon))
 			continue;
 		t = localstamp(r, y);
-		if (t == (time_t)-1)
+		if (t == (time_t)-1) {
+			whole = false;
 			continue;
-		if (t <= now || t - now <= DAY)
+		}
+		if (t <= now || t - now <= DAY) {
+			/* the hour's last second (:59:60) fits too */
+			if (whole && t - off + 3600 <= now + DAY) {
+				memo.key = key;
+				memo.now = now;
+				memo.zone = timezone;
+				memo.name = tzname[0];
+				memo.start = t - off;
+			}
 			return t;
+		}
+		/* another minute of this hour might have fitted */
+		if (t - off <= now + DAY)
+			whole = false;
 	}
 	return -1;
 }

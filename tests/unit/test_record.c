@@ -1483,6 +1483,37 @@ test_time_hour_cache_matches_mktime(void **state)
 	tzset();
 }
 
+/* A BSD stamp's year can depend on its minute: the hour that holds
+ * now + one day is split.  Lines of one hour, another now, in any order. */
+static void
+test_time_year_decided_by_the_minute(void **state)
+{
+	const time_t now = 1736677800;		/* 2025-01-12 10:30:00 UTC */
+	struct record r;
+
+	(void)state;
+	use_tz("UTC");
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736673000);
+	assert_int_equal(PARSE(&r, "Jan 12 09:50:07 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736675407);
+	assert_int_equal(PARSE(&r, "Jan 13 10:00:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736762400);	/* 2025 */
+	assert_int_equal(PARSE(&r, "Jan 13 10:45:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1705142700);	/* 2024 */
+	assert_int_equal(PARSE(&r, "Jan 13 10:30:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736764200);	/* now + 1 day */
+	assert_int_equal(PARSE(&r, "Jan 13 10:30:01 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1705141801);
+	assert_int_equal(PARSE(&r, "Jan 13 10:00:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736762400);
+	/* the same hour read at another time */
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, 1736467200), 1705050600);
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736673000);
+}
+
 /* A pid is any run of digits that fits a long: the largest, leading
  * zeros, and one past the largest (no tag then). */
 static void
@@ -1579,6 +1610,7 @@ main(void)
 		T(test_time_record_with_year_but_no_zone_is_local),
 		T(test_month_names),
 		T(test_tag_pid_limits),
+		T(test_time_year_decided_by_the_minute),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
