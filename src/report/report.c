@@ -64,6 +64,29 @@ report_escape(struct buf *out, const char *s, size_t n)
 		buf_add(out, s + from, n - from);
 }
 
+/* buf_printf(out, "%s%llu%s", pre, n, post) in one append, without
+ * stdio (pre and post are short literals). */
+static void
+add_count(struct buf *out, const char *pre, uint64_t n, const char *post)
+{
+	char tmp[96], d[20];
+	size_t plen = strlen(pre), qlen = strlen(post), nd = 0, i;
+
+	if (plen + qlen + sizeof(d) > sizeof(tmp)) {
+		buf_printf(out, "%s%llu%s", pre, (unsigned long long)n, post);
+		return;
+	}
+	do {
+		d[nd++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	memcpy(tmp, pre, plen);
+	for (i = 0; i < nd; i++)
+		tmp[plen + i] = d[nd - 1 - i];
+	memcpy(tmp + plen + nd, post, qlen);
+	buf_add(out, tmp, plen + nd + qlen);
+}
+
 /* tenshi's "set resolve on": "HOST (NAME): " when the host (an address,
  * or a name that resolves to one) has a reverse DNS name.  Only the
  * resolver's answer is written, escaped like any other text. */
@@ -424,8 +447,7 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 					}
 				}
 				report_escape(out, en->msg + from, en->msglen - from);
-				buf_printf(out, "\",%llu\n",
-				    (unsigned long long)en->count);
+				add_count(out, "\",", en->count, "\n");
 				continue;
 			}
 			if (limit > 0 && n >= limit) {
@@ -436,11 +458,11 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 			}
 			if (qd->pager) {
 				report_escape(out, en->host, en->hostlen);
-				buf_printf(out, ",%llu,", (unsigned long long)en->count);
+				add_count(out, ",", en->count, ",");
 			} else
-				buf_printf(out, "    %s%llu: ", e->new_since != 0 &&
+				add_count(out, e->new_since != 0 &&
 				    automask_new(e->tmpl, en, e->new_since) ?
-				    "NEW " : "", (unsigned long long)en->count);
+				    "    NEW " : "    ", en->count, ": ");
 			report_escape(out, en->msg, en->msglen);
 			buf_addc(out, '\n');
 			n++;
