@@ -114,7 +114,7 @@ find(const struct map *m, const void *key, size_t klen, uint64_t h)
 
 		if (s->key == NULL)
 			return s;
-		if (s->hash == h && s->klen == klen && memcmp(s->key, key, klen) == 0)
+		if (s->hash == h && s->klen == klen && map_eq(s->key, key, klen))
 			return s;
 		i = (i + 1) & mask;
 	}

@@ -125,8 +125,8 @@ find(const struct queue *q, uint64_t h, const char *host, size_t hostlen,
 			const struct entry *e = s->e;
 
 			if (e->hostlen == hostlen && e->msglen == msglen &&
-			    memcmp(e->msg, msg, msglen) == 0 &&
-			    memcmp(e->host, host, hostlen) == 0)
+			    map_eq(e->host, host, hostlen) &&
+			    memcmp(e->msg, msg, msglen) == 0)
 				return s;
 		}
 		i = (i + 1) & mask;

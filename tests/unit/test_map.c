@@ -1,6 +1,6 @@
 /*
  * Unit tests for map: map_hash keeps its values (some are kept on disk)
- * for every key length, and get/put with and without a known hash.
+ * for every key length, get/put with and without a known hash, map_eq.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,12 +96,37 @@ test_get_put_hashed(void **state)
 	map_free(&m);
 }
 
+/* map_eq says what memcmp says: every length, a difference anywhere. */
+static void
+test_eq_like_memcmp(void **state)
+{
+	unsigned char a[48], b[48];
+	size_t len, pos;
+
+	(void)state;
+	for (len = 0; len <= 40; len++) {
+		memset(a, 'x', sizeof(a));
+		memset(b, 'x', sizeof(b));
+		assert_true(map_eq(a + 1, b + 3, len));
+		for (pos = 0; pos < len; pos++) {
+			b[3 + pos] = 'y';
+			assert_false(map_eq(a + 1, b + 3, len));
+			b[3 + pos] = 'x';
+		}
+		/* bytes just outside do not count */
+		a[0] = 'z';
+		a[1 + len] = 'z';
+		assert_true(map_eq(a + 1, b + 3, len));
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_values_unchanged),
 		cmocka_unit_test(test_get_put_hashed),
+		cmocka_unit_test(test_eq_like_memcmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
