@@ -474,9 +474,14 @@ record_parse_tag(struct record *r)
 		return;
 	len = p - s;
 	if (lit(&p, e, '[')) {
-		for (d = p; p < e && isdig((unsigned char)*p); p++)
-			;
-		if ((pid = number(d, p - d)) < 0 || !lit(&p, e, ']'))
+		/* number(), in the same pass as the scan */
+		for (d = p, pid = 0; p < e && isdig((unsigned char)*p); p++) {
+			if (p - d >= FIT_DIGITS &&
+			    pid > (LONG_MAX - (*p - '0')) / 10)
+				return;
+			pid = pid * 10 + (*p - '0');
+		}
+		if (p == d || !lit(&p, e, ']'))
 			return;
 	}
 	if (!lit(&p, e, ':') || (p < e && !isws(p, e)))
