@@ -19,6 +19,22 @@
 
 #define DAY	86400
 
+/* Byte classes: Perl's \s (str_isspace), and what ends the program
+ * name of a tag (\s, '[' or ':'). */
+#define C_SPACE		1
+#define C_PROGEND	2
+
+static const unsigned char cls[256] = {
+	['\t'] = C_SPACE | C_PROGEND,
+	['\n'] = C_SPACE | C_PROGEND,
+	['\v'] = C_SPACE | C_PROGEND,
+	['\f'] = C_SPACE | C_PROGEND,
+	['\r'] = C_SPACE | C_PROGEND,
+	[' '] = C_SPACE | C_PROGEND,
+	['['] = C_PROGEND,
+	[':'] = C_PROGEND,
+};
+
 static bool
 isdig(int c)
 {
@@ -28,7 +44,7 @@ isdig(int c)
 static bool
 isws(const char *p, const char *e)
 {
-	return p < e && str_isspace((unsigned char)*p);
+	return p < e && (cls[(unsigned char)*p] & C_SPACE);
 }
 
 /* Consumes exactly n decimal digits. */
@@ -70,6 +86,13 @@ ws(const char **pp, const char *e)
 	return true;
 }
 
+/* Decimal digits that always fit a long. */
+#if LONG_MAX > 0x7fffffffL
+#define FIT_DIGITS	18
+#else
+#define FIT_DIGITS	9
+#endif
+
 /* A whole run of decimal digits as a long, or -1 when empty, not all
  * digits or too large. */
 static long
@@ -83,7 +106,7 @@ number(const char *p, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!isdig((unsigned char)p[i]))
 			return -1;
-		if (v > (LONG_MAX - (p[i] - '0')) / 10)
+		if (i >= FIT_DIGITS && v > (LONG_MAX - (p[i] - '0')) / 10)
 			return -1;
 		v = v * 10 + (p[i] - '0');
 	}
@@ -212,7 +235,7 @@ hostmsg(struct record *r, const char *p, const char *e)
 {
 	const char *h = p;
 
-	while (p < e && !str_isspace((unsigned char)*p))
+	while (p < e && !(cls[(unsigned char)*p] & C_SPACE))
 		p++;
 	if (p == h || p == e)
 		return false;
@@ -407,16 +430,17 @@ record_parse(struct record *r, const char *line, size_t len)
 		}
 		reset(r, line, len, v);
 	}
-	if (rfc3339(r, p, e))
-		r->format = REC_RFC3339;
-	else {
-		reset(r, line, len, v);
-		if (bsd(r, p, e))
-			r->format = REC_BSD;
-		else {
-			reset(r, line, len, -1);
-			return REC_NONE;
-		}
+	/* an RFC 3339 stamp starts with a digit, a BSD one with a capital
+	 * letter: at most one of them can match, and a failed one may have
+	 * written to r */
+	if (p < e && isdig((unsigned char)*p)) {
+		if (rfc3339(r, p, e))
+			r->format = REC_RFC3339;
+	} else if (bsd(r, p, e))
+		r->format = REC_BSD;
+	if (r->format == REC_NONE) {
+		reset(r, line, len, -1);
+		return REC_NONE;
 	}
 	record_parse_tag(r);
 	return r->format;
@@ -444,16 +468,20 @@ record_parse_tag(struct record *r)
 	if (p == NULL)
 		return;
 	e = p + r->msglen;
-	for (s = p; p < e && !str_isspace((unsigned char)*p) && *p != '[' &&
-	    *p != ':'; p++)
+	for (s = p; p < e && !(cls[(unsigned char)*p] & C_PROGEND); p++)
 		;
 	if (p == s)
 		return;
 	len = p - s;
 	if (lit(&p, e, '[')) {
-		for (d = p; p < e && isdig((unsigned char)*p); p++)
-			;
-		if ((pid = number(d, p - d)) < 0 || !lit(&p, e, ']'))
+		/* number(), in the same pass as the scan */
+		for (d = p, pid = 0; p < e && isdig((unsigned char)*p); p++) {
+			if (p - d >= FIT_DIGITS &&
+			    pid > (LONG_MAX - (*p - '0')) / 10)
+				return;
+			pid = pid * 10 + (*p - '0');
+		}
+		if (p == d || !lit(&p, e, ']'))
 			return;
 	}
 	if (!lit(&p, e, ':') || (p < e && !isws(p, e)))
@@ -521,10 +549,26 @@ guessyear(const struct record *r, time_t now)
 {
 	static time_t last_now = -1;
 	static int last_year;
+	/* The last hour whose year the minutes could not change (every
+	 * year tried before it fails, and it fits, for any minute): its
+	 * lines need no search.  Valid for one 'now' and one zone. */
+	static struct {
+		int		 key;	/* month, day, hour packed; 0 = empty */
+		time_t		 now;
+		long		 zone;
+		const char	*name;
+		time_t		 start;	/* the chosen year's hh:00:00 */
+	} memo;
+	int key = (r->mon * 32 + r->mday) * 24 + r->hour + 1;
+	time_t off = r->min * 60 + r->sec;
+	bool whole = true;
 	struct tm tm;
 	time_t t;
 	int y, year;
 
+	if (memo.key == key && memo.now == now && memo.zone == timezone &&
+	    memo.name == tzname[0])
+		return memo.start + off;
 	/* 'now' is the same for a whole run of lines */
 	if (now != last_now) {
 		if (localtime_r(&now, &tm) == NULL)
@@ -537,10 +581,24 @@ guessyear(const struct record *r, time_t now)
 		if (r->mday > mdays(y, r->mon))
 			continue;
 		t = localstamp(r, y);
-		if (t == (time_t)-1)
+		if (t == (time_t)-1) {
+			whole = false;
 			continue;
-		if (t <= now || t - now <= DAY)
+		}
+		if (t <= now || t - now <= DAY) {
+			/* the hour's last second (:59:60) fits too */
+			if (whole && t - off + 3600 <= now + DAY) {
+				memo.key = key;
+				memo.now = now;
+				memo.zone = timezone;
+				memo.name = tzname[0];
+				memo.start = t - off;
+			}
 			return t;
+		}
+		/* another minute of this hour might have fitted */
+		if (t - off <= now + DAY)
+			whole = false;
 	}
 	return -1;
 }

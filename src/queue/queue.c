@@ -2,7 +2,10 @@
  * queue — aggregation store.  The index is an open-addressing table of
  * entry pointers; a lookup hashes host and message where they lie and
  * compares against the entry's own copies, so no key is built and no
- * memory is allocated for a line whose entry exists.
+ * memory is allocated for a line whose entry exists.  A byte per slot
+ * (a fingerprint of its hash, 0 = empty) is probed before the slot, so
+ * a key that is not there (a new one, or one the cap refuses) mostly
+ * reads only that array, a sixteenth of the table's size.
  */
 #include "queue/queue.h"
 
@@ -28,7 +31,9 @@ queue_set_memory(struct queue *q, uint64_t *total, uint64_t max)
 }
 
 /* Bytes an entry costs: its allocation with malloc's overhead, and its
- * share of the index (two slots) and of the entries array. */
+ * share of the index (two slots; their two fingerprint bytes are left
+ * in the slack of this estimate, so max_memory counts as it did) and of
+ * the entries array. */
 #define ENTRY_OVERHEAD	(16 + 2 * sizeof(struct queue_slot) + sizeof(void *))
 #define HOST_COST(len)	((len) + 16 + sizeof(uint64_t) + 16 + \
 			    2 * sizeof(struct map_slot))
@@ -70,6 +75,15 @@ clear_over(struct queue *q)
 	q->over_mem = false;
 }
 
+static void
+clear_slots(struct queue *q)
+{
+	if (q->slots == NULL)
+		return;
+	memset(q->slots, 0, q->nslots * sizeof(*q->slots));
+	memset(q->fp, 0, q->nslots);
+}
+
 void
 queue_clear(struct queue *q)
 {
@@ -81,8 +95,7 @@ queue_clear(struct queue *q)
 	}
 	q->nentries = 0;
 	q->lines = 0;
-	if (q->slots != NULL)
-		memset(q->slots, 0, q->nslots * sizeof(*q->slots));
+	clear_slots(q);
 	clear_over(q);
 }
 
@@ -92,49 +105,67 @@ queue_free(struct queue *q)
 	queue_clear(q);
 	free(q->entries);
 	free(q->slots);
+	free(q->fp);
 	map_free(&q->over_hosts);
+}
+
+/* The key's hash from the host's own (hh = map_hash of the host, which
+ * is also the host's hash in over_hosts). */
+static uint64_t
+key_hash_h(uint64_t hh, const char *msg, size_t msglen)
+{
+	return (hh ^ (hh >> 17)) * 0x9e3779b97f4a7c15ULL ^ map_hash(msg, msglen);
 }
 
 static uint64_t
 key_hash(const char *host, size_t hostlen, const char *msg, size_t msglen)
 {
-	uint64_t h = map_hash(host, hostlen);
-
-	return (h ^ (h >> 17)) * 0x9e3779b97f4a7c15ULL ^ map_hash(msg, msglen);
+	return key_hash_h(map_hash(host, hostlen), msg, msglen);
 }
 
-/* The slot of (host, msg): its entry, or the empty slot to insert at. */
-static struct queue_slot *
+/* A slot's fingerprint: never 0, which marks an empty slot. */
+#define FP(h)	((uint8_t)(0x80 | ((h) >> 57)))
+
+/* The slot index of (host, msg): its entry's, or the empty slot's to
+ * insert at (q->fp[i] == 0).  The fingerprints are probed first, so a
+ * key that is not there mostly reads only them. */
+static size_t
 find(const struct queue *q, uint64_t h, const char *host, size_t hostlen,
     const char *msg, size_t msglen)
 {
 	size_t mask = q->nslots - 1, i = (size_t)h & mask;
+	uint8_t f = FP(h);
 
 	for (;;) {
-		struct queue_slot *s = &q->slots[i];
+		uint8_t x = q->fp[i];
 
-		if (s->e == NULL)
-			return s;
-		if (s->hash == h) {
-			const struct entry *e = s->e;
+		if (x == 0)
+			return i;
+		if (x == f && q->slots[i].hash == h) {
+			const struct entry *e = q->slots[i].e;
 
 			if (e->hostlen == hostlen && e->msglen == msglen &&
-			    memcmp(e->msg, msg, msglen) == 0 &&
-			    memcmp(e->host, host, hostlen) == 0)
-				return s;
+			    map_eq(e->host, host, hostlen) &&
+			    memcmp(e->msg, msg, msglen) == 0)
+				return i;
 		}
 		i = (i + 1) & mask;
 	}
 }
 
 static void
+set_slot(struct queue *q, size_t i, uint64_t h, struct entry *e)
+{
+	q->slots[i].hash = h;
+	q->slots[i].e = e;
+	q->fp[i] = FP(h);
+}
+
+static void
 put(struct queue *q, struct entry *e)
 {
-	struct queue_slot *s = find(q, e->hash, e->host, e->hostlen, e->msg,
-	    e->msglen);
-
-	s->hash = e->hash;
-	s->e = e;
+	set_slot(q, find(q, e->hash, e->host, e->hostlen, e->msg, e->msglen),
+	    e->hash, e);
 }
 
 static void
@@ -143,8 +174,10 @@ grow(struct queue *q)
 	size_t i;
 
 	free(q->slots);
+	free(q->fp);
 	q->nslots = q->nslots ? q->nslots * 2 : 64;
 	q->slots = xcalloc(q->nslots, sizeof(*q->slots));
+	q->fp = xcalloc(q->nslots, 1);
 	for (i = 0; i < q->nentries; i++)
 		put(q, q->entries[i]);
 }
@@ -153,10 +186,13 @@ struct entry *
 queue_find(struct queue *q, const char *host, size_t hostlen, const char *msg,
     size_t msglen)
 {
+	size_t i;
+
 	if (q->nslots == 0)
 		return NULL;
-	return find(q, key_hash(host, hostlen, msg, msglen), host, hostlen,
-	    msg, msglen)->e;
+	i = find(q, key_hash(host, hostlen, msg, msglen), host, hostlen, msg,
+	    msglen);
+	return q->fp[i] != 0 ? q->slots[i].e : NULL;
 }
 
 /* The example line often ends with the message itself (a rule without
@@ -214,42 +250,46 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
     size_t msglen, enum queue_op op, uint64_t n, time_t t, const char *raw,
     size_t rawlen)
 {
-	uint64_t h = key_hash(host, hostlen, msg, msglen);
-	struct queue_slot *slot;
+	uint64_t hh = map_hash(host, hostlen);
+	uint64_t h = key_hash_h(hh, msg, msglen);
 	struct entry *e;
+	size_t i;
 
 	if (hostlen > UINT32_MAX || msglen > UINT32_MAX)
 		return NULL;
 	if (q->nslots == 0)
 		grow(q);
-	slot = find(q, h, host, hostlen, msg, msglen);
-	e = slot->e;
-	if (e == NULL) {
+	i = find(q, h, host, hostlen, msg, msglen);
+	if (q->fp[i] == 0) {
 		uint64_t need = sizeof(*e) + hostlen + msglen + 3 +
 		    (rawlen < QUEUE_EXAMPLE_MAX ? rawlen : QUEUE_EXAMPLE_MAX) +
 		    ENTRY_OVERHEAD;
 		bool mem = over_memory(q, need);
 
 		if (q->nentries >= q->max_entries || mem) {
-			uint64_t **hv;
+			uint64_t *cnt, **hv;
 
 			q->over_lines += n;
 			q->lines += n;
 			if (mem)
 				q->over_mem = true;
-			hv = (uint64_t **)map_get(&q->over_hosts, host, hostlen);
-			if (hv == NULL && over_memory(q, HOST_COST(hostlen))) {
+			/* the host's hash is hh: one hash, found or added */
+			cnt = map_get_hashed(&q->over_hosts, host, hostlen, hh);
+			if (cnt != NULL) {
+				*cnt += n;
+				return NULL;
+			}
+			if (over_memory(q, HOST_COST(hostlen))) {
 				/* not even the host fits: counted, not named */
 				q->over_unhosted += n;
 				q->over_mem = true;
 				return NULL;
 			}
-			hv = (uint64_t **)map_put(&q->over_hosts, host, hostlen);
-			if (*hv == NULL) {
-				*hv = xcalloc(1, sizeof(**hv));
-				q->over_nhosts++;
-				account(q, (int64_t)HOST_COST(hostlen));
-			}
+			hv = (uint64_t **)map_put_hashed(&q->over_hosts, host,
+			    hostlen, hh);
+			*hv = xcalloc(1, sizeof(**hv));
+			q->over_nhosts++;
+			account(q, (int64_t)HOST_COST(hostlen));
 			**hv += n;
 			return NULL;
 		}
@@ -266,11 +306,10 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 		 * the cap) then costs about two probes */
 		if ((q->nentries + 1) * 2 > q->nslots)
 			grow(q);	/* rehashes every entry, e included */
-		else {
-			slot->hash = h;
-			slot->e = e;
-		}
-	}
+		else
+			set_slot(q, i, h, e);
+	} else
+		e = q->slots[i].e;
 	if (op == QUEUE_SET)
 		e->count = n;
 	else
@@ -303,7 +342,7 @@ queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *),
 		return;
 	q->nentries = j;
 	/* rebuild the index from the entries that are left */
-	memset(q->slots, 0, q->nslots * sizeof(*q->slots));
+	clear_slots(q);
 	for (i = 0; i < q->nentries; i++)
 		put(q, q->entries[i]);
 }
@@ -344,10 +383,10 @@ queue_rekey(struct queue *q,
 		return;
 	q->entries = xreallocarray(NULL, q->cap, sizeof(*q->entries));
 	q->nentries = 0;
-	memset(q->slots, 0, q->nslots * sizeof(*q->slots));
+	clear_slots(q);
 	buf_init(&key, SIZE_MAX / 4);
 	for (i = 0; i < n; i++) {
-		struct queue_slot *slot;
+		size_t si;
 		const char *k;
 		size_t klen;
 		uint64_t h;
@@ -358,10 +397,10 @@ queue_rekey(struct queue *q,
 		k = key.len > 0 ? key.data : en->msg;
 		klen = key.len > 0 ? key.len : en->msglen;
 		h = key_hash(en->host, en->hostlen, k, klen);
-		slot = find(q, h, en->host, en->hostlen, k, klen);
-		if (slot->e != NULL) {
+		si = find(q, h, en->host, en->hostlen, k, klen);
+		if (q->fp[si] != 0) {
 			/* merges into the entry filed first */
-			ne = slot->e;
+			ne = q->slots[si].e;
 			ne->count += en->count;
 			if (en->first < ne->first)
 				ne->first = en->first;
@@ -386,8 +425,7 @@ queue_rekey(struct queue *q,
 			free(en);
 			en = ne;
 		}
-		slot->hash = h;
-		slot->e = en;
+		set_slot(q, si, h, en);
 		q->entries[q->nentries++] = en;
 	}
 	buf_free(&key);

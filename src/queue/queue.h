@@ -44,6 +44,9 @@ struct queue_slot {
 
 struct queue {
 	struct queue_slot *slots;	/* owned open-addressing index of entries */
+	uint8_t		*fp;		/* owned, one byte per slot: 0 = empty, else
+					   from the slot's hash (a miss seldom
+					   reads slots, which is 16 times larger) */
 	size_t		 nslots;	/* power of two (0 before the first entry) */
 	struct entry	**entries;	/* owned array of owned entries, insertion order */
 	size_t		 nentries;

@@ -15,26 +15,76 @@
 #include "lib/str.h"
 #include "lib/xmem.h"
 
-static const struct conf *sort_conf;
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/* Has w no byte below 0x20 and no 0x7f?  (A tab answers no: the bytes
+ * of such a word are looked at one by one.) */
+static bool
+word_plain(uint64_t w)
+{
+	uint64_t x = w ^ (0x7f * ONES);
+
+	return ((((w - 0x20 * ONES) & ~w) | ((x - ONES) & ~x)) & HIGHS) == 0;
+}
 
 void
 report_escape(struct buf *out, const char *s, size_t n)
 {
-	size_t i, run = 0;
+	static const char hex[] = "0123456789abcdef";
+	char esc[4] = { '\\', 'x', 0, 0 };
+	size_t i = 0, from = 0, end;
+	uint64_t w;
 
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-			if (run)
-				buf_add(out, s + i - run, run);
-			run = 0;
-			buf_printf(out, "\\x%02x", ch);
+	while (i < n) {
+		/* eight plain bytes at a time; else the next eight one by one */
+		if (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (word_plain(w)) {
+				i += 8;
+				continue;
+			}
+			end = i + 8;
 		} else
-			run++;
+			end = n;
+		for (; i < end; i++) {
+			unsigned char ch = (unsigned char)s[i];
+
+			if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+				if (i > from)
+					buf_add(out, s + from, i - from);
+				esc[2] = hex[ch >> 4];
+				esc[3] = hex[ch & 0xf];
+				buf_add(out, esc, 4);
+				from = i + 1;
+			}
+		}
 	}
-	if (run)
-		buf_add(out, s + n - run, run);
+	if (n > from)
+		buf_add(out, s + from, n - from);
+}
+
+/* buf_printf(out, "%s%llu%s", pre, n, post) in one append, without
+ * stdio (pre and post are short literals). */
+static void
+add_count(struct buf *out, const char *pre, uint64_t n, const char *post)
+{
+	char tmp[96], d[20];
+	size_t plen = strlen(pre), qlen = strlen(post), nd = 0, i;
+
+	if (plen + qlen + sizeof(d) > sizeof(tmp)) {
+		buf_printf(out, "%s%llu%s", pre, (unsigned long long)n, post);
+		return;
+	}
+	do {
+		d[nd++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	memcpy(tmp, pre, plen);
+	for (i = 0; i < nd; i++)
+		tmp[plen + i] = d[nd - 1 - i];
+	memcpy(tmp + plen + nd, post, qlen);
+	buf_add(out, tmp, plen + nd + qlen);
 }
 
 /* tenshi's "set resolve on": "HOST (NAME): " when the host (an address,
@@ -64,35 +114,82 @@ resolve_host(struct buf *out, const char *host, size_t hostlen)
 	free(h);
 }
 
+/*
+ * The report's order is host (bytes), count (as "set sort" says; a CSV
+ * report always ascending), message (bytes).  The entries are put in
+ * buckets by host (the few hosts are sorted once), and each bucket is
+ * sorted by a key of integers: the count turned into an ascending number
+ * and the first eight bytes of the message; only keys that tie compare
+ * the messages themselves.  (host, message) is unique in a queue, so the
+ * order is total and any sort gives the same result.
+ */
+struct skey {
+	uint64_t	 count;		/* count, or its complement to sort descending */
+	uint64_t	 msg8;		/* msg's first 8 bytes, big-endian, 0-padded */
+	struct entry	*e;
+};
+
+struct shost {
+	struct entry	*e;		/* the first entry of the host */
+	uint32_t	 idx;		/* the host's number in order of appearance */
+};
+
 static int
-cmp_entry(const void *pa, const void *pb)
+cmp_host(const void *pa, const void *pb)
 {
-	const struct entry *a = *(struct entry *const *)pa;
-	const struct entry *b = *(struct entry *const *)pb;
-	int r = str_bytecmp(a->host, a->hostlen, b->host, b->hostlen);
+	const struct shost *a = pa, *b = pb;
 
-	if (r != 0)
-		return r;
-	if (a->count != b->count) {
-		bool less = a->count < b->count;
-
-		return sort_conf->sort_ascending ? (less ? -1 : 1) : (less ? 1 : -1);
-	}
-	return str_bytecmp(a->msg, a->msglen, b->msg, b->msglen);
+	return str_bytecmp(a->e->host, a->e->hostlen, b->e->host,
+	    b->e->hostlen);
 }
 
-static int
-cmp_entry_csv(const void *pa, const void *pb)
+static bool
+key_less(const struct skey *a, const struct skey *b)
 {
-	const struct entry *a = *(struct entry *const *)pa;
-	const struct entry *b = *(struct entry *const *)pb;
-	int r = str_bytecmp(a->host, a->hostlen, b->host, b->hostlen);
-
-	if (r != 0)
-		return r;
 	if (a->count != b->count)
-		return a->count < b->count ? -1 : 1;
-	return str_bytecmp(a->msg, a->msglen, b->msg, b->msglen);
+		return a->count < b->count;
+	if (a->msg8 != b->msg8)
+		return a->msg8 < b->msg8;
+	return str_bytecmp(a->e->msg, a->e->msglen, b->e->msg,
+	    b->e->msglen) < 0;
+}
+
+/* Merge sort of k[0..n); tmp has room for n / 2 keys. */
+static void
+sort_keys(struct skey *k, struct skey *tmp, size_t n)
+{
+	size_t h = n / 2, i, j, o;
+	struct skey x;
+
+	if (n <= 12) {
+		for (i = 1; i < n; i++) {
+			x = k[i];
+			for (j = i; j > 0 && key_less(&x, &k[j - 1]); j--)
+				k[j] = k[j - 1];
+			k[j] = x;
+		}
+		return;
+	}
+	sort_keys(k, tmp, h);
+	sort_keys(k + h, tmp, n - h);
+	if (!key_less(&k[h], &k[h - 1]))
+		return;
+	memcpy(tmp, k, h * sizeof(*k));
+	for (i = 0, j = h, o = 0; i < h && j < n; o++)
+		k[o] = key_less(&k[j], &tmp[i]) ? k[j++] : tmp[i++];
+	while (i < h)
+		k[o++] = tmp[i++];
+}
+
+static uint64_t
+prefix8(const char *s, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | (i < n ? (unsigned char)s[i] : 0);
+	return v;
 }
 
 struct thr_arg {
@@ -142,12 +239,61 @@ report_thresholds(struct engine *e, size_t qi)
 static struct entry **
 sorted_entries(struct queue *q, const struct conf *c, bool csv)
 {
-	struct entry **v = xreallocarray(NULL, q->nentries ? q->nentries : 1,
-	    sizeof(*v));
+	size_t n = q->nentries, m = n ? n : 1, nhosts = 0, i, r;
+	struct entry **v = xreallocarray(NULL, m, sizeof(*v));
+	struct skey *k = xreallocarray(NULL, m, sizeof(*k));
+	struct skey *tmp = xreallocarray(NULL, m / 2 + 1, sizeof(*tmp));
+	struct shost *hosts = xreallocarray(NULL, m, sizeof(*hosts));
+	uint32_t *hidx = xreallocarray(NULL, m, sizeof(*hidx));
+	uint32_t *rank = xreallocarray(NULL, m, sizeof(*rank));
+	size_t *start = xcalloc(m + 1, sizeof(*start));
+	bool desc = !csv && !c->sort_ascending;
+	struct map seen;
 
-	memcpy(v, q->entries, q->nentries * sizeof(*v));
-	sort_conf = c;
-	qsort(v, q->nentries, sizeof(*v), csv ? cmp_entry_csv : cmp_entry);
+	/* number the hosts in order of appearance, then rank them */
+	map_init(&seen);
+	for (i = 0; i < n; i++) {
+		struct entry *en = q->entries[i];
+		void **hv = map_put(&seen, en->host, en->hostlen);
+
+		if (*hv == NULL) {
+			hosts[nhosts].e = en;
+			hosts[nhosts].idx = (uint32_t)nhosts;
+			*hv = (void *)(uintptr_t)++nhosts;
+		}
+		hidx[i] = (uint32_t)((uintptr_t)*hv - 1);
+	}
+	map_free(&seen);
+	qsort(hosts, nhosts, sizeof(*hosts), cmp_host);
+	for (r = 0; r < nhosts; r++)
+		rank[hosts[r].idx] = (uint32_t)r;
+	/* one bucket per host, in rank order; start[r] is where r's begins */
+	for (i = 0; i < n; i++)
+		start[rank[hidx[i]] + 1]++;
+	for (r = 0; r < nhosts; r++)
+		start[r + 1] += start[r];
+	for (i = 0; i < n; i++) {
+		struct entry *en = q->entries[i];
+		struct skey *key = &k[start[rank[hidx[i]]]++];
+
+		key->count = desc ? UINT64_MAX - en->count : en->count;
+		key->msg8 = prefix8(en->msg, en->msglen);
+		key->e = en;
+	}
+	/* the placing moved each start[r] to the end of bucket r */
+	for (r = 0; r < nhosts; r++) {
+		size_t from = r > 0 ? start[r - 1] : 0;
+
+		sort_keys(k + from, tmp, start[r] - from);
+	}
+	for (i = 0; i < n; i++)
+		v[i] = k[i].e;
+	free(start);
+	free(rank);
+	free(hidx);
+	free(hosts);
+	free(tmp);
+	free(k);
 	return v;
 }
 
@@ -301,8 +447,7 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 					}
 				}
 				report_escape(out, en->msg + from, en->msglen - from);
-				buf_printf(out, "\",%llu\n",
-				    (unsigned long long)en->count);
+				add_count(out, "\",", en->count, "\n");
 				continue;
 			}
 			if (limit > 0 && n >= limit) {
@@ -313,11 +458,11 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 			}
 			if (qd->pager) {
 				report_escape(out, en->host, en->hostlen);
-				buf_printf(out, ",%llu,", (unsigned long long)en->count);
+				add_count(out, ",", en->count, ",");
 			} else
-				buf_printf(out, "    %s%llu: ", e->new_since != 0 &&
+				add_count(out, e->new_since != 0 &&
 				    automask_new(e->tmpl, en, e->new_since) ?
-				    "NEW " : "", (unsigned long long)en->count);
+				    "    NEW " : "    ", en->count, ": ");
 			report_escape(out, en->msg, en->msglen);
 			buf_addc(out, '\n');
 			n++;

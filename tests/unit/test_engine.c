@@ -26,6 +26,7 @@
 #include "lib/match.h"
 #include "queue/queue.h"
 #include "classify/engine.h"
+#include "report/report.h"
 
 #define M6	"______"
 #define NOW	((time_t)1736676000)	/* 2025-01-12 10:00 UTC */
@@ -982,6 +983,44 @@ test_null_verdict_allowed(void **state)
 	assert_int_equal(cnt("q", "h", "x"), 1);
 }
 
+/* report_escape: every byte value at every offset of words and tails,
+ * against the byte-by-byte rule (\xHH for < 0x20 but tab, and 0x7f). */
+static void
+test_report_escape_every_byte_and_offset(void **state)
+{
+	char in[40], want[200];
+	struct buf out;
+	size_t len, pos, i, w;
+	int ch;
+
+	(void)state;
+	buf_init(&out, 1 << 20);
+	for (len = 1; len <= sizeof(in); len += 3) {
+		for (pos = 0; pos < len; pos++) {
+			for (ch = 0; ch < 256; ch++) {
+				memset(in, 'a', sizeof(in));
+				in[pos] = (char)ch;
+				if (pos + 2 < len)
+					in[pos + 2] = '\t';
+				for (i = 0, w = 0; i < len; i++) {
+					unsigned char c = (unsigned char)in[i];
+
+					if ((c < 0x20 && c != '\t') || c == 0x7f)
+						w += (size_t)snprintf(want + w,
+						    sizeof(want) - w, "\\x%02x", c);
+					else
+						want[w++] = (char)c;
+				}
+				buf_reset(&out);
+				report_escape(&out, in, len);
+				assert_int_equal(out.len, w);
+				assert_memory_equal(out.data, want, w);
+			}
+		}
+	}
+	buf_free(&out);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1023,6 +1062,7 @@ main(void)
 		T(test_cut_line_marked_in_masked_text),
 		T(test_line_with_nul_bytes),
 		T(test_null_verdict_allowed),
+		T(test_report_escape_every_byte_and_offset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, tu_teardown_match);

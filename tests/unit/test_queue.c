@@ -317,6 +317,59 @@ test_over_hosts_counts_hosts_not_keys(void **state)
 	assert_int_equal(over_entries, 1);
 }
 
+/* The memory cap: a refused key's host is named while its cost fits,
+ * a known host keeps counting, and a new host that does not fit is
+ * counted in over_unhosted. */
+static void
+test_memory_cap_names_hosts_while_they_fit(void **state)
+{
+	struct queue q;
+	uint64_t total = 0, before, k = 0;
+	char host[32];
+
+	(void)state;
+	/* nothing fits, not even a host */
+	queue_init(&q, 100);
+	queue_set_memory(&q, &total, 1);
+	assert_null(add(&q, "h1", "m1", QUEUE_INCR, 1, 1));
+	assert_int_equal(q.nentries, 0);
+	assert_int_equal(q.over_unhosted, 1);
+	assert_int_equal(q.over_nhosts, 0);
+	assert_true(q.over_mem);
+	queue_free(&q);
+
+	/* room for a host's name, not for an entry */
+	total = 0;
+	queue_init(&q, 100);
+	queue_set_memory(&q, &total, 0);
+	assert_non_null(add(&q, "h1", "m1", QUEUE_INCR, 1, 1));
+	q.mem_max = total + 120;
+	assert_null(add(&q, "h1", "a long message that does not fit", QUEUE_INCR,
+	    2, 1));
+	assert_int_equal(q.over_nhosts, 1);
+	assert_int_equal(q.over_unhosted, 0);
+	assert_int_equal(queue_over_host(&q, "h1", 2), 2);
+	/* a known host keeps counting without more memory */
+	before = total;
+	assert_null(add(&q, "h1", "another message that does not fit",
+	    QUEUE_INCR, 3, 1));
+	assert_int_equal(total, before);
+	assert_int_equal(q.over_nhosts, 1);
+	assert_int_equal(queue_over_host(&q, "h1", 2), 5);
+	/* new hosts until one is not named */
+	while (q.over_unhosted == 0 && k < 10) {
+		snprintf(host, sizeof(host), "host-%llu", (unsigned long long)k++);
+		assert_null(add(&q, host, "a message that does not fit either",
+		    QUEUE_INCR, 1, 1));
+	}
+	assert_int_equal(q.over_unhosted, 1);
+	assert_int_equal(q.over_nhosts, k);
+	assert_int_equal(queue_over_host(&q, host, strlen(host)), 0);
+	assert_int_equal(q.over_lines, 5 + k);
+	assert_int_equal(queue_over_host(&q, "h1", 2), 5);
+	queue_free(&q);
+}
+
 static void
 test_cap_with_set(void **state)
 {
@@ -579,6 +632,7 @@ main(void)
 		T(test_nul_bytes_in_keys),
 		T(test_remove_if_with_nul_keys),
 		T(test_many_entries),
+		T(test_memory_cap_names_hosts_while_they_fit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

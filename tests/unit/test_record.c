@@ -1483,6 +1483,67 @@ test_time_hour_cache_matches_mktime(void **state)
 	tzset();
 }
 
+/* A BSD stamp's year can depend on its minute: the hour that holds
+ * now + one day is split.  Lines of one hour, another now, in any order. */
+static void
+test_time_year_decided_by_the_minute(void **state)
+{
+	const time_t now = 1736677800;		/* 2025-01-12 10:30:00 UTC */
+	struct record r;
+
+	(void)state;
+	use_tz("UTC");
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736673000);
+	assert_int_equal(PARSE(&r, "Jan 12 09:50:07 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736675407);
+	assert_int_equal(PARSE(&r, "Jan 13 10:00:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736762400);	/* 2025 */
+	assert_int_equal(PARSE(&r, "Jan 13 10:45:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1705142700);	/* 2024 */
+	assert_int_equal(PARSE(&r, "Jan 13 10:30:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736764200);	/* now + 1 day */
+	assert_int_equal(PARSE(&r, "Jan 13 10:30:01 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1705141801);
+	assert_int_equal(PARSE(&r, "Jan 13 10:00:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736762400);
+	/* the same hour read at another time */
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, 1736467200), 1705050600);
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h m"), REC_BSD);
+	assert_int_equal(record_time(&r, now), 1736673000);
+}
+
+/* A pid is any run of digits that fits a long: the largest, leading
+ * zeros, and one past the largest (no tag then). */
+static void
+test_tag_pid_limits(void **state)
+{
+	struct record r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h p[9223372036854775807]: m"),
+	    REC_BSD);
+	assert_span(r.prog, r.proglen, "p");
+	assert_true(r.pid == 9223372036854775807L);
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h p[000000000000000000000042]: m"),
+	    REC_BSD);
+	assert_int_equal(r.pid, 42);
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h p[9223372036854775808]: m"),
+	    REC_BSD);
+	assert_null_span(r.prog, r.proglen);
+	assert_int_equal(r.pid, -1);
+	assert_int_equal(PARSE(&r, "Jan 12 09:10:00 h p[99999999999999999999]: m"),
+	    REC_BSD);
+	assert_null_span(r.prog, r.proglen);
+	assert_int_equal(PARSE(&r, "<13>1 - h app 9223372036854775807 - - m"),
+	    REC_RFC5424);
+	assert_true(r.pid == 9223372036854775807L);
+	assert_int_equal(PARSE(&r, "<13>1 - h app 9223372036854775808 - - m"),
+	    REC_RFC5424);
+	assert_int_equal(r.pid, -1);
+}
+
 int
 main(void)
 {
@@ -1548,6 +1609,8 @@ main(void)
 		T(test_time_without_usable_stamp),
 		T(test_time_record_with_year_but_no_zone_is_local),
 		T(test_month_names),
+		T(test_tag_pid_limits),
+		T(test_time_year_decided_by_the_minute),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
