@@ -16,6 +16,7 @@
 #include "classify/engine.h"
 #include "classify/mask.h"
 #include "conf/sel.h"
+#include "lib/log.h"
 #include "lib/match.h"
 #include "lib/xmem.h"
 
@@ -31,27 +32,27 @@ lane_bufs(struct engine_lane *ln, const struct engine *e)
 	buf_init(&ln->masked, SIZE_MAX / 4);
 }
 
-void
-engine_walk_lane_init(struct engine_lane *ln, struct engine *e)
-{
-	memset(ln, 0, sizeof(*ln));
-	ln->scan = &e->scan;
-	lane_bufs(ln, e);
-}
-
+/* Every lane scans with a scratch and hit lists of its own (the engine's
+ * database is shared): the walk never writes to the engine, which may
+ * be moved (reload copies it) while lanes point nowhere into it. */
 int
 engine_walk_lane_fork(struct engine_lane *ln, struct engine *e)
 {
 	memset(ln, 0, sizeof(*ln));
-	ln->scan = &e->scan;
 	if (e->use_scan) {
 		if (scan_fork(&e->scan, &ln->own) == -1)
 			return -1;
-		ln->scan = &ln->own;
 		ln->forked = true;
 	}
 	lane_bufs(ln, e);
 	return 0;
+}
+
+void
+engine_walk_lane_init(struct engine_lane *ln, struct engine *e)
+{
+	if (engine_walk_lane_fork(ln, e) == -1)
+		fatalx("Hyperscan: no memory for a scratch space");
 }
 
 void
@@ -71,7 +72,7 @@ engine_walk_lane_free(struct engine_lane *ln)
 static size_t
 sorted_hits(struct engine_lane *ln)
 {
-	const struct scan *s = ln->scan;
+	const struct scan *s = &ln->own;
 	size_t n = s->ntouched, i, j;
 
 	for (i = 0; i < n; i++) {
@@ -241,7 +242,7 @@ walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
     size_t len, size_t cut_from, struct verdict *v)
 {
 	const struct conf *c = e->conf;
-	const struct scan *sc = ln->scan;
+	const struct scan *sc = &e->scan;	/* modes (shared) */
 	size_t hi = ln->hi;
 
 	while (i < c->nrules) {
@@ -361,7 +362,7 @@ engine_walk_line(const struct engine *e, struct engine_lane *ln, const char *lin
 	ln->scanned = 0;
 	ln->nhits = ln->hi = 0;
 	if (e->use_scan) {
-		ln->scanned = scan_line(ln->scan, v->text, v->textlen) == 0 ?
+		ln->scanned = scan_line(&ln->own, v->text, v->textlen) == 0 ?
 		    1 : -1;
 		if (ln->scanned == 1)
 			ln->nhits = sorted_hits(ln);

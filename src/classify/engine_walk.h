@@ -38,9 +38,9 @@ enum walk_end {
 
 /* One thread's scratch for walking lines. */
 struct engine_lane {
-	struct scan	*scan;		/* the engine's, or own (forked) */
-	struct scan	 own;		/* a fork's Hyperscan scratch */
-	bool		 forked;
+	struct scan	 own;		/* scratch and hits on the engine's
+					   database (scan_fork) */
+	bool		 forked;		/* own is set (the engine scans) */
 	int		 scanned;	/* 1 scanned, -1 scan failed, 0 no scan */
 	uint32_t	*hits;		/* the scan's hits, sorted */
 	size_t		 nhits, hi;	/* count; the walk's place in them */
@@ -50,8 +50,10 @@ struct engine_lane {
 	size_t		*errors;	/* verdict.errors (nrules) */
 };
 
-/* The engine's own lane (on e->scan) and a lane for another thread
- * (0, or -1 when Hyperscan cannot clone its scratch). */
+/* The engine's own lane (no memory for a Hyperscan scratch is fatal)
+ * and a lane for another thread (0, or -1 when Hyperscan cannot clone
+ * its scratch).  A lane holds no pointer into the engine struct, which
+ * may be copied (reload). */
 void	engine_walk_lane_init(struct engine_lane *ln, struct engine *e);
 int	engine_walk_lane_fork(struct engine_lane *ln, struct engine *e);
 void	engine_walk_lane_free(struct engine_lane *ln);

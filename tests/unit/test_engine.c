@@ -417,6 +417,38 @@ test_repeat_credits_only_queues_that_received_the_line(void **state)
 	assert_int_equal(E.stats.repeats, 3);
 }
 
+/* An engine moved by value (reload builds the new engine on its stack
+ * and copies it into the daemon) classifies as before: nothing in it
+ * points into the old copy, whose memory is then scribbled over. */
+static void
+test_engine_moved_by_value(void **state)
+{
+	struct engine *old = malloc(sizeof(*old));
+	struct verdict v;
+
+	(void)state;
+	assert_non_null(old);
+	load("set queue report tenshi@localhost root@localhost [now]\n"
+	    "set queue misc tenshi@localhost root@localhost [now]\n"
+	    "trash ^kernel:\n"
+	    "report ^sshd: Failed password for (\\S+) from (\\S+)\n"
+	    "misc .*\n");
+	engine_free(&E);
+	engine_init(old, &C);
+	E = *old;
+	explicit_bzero(old, sizeof(*old));	/* not optimised away */
+	free(old);
+	feed("web1", "sshd: Failed password for root from 10.0.0.1", &v);
+	assert_int_equal(v.kind, V_QUEUED);
+	QUEUES(&v, "report");
+	assert_int_equal(cnt("report", "web1",
+	    "sshd: Failed password for " M6 " from " M6), 1);
+	feed("web1", "kernel: eth0 up", &v);
+	assert_int_equal(v.kind, V_TRASH);
+	feed("web2", "cron: job done", &v);
+	QUEUES(&v, "misc");
+}
+
 static void
 test_repeat_after_trash_credits_nothing(void **state)
 {
@@ -1036,6 +1068,7 @@ main(void)
 		T(test_reset_counters_only_for_leftmost_queue),
 		T(test_reset_counters_then_set_lowers_count),
 		T(test_repeat_credits_only_queues_that_received_the_line),
+		T(test_engine_moved_by_value),
 		T(test_repeat_after_trash_credits_nothing),
 		T(test_repeat_after_unmatched_credits_nothing),
 		T(test_repeat_as_first_line_credits_nothing),
