@@ -417,9 +417,10 @@ test_repeat_credits_only_queues_that_received_the_line(void **state)
 	assert_int_equal(E.stats.repeats, 3);
 }
 
-/* An engine moved by value (reload builds the new engine on its stack
- * and copies it into the daemon) classifies as before: nothing in it
- * points into the old copy, whose memory is then scribbled over. */
+/* An engine moved by value (reload builds the new engine on its stack,
+ * copies it into the daemon and points the queues' memory total at the
+ * copy) classifies as before: nothing in it points into the old copy,
+ * whose memory is then wiped and freed. */
 static void
 test_engine_moved_by_value(void **state)
 {
@@ -436,6 +437,7 @@ test_engine_moved_by_value(void **state)
 	engine_free(&E);
 	engine_init(old, &C);
 	E = *old;
+	engine_set_memory(&E);	/* as reload does: the queues' total */
 	explicit_bzero(old, sizeof(*old));	/* not optimised away */
 	free(old);
 	feed("web1", "sshd: Failed password for root from 10.0.0.1", &v);
