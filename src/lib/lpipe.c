@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/match.h"
 #include "lib/xmem.h"
 
 enum block_state { B_FREE, B_FILLING, B_READY, B_WALKING, B_DONE };
@@ -88,6 +89,7 @@ worker(void *arg)
 		pthread_cond_broadcast(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
+	match_cleanup();	/* this thread's PCRE2 match data, if it matched */
 	return NULL;
 }
 
