@@ -190,12 +190,6 @@ engine_pipe_line(struct engine_pipe *p, const char *line, size_t len,
 }
 
 void
-engine_pipe_flush(struct engine_pipe *p)
-{
-	lpipe_flush(p->lp);
-}
-
-void
 engine_pipe_free(struct engine_pipe *p)
 {
 	if (p == NULL)

@@ -25,9 +25,8 @@ struct engine_pipe *engine_pipe_new(struct engine *e, time_t now);
 /* Takes one line (copied); cut_from as in engine_line. */
 void	engine_pipe_line(struct engine_pipe *p, const char *line, size_t len,
 	    size_t cut_from);
-/* Returns once every line given so far is applied to the engine. */
-void	engine_pipe_flush(struct engine_pipe *p);
-/* Flushes, stops the thread and frees p. */
+/* Applies every line given so far, stops the thread and frees p (NULL
+ * is fine). */
 void	engine_pipe_free(struct engine_pipe *p);
 
 #endif
