@@ -1,11 +1,11 @@
 /*
- * ctl — control socket: listen, read a command, reply; and the client.
+ * ctl — the control socket: listening, and the client (logward status,
+ * flush, reload, reopen); the daemon's side of a connection is control.c.
  */
 #include "daemon/ctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -68,57 +68,6 @@ ctl_listen(const char *path, uid_t uid, gid_t gid)
 		return -1;
 	}
 	return fd;
-}
-
-char *
-ctl_read_command(int fd)
-{
-	struct buf b;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	char tmp[512];
-	ssize_t n;
-
-	buf_init(&b, 4096);
-	for (;;) {
-		if (poll(&pfd, 1, 2000) <= 0)
-			break;
-		n = read(fd, tmp, sizeof(tmp));
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0 || buf_add(&b, tmp, (size_t)n) == -1)
-			break;
-		if (memchr(tmp, '\n', (size_t)n) != NULL)
-			break;
-	}
-	if (b.len == 0 || memchr(b.data, '\n', b.len) == NULL) {
-		buf_free(&b);
-		return NULL;
-	}
-	*(char *)memchr(b.data, '\n', b.len) = '\0';
-	return buf_steal(&b);
-}
-
-void
-ctl_reply(int fd, const char *text, size_t len)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-	while (len > 0) {
-		ssize_t n = write(fd, text, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN) {
-			if (poll(&pfd, 1, 2000) <= 0)
-				break;
-			continue;
-		}
-		if (n <= 0)
-			break;
-		text += n;
-		len -= (size_t)n;
-	}
-	close(fd);
 }
 
 int

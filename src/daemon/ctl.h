@@ -15,13 +15,6 @@
  * they are -1.  Returns the listening fd or -1 (logged). */
 int	ctl_listen(const char *path, uid_t uid, gid_t gid);
 
-/* Reads the command line of an accepted client (waits at most 2 s).
- * Returns an owned string without the newline, or NULL. */
-char	*ctl_read_command(int fd);
-
-/* Writes the reply and closes fd. */
-void	ctl_reply(int fd, const char *text, size_t len);
-
 /* Client side: sends cmd to the daemon at path and copies the reply to
  * out.  Returns 0, 1 when the reply is an error, 2 when the daemon
  * cannot be reached (logged). */

@@ -274,6 +274,7 @@ tick(struct daemon *d)
 			archive_tick(d->archives[i], time(NULL));
 	d->journal_more = true;		/* safety net: poll it once a tick */
 	watch_tick(d);
+	control_tick(d);
 	schedule_check(d, false);
 	sumq_tick(d);
 	checks_tick(d);
@@ -314,6 +315,9 @@ loop(struct daemon *d, int *ready)
 				break;
 			case TAG_CTL:
 				control_accept(d);
+				break;
+			case TAG_CTLCONN:
+				control_ready(d, (uint32_t)ev[i].data.u64);
 				break;
 			case TAG_SYSLOG:
 				if (inputs_listeners_ready(d, (int)(uint32_t)ev[i].data.u64))
@@ -535,6 +539,7 @@ daemon_run(const struct daemon_opts *o)
 	buf_free(&d->archtext);
 	log_info("stopped");
 out:
+	control_close(d);
 	if (d->ctlfd != -1) {
 		close(d->ctlfd);
 		unlink(d->ctlpath);

@@ -25,7 +25,7 @@
 
 /* What woke epoll: the tag in the high 32 bits of data.u64, an fd below. */
 enum tag { TAG_SIGNAL = 1, TAG_TIMER, TAG_INOTIFY, TAG_CTL, TAG_SYSLOG,
-    TAG_JOURNAL, TAG_REDIS };
+    TAG_JOURNAL, TAG_REDIS, TAG_CTLCONN };
 
 #define EV(tag, fd)	(((uint64_t)(tag) << 32) | (uint32_t)(fd))
 
@@ -79,6 +79,9 @@ struct daemon {
 	struct outbox	 outbox;
 	char		*statedir, *spooldir, *statepath, *ctlpath, *pidfile;
 	int		 epfd, sigfd, tfd, inofd, ctlfd, pidfd;
+	struct ctl_client *ctlc;	/* owned: control clients (control.c) */
+	uint64_t	 ctl_refused;	/* control clients turned away: too many */
+	uint64_t	 ctl_timeouts;	/* ... closed: no command or reply in time */
 	pid_t		 sender;
 	double		 sender_respawn; /* mono time to restart it, 0 = none */
 	struct smtp_conf smtp;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/checks.h"
+#include "daemon/control.h"
 #include "daemon/daemon_int.h"
 #include "daemon/rstore.h"
 #include "daemon/sumq.h"
@@ -75,6 +76,12 @@ status_text(struct daemon *d, struct buf *b)
 	if (d->reload_error != NULL)
 		buf_printf(b, "reload: FAILED, running the previous "
 		    "configuration: %s\n", d->reload_error);
+	if (d->ctl_refused > 0 || d->ctl_timeouts > 0)
+		buf_printf(b, "control: %" PRIu64 " client%s turned away (more "
+		    "than %d at once), %" PRIu64 " closed after %d s without "
+		    "a command or not reading the reply\n", d->ctl_refused,
+		    d->ctl_refused == 1 ? "" : "s", CONTROL_MAX_CLIENTS,
+		    d->ctl_timeouts, CONTROL_TIMEOUT);
 	buf_printf(b, "lines: %" PRIu64 " read, %.1f lines/s, %" PRIu64
 	    " queued, %" PRIu64 " trashed, %" PRIu64 " unmatched, %" PRIu64
 	    " cut at max_line, %" PRIu64 " with regex limit errors\n",

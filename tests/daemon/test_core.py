@@ -362,6 +362,56 @@ def t_signals_usr1_usr2(env):
     assert d.stop() == 0
 
 
+def t_control_clients_do_not_stall(env):
+    """Control clients are served from the event loop: one that connects
+    and says nothing, or sends half a command, holds up neither the lines
+    nor other clients; it is closed after 10 s (CONTROL_TIMEOUT); past 16
+    at once a client is told to retry; status counts both."""
+    import socket
+    d = env.daemon(conf(env))
+    open(env.path("syslog"), "w").close()
+    d.start()
+    path = os.path.join(env.base, "state", "control")
+
+    def connect():
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(path)
+        return c
+
+    def still_open(c):
+        try:
+            return c.recv(1, socket.MSG_DONTWAIT) != b""
+        except BlockingIOError:
+            return True
+
+    silent = connect()
+    half = connect()
+    half.sendall(b"sta")
+    lib.append(env.path("syslog"), ["Mar  2 10:00:01 host1 kernel: panic: now"])
+    d.wait_lines(1)                       # read, and other clients answered
+    assert still_open(silent) and still_open(half)
+    half.sendall(b"tus\n")
+    got = b""
+    while True:
+        b = half.recv(65536)
+        if not b:
+            break
+        got += b
+    assert got.startswith(b"logward "), got[:200]
+    assert b"lines: 1 read" in got, got[:400]
+    wait_for(lambda: not still_open(silent), 25, what="the silent client closed")
+    many = [connect() for _ in range(16)]
+    extra = connect()
+    extra.settimeout(10)
+    assert extra.recv(4096).startswith(b"error: too many control clients")
+    for c in many:
+        c.close()
+    wait_for(lambda: "control: 1 client turned away (more than 16 at once), "
+             "1 closed after 10 s" in d.status(), 10, what="the control counts")
+    assert d.proc.poll() is None
+    assert d.stop() == 0
+
+
 def t_detach_with_pidfile(env):
     import subprocess
     d = env.daemon(conf(env))
