@@ -492,19 +492,15 @@ layer_at(const struct lcdb *db, int k)
 }
 
 /* Puts pattern id (rule text src, a whole rule or one alternative) into
- * the database lcdb_split_pattern chooses; confirm[id] is set when its
- * Hyperscan form only stands for a superset. */
+ * the database lcdb_split_pattern chooses. */
 static void
 place(struct lcdb *db, uint32_t id, const char *src, char **owned,
-    const char **pats, const char **rpats, unsigned *flags, unsigned *rflags,
-    uint8_t *confirm)
+    const char **pats, const char **rpats, unsigned *flags, unsigned *rflags)
 {
 	int v;
-	bool sup;
 
 	flags[id] = rflags[id] = 0x2;	/* HS_FLAG_DOTALL */
-	owned[id] = lcdb_split_pattern(src, &v, &sup);
-	confirm[id] = sup;
+	owned[id] = lcdb_split_pattern(src, &v);
 	db->id_variant[id] = (uint8_t)v;
 	if (v > 0) {
 		rpats[id] = owned[id];
@@ -522,7 +518,6 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	const char **pats, **rpats, **id_src;
 	unsigned *flags, *rflags;
 	char **owned, *alts[LCDB_SPLIT_MAX], err[512];
-	uint8_t *confirm;
 	int k;
 	bool ok;
 
@@ -554,7 +549,6 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	db->id_re = xcalloc(n ? n : 1, sizeof(*db->id_re));
 	db->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
 	db->file_layer = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
-	confirm = xcalloc(n ? n : 1, 1);
 	/* ids: one per rule in tree order, then one per further alternative
 	 * of the rules split by split_alts */
 	nrules = 0;
@@ -581,12 +575,12 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 				db->id_file[r] = (uint16_t)g;
 				id_src[r] = src;
 				place(db, (uint32_t)r, na > 0 ? alts[0] : src, owned,
-				    pats, rpats, flags, rflags, confirm);
+				    pats, rpats, flags, rflags);
 				for (a = 1; a < na; a++, id++) {
 					db->id_file[id] = (uint16_t)g;
 					id_src[id] = src;
 					place(db, (uint32_t)id, alts[a], owned, pats,
-					    rpats, flags, rflags, confirm);
+					    rpats, flags, rflags);
 				}
 				for (a = 0; a < na; a++)
 					free(alts[a]);
@@ -605,12 +599,9 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 		 * rule in PCRE2 (an alternative that matches makes the rule
 		 * match, and the rule only matches through one) */
 		for (id = 0; id < n; id++) {
-			struct scan *sc = db->id_variant[id] ? &db->rest :
+			const struct scan *sc = db->id_variant[id] ? &db->rest :
 			    &db->scan;
 
-			/* a superset (place) is a prefilter of our own */
-			if (confirm[id] && sc->mode[id] == SCAN_EXACT)
-				sc->mode[id] = SCAN_PREFILTER;
 			if (sc->mode[id] == SCAN_EXACT)
 				continue;
 			lcdb_one_regex(&db->id_re[id], id_src[id]);
@@ -628,7 +619,6 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	free(flags);
 	free(rflags);
 	free(id_src);
-	free(confirm);
 	if (!db->use_scan)
 		lcdb_use_pcre2(db);
 	return db->use_scan ? 0 : -1;
