@@ -492,15 +492,19 @@ layer_at(const struct lcdb *db, int k)
 }
 
 /* Puts pattern id (rule text src, a whole rule or one alternative) into
- * the database lcdb_split_pattern chooses. */
+ * the database lcdb_split_pattern chooses; confirm[id] is set when its
+ * Hyperscan form only stands for a superset. */
 static void
 place(struct lcdb *db, uint32_t id, const char *src, char **owned,
-    const char **pats, const char **rpats, unsigned *flags, unsigned *rflags)
+    const char **pats, const char **rpats, unsigned *flags, unsigned *rflags,
+    uint8_t *confirm)
 {
 	int v;
+	bool sup;
 
 	flags[id] = rflags[id] = 0x2;	/* HS_FLAG_DOTALL */
-	owned[id] = lcdb_split_pattern(src, &v);
+	owned[id] = lcdb_split_pattern(src, &v, &sup);
+	confirm[id] = sup;
 	db->id_variant[id] = (uint8_t)v;
 	if (v > 0) {
 		rpats[id] = owned[id];
@@ -518,6 +522,7 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	const char **pats, **rpats, **id_src;
 	unsigned *flags, *rflags;
 	char **owned, *alts[LCDB_SPLIT_MAX], err[512];
+	uint8_t *confirm;
 	int k;
 	bool ok;
 
@@ -549,6 +554,7 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	db->id_re = xcalloc(n ? n : 1, sizeof(*db->id_re));
 	db->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
 	db->file_layer = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
+	confirm = xcalloc(n ? n : 1, 1);
 	/* ids: one per rule in tree order, then one per further alternative
 	 * of the rules split by split_alts */
 	nrules = 0;
@@ -575,12 +581,12 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 				db->id_file[r] = (uint16_t)g;
 				id_src[r] = src;
 				place(db, (uint32_t)r, na > 0 ? alts[0] : src, owned,
-				    pats, rpats, flags, rflags);
+				    pats, rpats, flags, rflags, confirm);
 				for (a = 1; a < na; a++, id++) {
 					db->id_file[id] = (uint16_t)g;
 					id_src[id] = src;
 					place(db, (uint32_t)id, alts[a], owned, pats,
-					    rpats, flags, rflags);
+					    rpats, flags, rflags, confirm);
 				}
 				for (a = 0; a < na; a++)
 					free(alts[a]);
@@ -599,9 +605,12 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 		 * rule in PCRE2 (an alternative that matches makes the rule
 		 * match, and the rule only matches through one) */
 		for (id = 0; id < n; id++) {
-			const struct scan *sc = db->id_variant[id] ? &db->rest :
+			struct scan *sc = db->id_variant[id] ? &db->rest :
 			    &db->scan;
 
+			/* a superset (place) is a prefilter of our own */
+			if (confirm[id] && sc->mode[id] == SCAN_EXACT)
+				sc->mode[id] = SCAN_PREFILTER;
 			if (sc->mode[id] == SCAN_EXACT)
 				continue;
 			lcdb_one_regex(&db->id_re[id], id_src[id]);
@@ -619,6 +628,7 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	free(flags);
 	free(rflags);
 	free(id_src);
+	free(confirm);
 	if (!db->use_scan)
 		lcdb_use_pcre2(db);
 	return db->use_scan ? 0 : -1;

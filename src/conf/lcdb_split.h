@@ -29,9 +29,10 @@ size_t	lcdb_split_alts(const char *src, char **alts);
  * owned string, or NULL when neither Hyperscan's nor PCRE2's form can be
  * made.  *variant is 0 for the whole-line database, else the prefix
  * variant 1..LCDB_NVARIANTS whose tail it is (anchored: scanned from
- * where the prefix ends, as classify/lcclass.c finds it).  A pattern
- * that is only PCRE2's form is left for scan_build to take as a
- * prefilter (PCRE2 confirms its hits with the whole rule). */
-char	*lcdb_split_pattern(const char *src, int *variant);
+ * where the prefix ends, as classify/lcclass.c finds it); *confirm is
+ * set when the pattern matches a superset of the rule's lines (its
+ * backreferences dropped), so PCRE2 must confirm a hit.  A pattern that
+ * is only PCRE2's form is left for scan_build to take as a prefilter. */
+char	*lcdb_split_pattern(const char *src, int *variant, bool *confirm);
 
 #endif
