@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "conf/ere.h"
-#include "conf/lcdb_split.h"
 #include "lib/log.h"
 #include "lib/xmem.h"
 
@@ -491,20 +490,162 @@ layer_at(const struct lcdb *db, int k)
 	return layers[k];
 }
 
+/*
+ * Almost every shipped rule starts with one of three texts that match the
+ * stamp and the host, e.g. ^(\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32})
+ * [._[:alnum:]-]+ followed by a blank.  Where that prefix matches, it
+ * ends at one place (after the host and its blank), so such a rule
+ * matches exactly when its tail matches there.  The tails, anchored, form
+ * a second database scanned from that place: a few literal program names
+ * instead of 1,500 copies of the stamp pattern.
+ */
+static const char *const stamp_prefix[] = {
+	"^(\\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
+	"^(\\w{3} [ :0-9]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
+	"^([[:alpha:]]{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
+	"^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ ",	/* BSD stamps only */
+	"^\\w{3} [ :0-9]{11} [._[:alnum:]-]+ ",	/* the same (rsyslog) */
+};
+
+/* The top-level '|' of the ERE src[0..len): their offsets in bars (up to
+ * max), their number as the result, or -1 when the parentheses or
+ * brackets do not balance. */
+static int
+top_bars(const char *src, size_t len, size_t *bars, int max)
+{
+	size_t i, depth = 0;
+	int nb = 0;
+
+	for (i = 0; i < len; i++) {
+		if (src[i] == '\\') {
+			i++;
+		} else if (src[i] == '[') {
+			i++;
+			if (i < len && src[i] == '^')
+				i++;
+			if (i < len && src[i] == ']')
+				i++;
+			while (i < len && src[i] != ']') {
+				if (src[i] == '[' && i + 1 < len &&
+				    strchr(":.=", src[i + 1]) != NULL) {
+					const char *close;
+					char end[3] = { src[i + 1], ']', '\0' };
+
+					close = strstr(src + i + 2, end);
+					if (close == NULL)
+						return -1;
+					i = (size_t)(close - src) + 2;
+					continue;
+				}
+				i++;
+			}
+			if (i >= len)
+				return -1;
+		} else if (src[i] == '(') {
+			depth++;
+		} else if (src[i] == ')') {
+			if (depth == 0)
+				return -1;
+			depth--;
+		} else if (src[i] == '|' && depth == 0) {
+			if (nb == max)
+				return -1;
+			bars[nb++] = i;
+		}
+	}
+	return depth == 0 ? nb : -1;
+}
+
+/* The prefix variant (1..LCDB_NVARIANTS) a rule starts with, when what
+ * follows can be matched on its own: no top-level '|', no leading
+ * quantifier (it would repeat the blank), no backreference (it would
+ * point into the prefix). */
+static int
+rule_variant(const char *src)
+{
+	size_t n = 0, len;
+	int v;
+
+	for (v = 0; v < LCDB_NVARIANTS; v++) {
+		n = strlen(stamp_prefix[v]);
+		if (strncmp(src, stamp_prefix[v], n) == 0)
+			break;
+	}
+	if (v == LCDB_NVARIANTS)
+		return 0;
+	src += n;
+	len = strlen(src);
+	if (len == 0 || strchr("*+?{", src[0]) != NULL ||
+	    ere_has_backref(src, len) || top_bars(src, len, NULL, 0) != 0)
+		return 0;
+	return v + 1;
+}
+
+#define MAX_ALTS	16	/* alternatives of a rule split for Hyperscan */
+
+/* A rule with a top-level '|' (e.g. "PREFIX snort: | Hash Method: ...")
+ * matches exactly when one of its alternatives does, so each can go to
+ * the database that suits it.  Sets alts to owned copies of the
+ * alternatives and returns their number, or 0 when the rule stays
+ * whole: no top-level '|', a backreference (group numbers would move),
+ * an empty alternative or one that starts with a quantifier (GNU ERE
+ * reads those in ways a lone alternative would not). */
+static size_t
+split_alts(const char *src, char **alts)
+{
+	size_t len = strlen(src), bars[MAX_ALTS - 1], from = 0, k, m;
+	int nb;
+
+	if (ere_has_backref(src, len))
+		return 0;
+	nb = top_bars(src, len, bars, MAX_ALTS - 1);
+	if (nb <= 0)
+		return 0;
+	for (k = 0; k <= (size_t)nb; k++) {
+		size_t to = k < (size_t)nb ? bars[k] : len;
+
+		if (to == from || strchr("*+?{", src[from]) != NULL) {
+			for (m = 0; m < k; m++)
+				free(alts[m]);
+			return 0;
+		}
+		alts[k] = xmemdup0(src + from, to - from);
+		from = to + 1;
+	}
+	return (size_t)nb + 1;
+}
+
 /* Puts pattern id (rule text src, a whole rule or one alternative) into
- * the database lcdb_split_pattern chooses; confirm[id] is set when its
- * Hyperscan form only stands for a superset. */
+ * the database that suits it: its tail after a stamp prefix into rest,
+ * else whole into scan. */
 static void
 place(struct lcdb *db, uint32_t id, const char *src, char **owned,
     const char **pats, const char **rpats, unsigned *flags, unsigned *rflags,
-    uint8_t *confirm)
+    struct buf *one)
 {
-	int v;
-	bool sup;
+	int v = rule_variant(src);
+	char err[512];
 
 	flags[id] = rflags[id] = 0x2;	/* HS_FLAG_DOTALL */
-	owned[id] = lcdb_split_pattern(src, &v, &sup);
-	confirm[id] = sup;
+	buf_reset(one);
+	if (v > 0) {
+		/* the tail, anchored where the prefix ends */
+		src += strlen(stamp_prefix[v - 1]);
+		buf_addc(one, '^');
+	}
+	if (ere_translate(one, src, strlen(src), ERE_HYPERSCAN, err,
+	    sizeof(err)) == 0)
+		owned[id] = buf_steal(one);
+	else {
+		/* e.g. a backreference: Hyperscan can take the PCRE2 form as
+		 * a prefilter, PCRE2 confirms */
+		buf_reset(one);
+		if (v > 0)
+			buf_addc(one, '^');
+		if (ere_translate(one, src, strlen(src), ERE_PCRE2, err,
+		    sizeof(err)) == 0)
+			owned[id] = buf_steal(one);
+	}
 	db->id_variant[id] = (uint8_t)v;
 	if (v > 0) {
 		rpats[id] = owned[id];
@@ -521,8 +662,8 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	size_t n = 0, nrules, id = 0, r, g = 0, i, j, a, na;
 	const char **pats, **rpats, **id_src;
 	unsigned *flags, *rflags;
-	char **owned, *alts[LCDB_SPLIT_MAX], err[512];
-	uint8_t *confirm;
+	char **owned, *alts[MAX_ALTS], err[512];
+	struct buf one;
 	int k;
 	bool ok;
 
@@ -531,7 +672,7 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 
 		for (i = 0; i < l->nfiles; i++) {
 			for (j = 0; j < l->files[i].nrules; j++) {
-				na = lcdb_split_alts(l->files[i].rules[j].src, alts);
+				na = split_alts(l->files[i].rules[j].src, alts);
 				for (a = 0; a < na; a++)
 					free(alts[a]);
 				n += na > 0 ? na : 1;
@@ -554,7 +695,7 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	db->id_re = xcalloc(n ? n : 1, sizeof(*db->id_re));
 	db->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
 	db->file_layer = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
-	confirm = xcalloc(n ? n : 1, 1);
+	buf_init(&one, SIZE_MAX / 4);
 	/* ids: one per rule in tree order, then one per further alternative
 	 * of the rules split by split_alts */
 	nrules = 0;
@@ -577,22 +718,23 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 			for (j = 0; j < f->nrules; j++, r++) {
 				const char *src = f->rules[j].src;
 
-				na = lcdb_split_alts(src, alts);
+				na = split_alts(src, alts);
 				db->id_file[r] = (uint16_t)g;
 				id_src[r] = src;
 				place(db, (uint32_t)r, na > 0 ? alts[0] : src, owned,
-				    pats, rpats, flags, rflags, confirm);
+				    pats, rpats, flags, rflags, &one);
 				for (a = 1; a < na; a++, id++) {
 					db->id_file[id] = (uint16_t)g;
 					id_src[id] = src;
 					place(db, (uint32_t)id, alts[a], owned, pats,
-					    rpats, flags, rflags, confirm);
+					    rpats, flags, rflags, &one);
 				}
 				for (a = 0; a < na; a++)
 					free(alts[a]);
 			}
 		}
 	}
+	buf_free(&one);
 	ok = scan_build(&db->scan, pats, flags, n, cachedir, err,
 	    sizeof(err)) == 0 && scan_build(&db->rest, rpats, rflags, n, cachedir,
 	    err, sizeof(err)) == 0;
@@ -605,12 +747,9 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 		 * rule in PCRE2 (an alternative that matches makes the rule
 		 * match, and the rule only matches through one) */
 		for (id = 0; id < n; id++) {
-			struct scan *sc = db->id_variant[id] ? &db->rest :
+			const struct scan *sc = db->id_variant[id] ? &db->rest :
 			    &db->scan;
 
-			/* a superset (place) is a prefilter of our own */
-			if (confirm[id] && sc->mode[id] == SCAN_EXACT)
-				sc->mode[id] = SCAN_PREFILTER;
 			if (sc->mode[id] == SCAN_EXACT)
 				continue;
 			lcdb_one_regex(&db->id_re[id], id_src[id]);
@@ -628,7 +767,6 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	free(flags);
 	free(rflags);
 	free(id_src);
-	free(confirm);
 	if (!db->use_scan)
 		lcdb_use_pcre2(db);
 	return db->use_scan ? 0 : -1;
