@@ -37,7 +37,7 @@ stamp_end(const char *s, size_t len, bool ok[LCDB_NVARIANTS + 1])
 	size_t i, end = 0;
 	bool w = len >= 15, alpha;
 
-	ok[1] = ok[2] = ok[3] = ok[4] = ok[5] = false;
+	ok[1] = ok[2] = ok[3] = ok[4] = false;
 	for (i = 0; w && i < 3; i++)
 		w = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_';
@@ -70,7 +70,7 @@ stamp_end(const char *s, size_t len, bool ok[LCDB_NVARIANTS + 1])
 		return 0;
 	ok[1] = ok[2] = w;
 	ok[3] = alpha || end == 32;
-	ok[4] = ok[5] = end == 15;	/* w holds there */
+	ok[4] = end == 15;	/* w holds there */
 	return i + 1;
 }
 

@@ -504,18 +504,29 @@ static const char *const stamp_prefix[] = {
 	"^(\\w{3} [ :0-9]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
 	"^([[:alpha:]]{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
 	"^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ ",	/* BSD stamps only */
-	"^\\w{3} [ :0-9]{11} [._[:alnum:]-]+ ",	/* the same (rsyslog) */
 };
 
-/* The top-level '|' of the ERE src[0..len): their offsets in bars (up to
- * max), their number as the result, or -1 when the parentheses or
- * brackets do not balance. */
+/* The prefix variant (1..3) a rule starts with, when what follows can be
+ * matched on its own: no top-level '|', no leading quantifier (it would
+ * repeat the blank), no backreference (it would point into the prefix). */
 static int
-top_bars(const char *src, size_t len, size_t *bars, int max)
+rule_variant(const char *src)
 {
-	size_t i, depth = 0;
-	int nb = 0;
+	size_t i, n, len, depth = 0;
+	int v;
 
+	for (v = 0; v < LCDB_NVARIANTS; v++) {
+		n = strlen(stamp_prefix[v]);
+		if (strncmp(src, stamp_prefix[v], n) == 0)
+			break;
+	}
+	if (v == LCDB_NVARIANTS)
+		return 0;
+	src += n;
+	len = strlen(src);
+	if (len == 0 || strchr("*+?{", src[0]) != NULL ||
+	    ere_has_backref(src, len))
+		return 0;
 	for (i = 0; i < len; i++) {
 		if (src[i] == '\\') {
 			i++;
@@ -533,136 +544,31 @@ top_bars(const char *src, size_t len, size_t *bars, int max)
 
 					close = strstr(src + i + 2, end);
 					if (close == NULL)
-						return -1;
+						return 0;
 					i = (size_t)(close - src) + 2;
 					continue;
 				}
 				i++;
 			}
-			if (i >= len)
-				return -1;
 		} else if (src[i] == '(') {
 			depth++;
 		} else if (src[i] == ')') {
 			if (depth == 0)
-				return -1;
+				return 0;
 			depth--;
-		} else if (src[i] == '|' && depth == 0) {
-			if (nb == max)
-				return -1;
-			bars[nb++] = i;
-		}
-	}
-	return depth == 0 ? nb : -1;
-}
-
-/* The prefix variant (1..LCDB_NVARIANTS) a rule starts with, when what
- * follows can be matched on its own: no top-level '|', no leading
- * quantifier (it would repeat the blank), no backreference (it would
- * point into the prefix). */
-static int
-rule_variant(const char *src)
-{
-	size_t n = 0, len;
-	int v;
-
-	for (v = 0; v < LCDB_NVARIANTS; v++) {
-		n = strlen(stamp_prefix[v]);
-		if (strncmp(src, stamp_prefix[v], n) == 0)
-			break;
-	}
-	if (v == LCDB_NVARIANTS)
-		return 0;
-	src += n;
-	len = strlen(src);
-	if (len == 0 || strchr("*+?{", src[0]) != NULL ||
-	    ere_has_backref(src, len) || top_bars(src, len, NULL, 0) != 0)
-		return 0;
-	return v + 1;
-}
-
-#define MAX_ALTS	16	/* alternatives of a rule split for Hyperscan */
-
-/* A rule with a top-level '|' (e.g. "PREFIX snort: | Hash Method: ...")
- * matches exactly when one of its alternatives does, so each can go to
- * the database that suits it.  Sets alts to owned copies of the
- * alternatives and returns their number, or 0 when the rule stays
- * whole: no top-level '|', a backreference (group numbers would move),
- * an empty alternative or one that starts with a quantifier (GNU ERE
- * reads those in ways a lone alternative would not). */
-static size_t
-split_alts(const char *src, char **alts)
-{
-	size_t len = strlen(src), bars[MAX_ALTS - 1], from = 0, k, m;
-	int nb;
-
-	if (ere_has_backref(src, len))
-		return 0;
-	nb = top_bars(src, len, bars, MAX_ALTS - 1);
-	if (nb <= 0)
-		return 0;
-	for (k = 0; k <= (size_t)nb; k++) {
-		size_t to = k < (size_t)nb ? bars[k] : len;
-
-		if (to == from || strchr("*+?{", src[from]) != NULL) {
-			for (m = 0; m < k; m++)
-				free(alts[m]);
+		} else if (src[i] == '|' && depth == 0)
 			return 0;
-		}
-		alts[k] = xmemdup0(src + from, to - from);
-		from = to + 1;
 	}
-	return (size_t)nb + 1;
-}
-
-/* Puts pattern id (rule text src, a whole rule or one alternative) into
- * the database that suits it: its tail after a stamp prefix into rest,
- * else whole into scan. */
-static void
-place(struct lcdb *db, uint32_t id, const char *src, char **owned,
-    const char **pats, const char **rpats, unsigned *flags, unsigned *rflags,
-    struct buf *one)
-{
-	int v = rule_variant(src);
-	char err[512];
-
-	flags[id] = rflags[id] = 0x2;	/* HS_FLAG_DOTALL */
-	buf_reset(one);
-	if (v > 0) {
-		/* the tail, anchored where the prefix ends */
-		src += strlen(stamp_prefix[v - 1]);
-		buf_addc(one, '^');
-	}
-	if (ere_translate(one, src, strlen(src), ERE_HYPERSCAN, err,
-	    sizeof(err)) == 0)
-		owned[id] = buf_steal(one);
-	else {
-		/* e.g. a backreference: Hyperscan can take the PCRE2 form as
-		 * a prefilter, PCRE2 confirms */
-		buf_reset(one);
-		if (v > 0)
-			buf_addc(one, '^');
-		if (ere_translate(one, src, strlen(src), ERE_PCRE2, err,
-		    sizeof(err)) == 0)
-			owned[id] = buf_steal(one);
-	}
-	db->id_variant[id] = (uint8_t)v;
-	if (v > 0) {
-		rpats[id] = owned[id];
-		flags[id] |= SCAN_SKIP;
-	} else {
-		pats[id] = owned[id];
-		rflags[id] |= SCAN_SKIP;
-	}
+	return v + 1;
 }
 
 int
 lcdb_use_scan(struct lcdb *db, const char *cachedir)
 {
-	size_t n = 0, nrules, id = 0, r, g = 0, i, j, a, na;
-	const char **pats, **rpats, **id_src;
+	size_t n = 0, id = 0, g = 0, i, j;
+	const char **pats, **rpats;
 	unsigned *flags, *rflags;
-	char **owned, *alts[MAX_ALTS], err[512];
+	char **owned, err[512];
 	struct buf one;
 	int k;
 	bool ok;
@@ -670,17 +576,11 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	for (k = 0; k < 5; k++) {
 		const struct lc_layer *l = layer_at(db, k);
 
-		for (i = 0; i < l->nfiles; i++) {
-			for (j = 0; j < l->files[i].nrules; j++) {
-				na = split_alts(l->files[i].rules[j].src, alts);
-				for (a = 0; a < na; a++)
-					free(alts[a]);
-				n += na > 0 ? na : 1;
-			}
-		}
+		for (i = 0; i < l->nfiles; i++)
+			n += l->files[i].nrules;
 		db->nfiles_all += l->nfiles;
 	}
-	if (db->nfiles_all > UINT16_MAX || n > UINT32_MAX) {
+	if (db->nfiles_all > UINT16_MAX) {
 		lcdb_use_pcre2(db);
 		return -1;
 	}
@@ -689,24 +589,12 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	owned = xcalloc(n ? n : 1, sizeof(*owned));
 	flags = xcalloc(n ? n : 1, sizeof(*flags));
 	rflags = xcalloc(n ? n : 1, sizeof(*rflags));
-	id_src = xcalloc(n ? n : 1, sizeof(*id_src));
 	db->id_file = xcalloc(n ? n : 1, sizeof(*db->id_file));
 	db->id_variant = xcalloc(n ? n : 1, 1);
 	db->id_re = xcalloc(n ? n : 1, sizeof(*db->id_re));
 	db->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
 	db->file_layer = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
 	buf_init(&one, SIZE_MAX / 4);
-	/* ids: one per rule in tree order, then one per further alternative
-	 * of the rules split by split_alts */
-	nrules = 0;
-	for (k = 0; k < 5; k++) {
-		const struct lc_layer *l = layer_at(db, k);
-
-		for (i = 0; i < l->nfiles; i++)
-			nrules += l->files[i].nrules;
-	}
-	id = nrules;
-	r = 0;
 	for (k = 0; k < 5; k++) {
 		struct lc_layer *l = (struct lc_layer *)layer_at(db, k);
 
@@ -715,22 +603,41 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 
 			f->gidx = g;
 			db->file_layer[g] = (uint8_t)k;
-			for (j = 0; j < f->nrules; j++, r++) {
-				const char *src = f->rules[j].src;
+			for (j = 0; j < f->nrules; j++, id++) {
+				const struct lc_rule *r = &f->rules[j];
+				int v = rule_variant(r->src);
+				const char *src = r->src;
 
-				na = split_alts(src, alts);
-				db->id_file[r] = (uint16_t)g;
-				id_src[r] = src;
-				place(db, (uint32_t)r, na > 0 ? alts[0] : src, owned,
-				    pats, rpats, flags, rflags, &one);
-				for (a = 1; a < na; a++, id++) {
-					db->id_file[id] = (uint16_t)g;
-					id_src[id] = src;
-					place(db, (uint32_t)id, alts[a], owned, pats,
-					    rpats, flags, rflags, &one);
+				db->id_file[id] = (uint16_t)g;
+				flags[id] = rflags[id] = 0x2;	/* HS_FLAG_DOTALL */
+				buf_reset(&one);
+				if (v > 0) {
+					/* the tail, anchored where the prefix ends */
+					src += strlen(stamp_prefix[v - 1]);
+					buf_addc(&one, '^');
 				}
-				for (a = 0; a < na; a++)
-					free(alts[a]);
+				if (ere_translate(&one, src, strlen(src), ERE_HYPERSCAN,
+				    err, sizeof(err)) == 0)
+					owned[id] = buf_steal(&one);
+				else {
+					/* e.g. a backreference: Hyperscan can take
+					 * the PCRE2 form as a prefilter, PCRE2
+					 * confirms */
+					buf_reset(&one);
+					if (v > 0)
+						buf_addc(&one, '^');
+					if (ere_translate(&one, src, strlen(src),
+					    ERE_PCRE2, err, sizeof(err)) == 0)
+						owned[id] = buf_steal(&one);
+				}
+				db->id_variant[id] = (uint8_t)v;
+				if (v > 0) {
+					rpats[id] = owned[id];
+					flags[id] |= SCAN_SKIP;
+				} else {
+					pats[id] = owned[id];
+					rflags[id] |= SCAN_SKIP;
+				}
 			}
 		}
 	}
@@ -743,19 +650,25 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 		scan_free(&db->scan);
 		scan_free(&db->rest);
 	} else {
-		/* the patterns Hyperscan cannot decide alone get their whole
-		 * rule in PCRE2 (an alternative that matches makes the rule
-		 * match, and the rule only matches through one) */
-		for (id = 0; id < n; id++) {
-			const struct scan *sc = db->id_variant[id] ? &db->rest :
-			    &db->scan;
+		/* the rules Hyperscan cannot decide alone get PCRE2 */
+		id = 0;
+		for (k = 0; k < 5; k++) {
+			const struct lc_layer *l = layer_at(db, k);
 
-			if (sc->mode[id] == SCAN_EXACT)
-				continue;
-			lcdb_one_regex(&db->id_re[id], id_src[id]);
-			db->slow = xreallocarray(db->slow, db->nslow + 1,
-			    sizeof(*db->slow));
-			db->slow[db->nslow++] = (uint32_t)id;
+			for (i = 0; i < l->nfiles; i++) {
+				for (j = 0; j < l->files[i].nrules; j++, id++) {
+					const struct lc_rule *r = &l->files[i].rules[j];
+					const struct scan *sc = db->id_variant[id] ?
+					    &db->rest : &db->scan;
+
+					if (sc->mode[id] == SCAN_EXACT)
+						continue;
+					lcdb_one_regex(&db->id_re[id], r->src);
+					db->slow = xreallocarray(db->slow,
+					    db->nslow + 1, sizeof(*db->slow));
+					db->slow[db->nslow++] = (uint32_t)id;
+				}
+			}
 		}
 		db->use_scan = true;
 	}
@@ -766,7 +679,6 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	free(rpats);
 	free(flags);
 	free(rflags);
-	free(id_src);
 	if (!db->use_scan)
 		lcdb_use_pcre2(db);
 	return db->use_scan ? 0 : -1;

@@ -62,7 +62,7 @@ struct lc_layer {
 
 /* The stamp and host prefixes lcdb_use_scan recognises at the start of
  * a rule; lcdb.id_variant is 0 or 1..LCDB_NVARIANTS. */
-#define LCDB_NVARIANTS	5
+#define LCDB_NVARIANTS	4
 
 struct lcdb {
 	char		*dir;		/* owned rule tree root */
@@ -86,12 +86,11 @@ struct lcdb {
 	/* Hyperscan: every rule of the tree in one database (lcdb_use_scan) */
 	bool		 use_scan;
 	struct scan	 scan;		/* rules matched on the whole line; id = rule
-					   number in tree order, then the further
-					   alternatives of split rules */
+					   number in tree order */
 	struct scan	 rest;		/* rules with the common stamp+host prefix,
 					   matched after it (same ids) */
 	uint8_t		*id_variant;	/* owned: per id, 0 = whole line, else the
-					   prefix variant 1..LCDB_NVARIANTS */
+					   prefix variant 1..3 */
 	size_t		 nfiles_all;	/* files in all layers */
 	uint16_t	*id_file;	/* owned: scan id → gidx */
 	struct regex	*id_re;		/* owned: PCRE2 per id for non-exact modes */
