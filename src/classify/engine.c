@@ -114,6 +114,11 @@ engine_init(struct engine *e, const struct conf *c)
 				(void)lcdb_use_scan(c->rules[i].lc, c->cachedir != NULL ?
 				    c->cachedir : scan_default_cachedir());
 		}
+	} else {
+		for (i = 0; i < c->nrules; i++) {
+			if (c->rules[i].kind == RULE_LOGCHECK)
+				lcdb_use_pcre2(c->rules[i].lc);
+		}
 	}
 	engine_walk_lane_init(&e->lane, e);
 	engine_set_memory(e);

@@ -431,6 +431,8 @@ cmd_logcheck(struct opts *o)
 	if (o->engine != 1)
 		(void)lcdb_use_scan(&db, o->cachedir != NULL ? o->cachedir :
 		    scan_default_cachedir());
+	else
+		lcdb_use_pcre2(&db);
 	if (o->nargs == 0) {
 		log_warnx("check --logcheck: name the log files to read ('-' "
 		    "for stdin)");

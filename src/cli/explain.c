@@ -329,6 +329,8 @@ explain_logcheck(struct opts *o)
 	if (o->engine != 1)
 		(void)lcdb_use_scan(&db, o->cachedir != NULL ? o->cachedir :
 		    scan_default_cachedir());
+	else
+		lcdb_use_pcre2(&db);
 	buf_init(&b, SIZE_MAX / 4);
 	if (o->nargs > 0) {
 		for (k = 0; k < o->nargs; k++) {

@@ -257,7 +257,8 @@ compile_chunk(struct lc_file *f, char **pats, size_t *lens, size_t n,
 		buf_add(&all, pats[i], lens[i]);
 		buf_addc(&all, ')');
 	}
-	rc = match_compile_opts(&re, buf_str(&all), RULE_OPTS, err, errlen);
+	/* JIT later, only when PCRE2 decides (lcdb_use_pcre2) */
+	rc = match_compile_nojit(&re, buf_str(&all), RULE_OPTS, err, errlen);
 	buf_free(&all);
 	if (rc == 0) {
 		f->chunks = xreallocarray(f->chunks, f->nchunks + 1,
@@ -293,6 +294,7 @@ compile_layer(struct lcdb *db, struct lc_layer *l)
 		for (j = 0; j < f->nrules; j++) {
 			struct lc_rule *r = &f->rules[j];
 			struct regex re;
+			int rc;
 
 			buf_reset(&one);
 			if (ere_translate(&one, r->src, strlen(r->src), ERE_PCRE2,
@@ -304,9 +306,13 @@ compile_layer(struct lcdb *db, struct lc_layer *l)
 				    "never match this file" : "drop every line");
 				continue;
 			}
-			/* each rule is compiled alone once, to name a bad one */
-			if (match_compile_opts(&re, buf_str(&one), RULE_OPTS, err,
-			    sizeof(err)) == -1) {
+			/* each rule is compiled alone once, to name a bad one
+			 * (only a backreference rule is kept: it is matched
+			 * alone) */
+			rc = r->backref ? match_compile_opts(&re, buf_str(&one),
+			    RULE_OPTS, err, sizeof(err)) : match_check(buf_str(&one),
+			    RULE_OPTS, err, sizeof(err));
+			if (rc == -1) {
 				error(db, "%s:%d: error: regex does not compile: "
 				    "%s", r->path, r->line, err);
 				continue;
@@ -317,7 +323,6 @@ compile_layer(struct lcdb *db, struct lc_layer *l)
 				f->alone[f->nalone++] = re;
 				continue;
 			}
-			match_free(&re);
 			lens[npats] = one.len;
 			pats[npats++] = buf_steal(&one);
 		}
@@ -575,8 +580,10 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 			n += l->files[i].nrules;
 		db->nfiles_all += l->nfiles;
 	}
-	if (db->nfiles_all > UINT16_MAX)
+	if (db->nfiles_all > UINT16_MAX) {
+		lcdb_use_pcre2(db);
 		return -1;
+	}
 	pats = xcalloc(n ? n : 1, sizeof(*pats));
 	rpats = xcalloc(n ? n : 1, sizeof(*rpats));
 	owned = xcalloc(n ? n : 1, sizeof(*owned));
@@ -672,7 +679,25 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	free(rpats);
 	free(flags);
 	free(rflags);
+	if (!db->use_scan)
+		lcdb_use_pcre2(db);
 	return db->use_scan ? 0 : -1;
+}
+
+void
+lcdb_use_pcre2(struct lcdb *db)
+{
+	size_t i, j;
+	int k;
+
+	for (k = 0; k < 5; k++) {
+		const struct lc_layer *l = layer_at(db, k);
+
+		for (i = 0; i < l->nfiles; i++) {
+			for (j = 0; j < l->files[i].nchunks; j++)
+				match_jit(&l->files[i].chunks[j]);
+		}
+	}
 }
 
 void

@@ -119,6 +119,13 @@ void	lcdb_free(struct lcdb *db);
  * Returns 0, or -1 (a warning was printed; PCRE2 stays in use). */
 int	lcdb_use_scan(struct lcdb *db, const char *cachedir);
 
+/* Makes PCRE2 fast for the rule files (JIT-compiles their alternations,
+ * which lcdb_load leaves to the interpreter since Hyperscan usually
+ * decides): call it when PCRE2 alone will classify, i.e. without
+ * lcdb_use_scan, which calls it when it fails.  Before other threads
+ * use db. */
+void	lcdb_use_pcre2(struct lcdb *db);
+
 /* Compiles the PCRE2 form of one rule (src as written) into re, for the
  * rules Hyperscan cannot decide; re->code stays NULL when it does not
  * compile.  re is owned by the caller (match_free). */

@@ -27,7 +27,7 @@ enum block_state { B_FREE, B_FILLING, B_READY, B_WALKING, B_DONE };
 struct block {
 	enum block_state state;
 	struct buf	 bytes;
-	struct lpipe_line *lines;	/* LPIPE_LINES */
+	struct lpipe_line *lines;	/* maxlines */
 	struct lpipe_block view;	/* what the callbacks see */
 };
 
@@ -44,6 +44,8 @@ struct lpipe {
 	struct block	 blk[LPIPE_BLOCKS];
 	size_t		 head;		/* oldest block not applied */
 	size_t		 fill;		/* the block being filled */
+	size_t		 maxlines;	/* a block's lines, at most */
+	size_t		 maxbytes;	/* ... and bytes, whichever first */
 };
 
 static void
@@ -155,6 +157,14 @@ struct lpipe *
 lpipe_new(lpipe_walk_fn *walk, lpipe_apply_fn *apply, lpipe_free_fn *res_free,
     void *arg)
 {
+	return lpipe_new_sized(walk, apply, res_free, arg, LPIPE_LINES,
+	    LPIPE_BYTES);
+}
+
+struct lpipe *
+lpipe_new_sized(lpipe_walk_fn *walk, lpipe_apply_fn *apply,
+    lpipe_free_fn *res_free, void *arg, size_t maxlines, size_t maxbytes)
+{
 	struct lpipe *p = xcalloc(1, sizeof(*p));
 	sigset_t all, old;
 	size_t i;
@@ -164,9 +174,11 @@ lpipe_new(lpipe_walk_fn *walk, lpipe_apply_fn *apply, lpipe_free_fn *res_free,
 	p->apply = apply;
 	p->res_free = res_free;
 	p->arg = arg;
+	p->maxlines = maxlines > 0 ? maxlines : 1;
+	p->maxbytes = maxbytes;
 	for (i = 0; i < LPIPE_BLOCKS; i++) {
 		buf_init(&p->blk[i].bytes, SIZE_MAX / 4);
-		p->blk[i].lines = xcalloc(LPIPE_LINES, sizeof(*p->blk[i].lines));
+		p->blk[i].lines = xcalloc(p->maxlines, sizeof(*p->blk[i].lines));
 	}
 	p->blk[0].state = B_FILLING;
 	pthread_mutex_init(&p->mu, NULL);
@@ -195,7 +207,7 @@ lpipe_line(struct lpipe *p, const char *line, size_t len, size_t cut_from)
 	l->len = len;
 	l->cut_from = cut_from;
 	buf_add(&b->bytes, line, len);
-	if (b->view.n == LPIPE_LINES || b->bytes.len >= LPIPE_BYTES)
+	if (b->view.n == p->maxlines || b->bytes.len >= p->maxbytes)
 		submit(p);
 }
 

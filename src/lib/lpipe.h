@@ -42,6 +42,11 @@ struct lpipe;
  * work line by line itself). */
 struct lpipe *lpipe_new(lpipe_walk_fn *walk, lpipe_apply_fn *apply,
 	    lpipe_free_fn *res_free, void *arg);
+/* The same with blocks of up to maxlines lines or maxbytes bytes,
+ * whichever comes first (lpipe_new: LPIPE_LINES, LPIPE_BYTES). */
+struct lpipe *lpipe_new_sized(lpipe_walk_fn *walk, lpipe_apply_fn *apply,
+	    lpipe_free_fn *res_free, void *arg, size_t maxlines,
+	    size_t maxbytes);
 /* Takes one line (copied). */
 void	lpipe_line(struct lpipe *p, const char *line, size_t len,
 	    size_t cut_from);

@@ -63,8 +63,34 @@ match_compile(struct regex *re, const char *src, char *err, size_t errlen)
 	return match_compile_opts(re, src, 0, err, errlen);
 }
 
+static int
+compile(struct regex *re, const char *src, uint32_t opts, bool jit, char *err,
+    size_t errlen);
+
 int
 match_compile_opts(struct regex *re, const char *src, uint32_t opts, char *err,
+    size_t errlen)
+{
+	return compile(re, src, opts, true, err, errlen);
+}
+
+int
+match_compile_nojit(struct regex *re, const char *src, uint32_t opts,
+    char *err, size_t errlen)
+{
+	return compile(re, src, opts, false, err, errlen);
+}
+
+void
+match_jit(struct regex *re)
+{
+	/* JIT is an optimisation: the interpreter is used when it fails. */
+	if (re->code != NULL)
+		(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+}
+
+static int
+compile(struct regex *re, const char *src, uint32_t opts, bool jit, char *err,
     size_t errlen)
 {
 	int ec;
@@ -82,12 +108,33 @@ match_compile_opts(struct regex *re, const char *src, uint32_t opts, char *err,
 		snprintf(err, errlen, "%s at offset %zu", (char *)msg, (size_t)eoff);
 		return -1;
 	}
-	/* JIT is an optimisation: the interpreter is used when it fails. */
-	(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	if (jit)
+		match_jit(re);
 	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &ncap);
 	re->ncap = ncap;
 	re->src = xstrdup(src);
 	setup(ncap + 1);
+	return 0;
+}
+
+int
+match_check(const char *src, uint32_t opts, char *err, size_t errlen)
+{
+	pcre2_code *code;
+	int ec;
+	PCRE2_SIZE eoff;
+
+	code = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
+	    PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C | opts,
+	    &ec, &eoff, NULL);
+	if (code == NULL) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		snprintf(err, errlen, "%s at offset %zu", (char *)msg, (size_t)eoff);
+		return -1;
+	}
+	pcre2_code_free(code);
 	return 0;
 }
 

@@ -38,6 +38,16 @@ int	match_compile(struct regex *re, const char *src, char *err, size_t errlen);
 /* The same with extra PCRE2 compile options (e.g. PCRE2_DOTALL). */
 int	match_compile_opts(struct regex *re, const char *src, uint32_t opts,
 	    char *err, size_t errlen);
+/* The same without the JIT compilation (match_jit does it later): for
+ * patterns that may never be matched. */
+int	match_compile_nojit(struct regex *re, const char *src, uint32_t opts,
+	    char *err, size_t errlen);
+/* JIT-compiles re (compiled by match_compile_nojit); harmless twice.
+ * Not while another thread matches re. */
+void	match_jit(struct regex *re);
+/* Whether src compiles with opts, as match_compile_opts would say (the
+ * same message in err), without keeping it (no JIT: cheap). */
+int	match_check(const char *src, uint32_t opts, char *err, size_t errlen);
 void	match_free(struct regex *re);
 
 /* Sets the match and depth limits for all later matches of this thread

@@ -102,14 +102,40 @@ heading(FILE *fp, const char *title)
 	putc('\n', fp);
 }
 
+/* A section's lines on their way to fp, gathered into big writes (a
+ * report can have a million lines; one fwrite and putc each cost more
+ * than the copy). */
+struct out {
+	FILE		*fp;
+	size_t		 n;
+	char		 buf[64 * 1024];
+};
+
 static void
-put_line(FILE *fp, const struct lcreport_src *src, size_t i)
+out_flush(struct out *o)
+{
+	if (o->n > 0)
+		fwrite(o->buf, 1, o->n, o->fp);
+	o->n = 0;
+}
+
+static void
+put_line(struct out *o, const struct lcreport_src *src, size_t i)
 {
 	size_t len;
 	const char *s = src->line(src->arg, i, &len);
 
-	fwrite(s, 1, len, fp);
-	putc('\n', fp);
+	if (len + 1 > sizeof(o->buf) - o->n) {
+		out_flush(o);
+		if (len + 1 > sizeof(o->buf)) {
+			fwrite(s, 1, len, o->fp);
+			putc('\n', o->fp);
+			return;
+		}
+	}
+	memcpy(o->buf + o->n, s, len);
+	o->buf[o->n + len] = '\n';
+	o->n += len + 1;
 }
 
 /* The section of byte at of the classification (an alerts or events
@@ -120,27 +146,37 @@ section(FILE *fp, const char *title, const struct lcreport_src *src,
     const size_t *flagged, size_t nflagged, size_t at, size_t markat,
     bool cancel)
 {
+	struct out *o = xmalloc(sizeof(*o));
 	size_t k;
 
 	heading(fp, title);
+	o->fp = fp;
+	o->n = 0;
 	for (k = 0; k < nflagged; k++) {
 		const uint8_t *c = src->cls(src->arg, flagged[k]);
 
 		if (c[at] && !(cancel && c[markat]))
-			put_line(fp, src, flagged[k]);
+			put_line(o, src, flagged[k]);
 	}
+	out_flush(o);
+	free(o);
 	putc('\n', fp);
 }
 
 static void
 section_system(FILE *fp, const char *title, const struct lcreport_src *src)
 {
+	struct out *o = xmalloc(sizeof(*o));
 	size_t i;
 
 	heading(fp, title);
+	o->fp = fp;
+	o->n = 0;
 	for (i = 0; i < src->n; i++)
 		if (src->cls(src->arg, i) == NULL)
-			put_line(fp, src, i);
+			put_line(o, src, i);
+	out_flush(o);
+	free(o);
 	putc('\n', fp);
 }
 

@@ -9,7 +9,7 @@
 
 #include "classify/lcclass.h"
 #include "lib/log.h"
-#include "lib/match.h"
+#include "lib/lpipe.h"
 #include "lib/str.h"
 #include "lib/xmem.h"
 #include "report/lcreport.h"
@@ -19,13 +19,18 @@
 #define BLOCK_LINES_RE	65536		/* and with PCRE2 (rule by rule over
 					   the block keeps each regex hot) */
 
+/* A block's arrays for bmax lines; own_text: with its own buffer for
+ * the lines' text (one thread), else the text is lpipe's. */
 static void
-block_init(struct lcblock *b, size_t bmax, size_t nc, size_t nv)
+block_init(struct lcblock *b, size_t bmax, size_t nc, size_t nv,
+    bool own_text)
 {
 	memset(b, 0, sizeof(*b));
-	b->blkcap = BLOCK_BYTES;
-	b->blk = xmalloc(b->blkcap);
-	b->boff = xreallocarray(NULL, bmax, sizeof(*b->boff));
+	if (own_text) {
+		b->blkcap = BLOCK_BYTES;
+		b->blk = xmalloc(b->blkcap);
+		b->boff = xreallocarray(NULL, bmax, sizeof(*b->boff));
+	}
 	b->blen = xreallocarray(NULL, bmax, sizeof(*b->blen));
 	b->brlen = xreallocarray(NULL, bmax, sizeof(*b->brlen));
 	b->bptr = xreallocarray(NULL, bmax, sizeof(*b->bptr));
@@ -50,16 +55,15 @@ block_free(struct lcblock *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Classifies the lines of b with db (this thread's classifier). */
+/* Classifies the lines of b (bptr and blen set) with db (this thread's
+ * classifier). */
 static void
 classify(struct lcdb *db, struct lcblock *b)
 {
 	size_t i, nc = db->cracking.nfiles, nv = db->violations.nfiles;
 
-	for (i = 0; i < b->bn; i++) {
-		b->bptr[i] = b->blk + b->boff[i];
+	for (i = 0; i < b->bn; i++)
 		b->brlen[i] = lcclass_rstrip(b->bptr[i], b->blen[i]);
-	}
 	memset(b->alerts, 0, b->bn * nc);
 	memset(b->events, 0, b->bn * nv);
 	memset(b->mark, 0, b->bn);
@@ -68,73 +72,77 @@ classify(struct lcdb *db, struct lcblock *b)
 	    b->alerts, b->events, b->mark, b->kind);
 }
 
-static void *
-worker(void *arg)
+static int	keep_block(struct lcstore *, struct lcblock *);
+
+/* lpipe's walk: classifies a block on either thread (lane 1 is the
+ * worker, with lcdb_fork's copy); its results stay in the block's res. */
+static void
+pipe_walk(void *arg, int lane, struct lpipe_block *pb)
+{
+	struct lcstore *st = arg;
+	struct lcblock *b = pb->res;
+	size_t i;
+
+	if (b == NULL) {
+		b = pb->res = xmalloc(sizeof(*b));
+		block_init(b, st->bmax, st->db->cracking.nfiles,
+		    st->db->violations.nfiles, false);
+	}
+	b->bn = pb->n;
+	for (i = 0; i < pb->n; i++) {
+		b->bptr[i] = pb->bytes + pb->lines[i].off;
+		b->blen[i] = pb->lines[i].len;
+	}
+	classify(lane == 0 ? st->db : &st->wdb, b);
+}
+
+/* lpipe's apply: keeps the classified blocks in input order (this
+ * thread). */
+static void
+pipe_apply(void *arg, struct lpipe_block *pb)
 {
 	struct lcstore *st = arg;
 
-	pthread_mutex_lock(&st->mu);
-	for (;;) {
-		if (st->busy) {
-			struct lcblock *b = &st->b[st->cur ^ 1];
-
-			pthread_mutex_unlock(&st->mu);
-			classify(&st->wdb, b);
-			pthread_mutex_lock(&st->mu);
-			st->busy = false;
-			pthread_cond_broadcast(&st->cv);
-		} else if (st->quit)
-			break;
-		else
-			pthread_cond_wait(&st->cv, &st->mu);
-	}
-	pthread_mutex_unlock(&st->mu);
-	match_cleanup();		/* this thread's PCRE2 match data */
-	return NULL;
+	if (!st->failed)
+		(void)keep_block(st, pb->res);
 }
 
 static void
-start_worker(struct lcstore *st)
+pipe_res_free(void *res)
+{
+	block_free(res);
+	free(res);
+}
+
+/* Starts the second thread: the worker classifies the blocks this
+ * thread reads; this thread keeps them in order and classifies one
+ * itself only when the worker is behind (lib/lpipe). */
+static void
+start_pipe(struct lcstore *st)
 {
 	if (lcdb_fork(st->db, &st->wdb) == -1) {
 		log_warnx("--threads 2: no second Hyperscan scratch; one thread");
-		st->threads = 1;
 		return;
 	}
-	pthread_mutex_init(&st->mu, NULL);
-	pthread_cond_init(&st->cv, NULL);
-	if (pthread_create(&st->th, NULL, worker, st) != 0) {
+	st->lp = lpipe_new_sized(pipe_walk, pipe_apply, pipe_res_free, st,
+	    st->bmax, BLOCK_BYTES);
+	if (st->lp == NULL) {
 		log_warnx("--threads 2: no second thread; one thread");
-		pthread_mutex_destroy(&st->mu);
-		pthread_cond_destroy(&st->cv);
 		lcdb_fork_free(&st->wdb);
-		st->threads = 1;
-	}
-}
-
-/* Waits until the worker is done with its block. */
-static void
-wait_worker(struct lcstore *st)
-{
-	pthread_mutex_lock(&st->mu);
-	while (st->busy)
-		pthread_cond_wait(&st->cv, &st->mu);
-	pthread_mutex_unlock(&st->mu);
-}
-
-static void
-stop_worker(struct lcstore *st)
-{
-	if (st->threads < 2)
 		return;
-	wait_worker(st);
-	pthread_mutex_lock(&st->mu);
-	st->quit = true;
-	pthread_cond_broadcast(&st->cv);
-	pthread_mutex_unlock(&st->mu);
-	pthread_join(st->th, NULL);
-	pthread_mutex_destroy(&st->mu);
-	pthread_cond_destroy(&st->cv);
+	}
+	st->threads = 2;
+}
+
+/* Applies every block, stops the second thread; its limit_errors join
+ * db's. */
+static void
+stop_pipe(struct lcstore *st)
+{
+	if (st->lp == NULL)
+		return;
+	lpipe_free(st->lp);
+	st->lp = NULL;
 	st->db->limit_errors += st->wdb.limit_errors;
 	lcdb_fork_free(&st->wdb);
 	st->threads = 1;
@@ -150,23 +158,20 @@ lcstore_init(struct lcstore *st, struct lcdb *db, bool uniq, size_t mem_limit,
 	st->db = db;
 	st->uniq = uniq;
 	st->bmax = db->use_scan ? BLOCK_LINES : BLOCK_LINES_RE;
-	block_init(&st->b[0], st->bmax, nc, nv);
 	st->stride = nc + nv + 1;
 	spill_init(&st->sp, mem_limit);
 	st->threads = 1;
-	if (threads >= 2) {
-		block_init(&st->b[1], st->bmax, nc, nv);
-		st->threads = 2;
-		start_worker(st);
-	}
+	if (threads >= 2)
+		start_pipe(st);
+	if (st->lp == NULL)
+		block_init(&st->b, st->bmax, nc, nv, true);
 }
 
 void
 lcstore_free(struct lcstore *st)
 {
-	stop_worker(st);
-	block_free(&st->b[0]);
-	block_free(&st->b[1]);
+	stop_pipe(st);
+	block_free(&st->b);
 	spill_free(&st->sp);
 	free(st->ent);
 	free(st->pat);
@@ -265,53 +270,34 @@ fail:
 	return -1;
 }
 
-/* The current block is full (or the input ended): with one thread,
- * classify and keep it; with two, hand it to the worker if it is idle,
- * else classify it here while the worker finishes the older one, then
- * keep both in input order. */
+/* One thread: classifies and keeps the current block. */
 static int
-flush_block(struct lcstore *st, bool last)
+flush_block(struct lcstore *st)
 {
-	struct lcblock *cur = &st->b[st->cur], *old = &st->b[st->cur ^ 1];
+	struct lcblock *b = &st->b;
+	size_t i;
 
-	if (st->threads < 2) {
-		classify(st->db, cur);
-		return keep_block(st, cur);
-	}
-	if (!st->pending) {
-		if (cur->bn == 0)
-			return 0;
-		if (last) {
-			classify(st->db, cur);
-			return keep_block(st, cur);
-		}
-		pthread_mutex_lock(&st->mu);
-		st->pending = st->busy = true;
-		st->cur ^= 1;		/* the worker takes b[cur ^ 1] */
-		pthread_cond_broadcast(&st->cv);
-		pthread_mutex_unlock(&st->mu);
-		return 0;
-	}
-	classify(st->db, cur);
-	wait_worker(st);
-	st->pending = false;
-	if (keep_block(st, old) == -1 || keep_block(st, cur) == -1)
-		return -1;
-	return 0;
+	for (i = 0; i < b->bn; i++)
+		b->bptr[i] = b->blk + b->boff[i];
+	classify(st->db, b);
+	return keep_block(st, b);
 }
 
 int
 lcstore_add(struct lcstore *st, const char *line, size_t len)
 {
-	struct lcblock *b = &st->b[st->cur];
+	struct lcblock *b = &st->b;
 
 	if (st->failed)
 		return -1;
 	st->lines++;
+	if (st->lp != NULL) {
+		lpipe_line(st->lp, line, len, 0);
+		return st->failed ? -1 : 0;
+	}
 	if (b->bn == st->bmax || b->blkcap - b->blkused < len) {
-		if (flush_block(st, false) == -1)
+		if (flush_block(st) == -1)
 			return -1;
-		b = &st->b[st->cur];
 		if (b->blkcap < len) {
 			b->blkcap = len;
 			b->blk = xreallocarray(b->blk, b->blkcap, 1);
@@ -421,16 +407,17 @@ lcstore_finish(struct lcstore *st)
 	uint32_t *tmp;
 	size_t i, out;
 
-	if (st->failed || flush_block(st, true) == -1)
+	if (st->failed)
 		return -1;
-	stop_worker(st);		/* its limit_errors join db's */
+	stop_pipe(st);			/* keeps every block */
+	if (st->failed || (st->b.bn > 0 && flush_block(st) == -1))
+		return -1;
 	if (spill_seal(&st->sp) == -1) {
 		st->failed = true;
 		return -1;
 	}
 	/* the blocks are not needed any more */
-	block_free(&st->b[0]);
-	block_free(&st->b[1]);
+	block_free(&st->b);
 	st->order = xreallocarray(NULL, st->n ? st->n : 1, sizeof(*st->order));
 	tmp = xreallocarray(NULL, st->n ? st->n : 1, sizeof(*tmp));
 	for (i = 0; i < st->n; i++)

@@ -15,10 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <pthread.h>
 #include <stdio.h>
 
 #include "conf/lcdb.h"
+#include "lib/lpipe.h"
 #include "lib/spill.h"
 #include "report/lcreport.h"
 
@@ -48,21 +48,15 @@ struct lcblock {
 struct lcstore {
 	struct lcdb	*db;		/* borrowed */
 	bool		 uniq;		/* sort -u */
-	struct lcblock	 b[2];		/* the one being read (cur) and, with two
-					   threads, the one the worker classifies */
-	int		 cur;
+	struct lcblock	 b;		/* one thread: the block being read */
 	size_t		 bmax;		/* lines a block */
-	/* two threads: the worker classifies the older block with its own
-	 * copy of the classifier while this thread reads and classifies
-	 * the next one; both are kept in input order */
+	/* two threads (lib/lpipe): a worker classifies the blocks with its
+	 * own copy of the classifier while this thread reads and keeps
+	 * them in input order, classifying one itself only when the worker
+	 * is behind */
 	int		 threads;	/* 1 or 2 (running) */
+	struct lpipe	*lp;		/* owned; NULL with one thread */
 	struct lcdb	 wdb;		/* the worker's lcdb_fork */
-	pthread_t	 th;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	bool		 pending;	/* b[cur ^ 1] is the worker's */
-	bool		 busy;		/* ... and it is not done yet */
-	bool		 quit;
 	/* what is kept */
 	struct spill	 sp;
 	struct lcstore_ent *ent;	/* owned */

@@ -107,8 +107,11 @@ res_free(void *res)
 	free(res);
 }
 
+/* maxlines 0: lpipe_new's blocks, else lpipe_new_sized's (at most
+ * LPIPE_LINES: a res holds that many sums) */
 static void
-run(uint64_t nlines, uint64_t flush_every)
+run_sized(uint64_t nlines, uint64_t flush_every, size_t maxlines,
+    size_t maxbytes)
 {
 	struct ctx c;
 	struct lpipe *p;
@@ -118,7 +121,8 @@ run(uint64_t nlines, uint64_t flush_every)
 	memset(&c, 0, sizeof(c));
 	freed_ctx = &c;
 	buf_init(&line, SIZE_MAX / 4);
-	p = lpipe_new(walk, apply, res_free, &c);
+	p = maxlines == 0 ? lpipe_new(walk, apply, res_free, &c) :
+	    lpipe_new_sized(walk, apply, res_free, &c, maxlines, maxbytes);
 	assert_non_null(p);
 	for (i = 0; i < nlines; i++) {
 		make_line(&line, i);
@@ -135,8 +139,15 @@ run(uint64_t nlines, uint64_t flush_every)
 	/* each block that was used has one res, freed once */
 	assert_true(c.frees <= LPIPE_BLOCKS);
 	assert_true(nlines == 0 || c.frees >= 1);
-	assert_true(c.lanes[0] + c.lanes[1] >= nlines / LPIPE_LINES);
+	assert_true(c.lanes[0] + c.lanes[1] >= nlines /
+	    (maxlines == 0 ? LPIPE_LINES : maxlines));
 	buf_free(&line);
+}
+
+static void
+run(uint64_t nlines, uint64_t flush_every)
+{
+	run_sized(nlines, flush_every, 0, 0);
 }
 
 static void
@@ -164,10 +175,22 @@ test_empty_and_tiny(void **state)
 	run(LPIPE_LINES + 1, 0);
 }
 
+/* lpipe_new_sized: blocks cut by their line count or by their bytes */
+static void
+test_sized_blocks(void **state)
+{
+	(void)state;
+	run_sized(5000, 0, 7, SIZE_MAX);
+	run_sized(5000, 333, 1, SIZE_MAX);
+	run_sized(5000, 0, LPIPE_LINES, 200);
+	run_sized(3, 0, 2, 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sized_blocks),
 		cmocka_unit_test(test_order_and_bytes),
 		cmocka_unit_test(test_flush_midway),
 		cmocka_unit_test(test_empty_and_tiny),
