@@ -145,8 +145,8 @@ find(const struct queue *q, uint64_t h, const char *host, size_t hostlen,
 			const struct entry *e = q->slots[i].e;
 
 			if (e->hostlen == hostlen && e->msglen == msglen &&
-			    map_eq(e->host, host, hostlen) &&
-			    memcmp(e->msg, msg, msglen) == 0)
+			    map_eq(queue_entry_host(e), host, hostlen) &&
+			    memcmp(queue_entry_msg(e), msg, msglen) == 0)
 				return i;
 		}
 		i = (i + 1) & mask;
@@ -161,25 +161,33 @@ set_slot(struct queue *q, size_t i, uint64_t h, struct entry *e)
 	q->fp[i] = FP(h);
 }
 
+/* Files e under its hash h in the index (e is not there yet). */
 static void
-put(struct queue *q, struct entry *e)
+put(struct queue *q, uint64_t h, struct entry *e)
 {
-	set_slot(q, find(q, e->hash, e->host, e->hostlen, e->msg, e->msglen),
-	    e->hash, e);
+	size_t mask = q->nslots - 1, i = (size_t)h & mask;
+
+	while (q->fp[i] != 0)
+		i = (i + 1) & mask;
+	set_slot(q, i, h, e);
 }
 
+/* Doubles the index, moving each slot with the hash it holds. */
 static void
 grow(struct queue *q)
 {
-	size_t i;
+	struct queue_slot *old = q->slots;
+	uint8_t *oldfp = q->fp;
+	size_t n = q->nslots, i;
 
-	free(q->slots);
-	free(q->fp);
-	q->nslots = q->nslots ? q->nslots * 2 : 64;
+	q->nslots = n ? n * 2 : 64;
 	q->slots = xcalloc(q->nslots, sizeof(*q->slots));
 	q->fp = xcalloc(q->nslots, 1);
-	for (i = 0; i < q->nentries; i++)
-		put(q, q->entries[i]);
+	for (i = 0; i < n; i++)
+		if (oldfp[i] != 0)
+			put(q, old[i].hash, old[i].e);
+	free(old);
+	free(oldfp);
 }
 
 struct entry *
@@ -198,7 +206,7 @@ queue_find(struct queue *q, const char *host, size_t hostlen, const char *msg,
 /* The example line often ends with the message itself (a rule without
  * groups): then only its start (stamp, host) is stored. */
 static struct entry *
-new_entry(uint64_t h, const char *host, size_t hostlen, const char *msg,
+new_entry(const char *host, size_t hostlen, const char *msg,
     size_t msglen, const char *raw, size_t rawlen)
 {
 	size_t exlen = rawlen < QUEUE_EXAMPLE_MAX ? rawlen : QUEUE_EXAMPLE_MAX;
@@ -212,17 +220,13 @@ new_entry(uint64_t h, const char *host, size_t hostlen, const char *msg,
 	e = xmalloc(sizeof(*e) + hostlen + msglen + head + 3);
 	p = (char *)(e + 1);
 	memset(e, 0, sizeof(*e));
-	e->hash = h;
-	e->host = p;
 	memcpy(p, host, hostlen);
 	p[hostlen] = '\0';
 	p += hostlen + 1;
-	e->msg = p;
 	if (msglen)
 		memcpy(p, msg, msglen);
 	p[msglen] = '\0';
 	p += msglen + 1;
-	e->exhead = p;
 	if (head)
 		memcpy(p, raw, head);
 	p[head] = '\0';
@@ -236,11 +240,13 @@ new_entry(uint64_t h, const char *host, size_t hostlen, const char *msg,
 char *
 queue_example(const struct entry *e, char *dst)
 {
+	const char *msg = queue_entry_msg(e);
 	size_t tail = e->exlen - e->exheadlen;
 
-	memcpy(dst, e->exhead, e->exheadlen);
+	/* the head follows the message and its NUL */
+	memcpy(dst, msg + e->msglen + 1, e->exheadlen);
 	if (tail > 0)
-		memcpy(dst + e->exheadlen, e->msg + e->msglen - tail, tail);
+		memcpy(dst + e->exheadlen, msg + e->msglen - tail, tail);
 	dst[e->exlen] = '\0';
 	return dst;
 }
@@ -293,7 +299,7 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 			**hv += n;
 			return NULL;
 		}
-		e = new_entry(h, host, hostlen, msg, msglen, raw, rawlen);
+		e = new_entry(host, hostlen, msg, msglen, raw, rawlen);
 		account(q, (int64_t)entry_cost(e));
 		e->first = e->last = t;
 		if (q->nentries == q->cap) {
@@ -304,9 +310,10 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 		q->entries[q->nentries++] = e;
 		/* at most half full: a miss (a new key, or one refused by
 		 * the cap) then costs about two probes */
-		if ((q->nentries + 1) * 2 > q->nslots)
-			grow(q);	/* rehashes every entry, e included */
-		else
+		if ((q->nentries + 1) * 2 > q->nslots) {
+			grow(q);
+			put(q, h, e);
+		} else
 			set_slot(q, i, h, e);
 	} else
 		e = q->slots[i].e;
@@ -343,8 +350,12 @@ queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *),
 	q->nentries = j;
 	/* rebuild the index from the entries that are left */
 	clear_slots(q);
-	for (i = 0; i < q->nentries; i++)
-		put(q, q->entries[i]);
+	for (i = 0; i < q->nentries; i++) {
+		struct entry *e = q->entries[i];
+
+		put(q, key_hash(queue_entry_host(e), e->hostlen,
+		    queue_entry_msg(e), e->msglen), e);
+	}
 }
 
 uint64_t
@@ -394,10 +405,10 @@ queue_rekey(struct queue *q,
 		en = old[i];
 		buf_reset(&key);
 		fn(en, &key, arg);
-		k = key.len > 0 ? key.data : en->msg;
+		k = key.len > 0 ? key.data : queue_entry_msg(en);
 		klen = key.len > 0 ? key.len : en->msglen;
-		h = key_hash(en->host, en->hostlen, k, klen);
-		si = find(q, h, en->host, en->hostlen, k, klen);
+		h = key_hash(queue_entry_host(en), en->hostlen, k, klen);
+		si = find(q, h, queue_entry_host(en), en->hostlen, k, klen);
 		if (q->fp[si] != 0) {
 			/* merges into the entry filed first */
 			ne = q->slots[si].e;
@@ -411,11 +422,11 @@ queue_rekey(struct queue *q,
 			continue;
 		}
 		if (key.len > 0 && (klen != en->msglen ||
-		    memcmp(k, en->msg, klen) != 0)) {
+		    memcmp(k, queue_entry_msg(en), klen) != 0)) {
 			ex = xmalloc((size_t)en->exlen + 1);
 			queue_example(en, ex);
-			ne = new_entry(h, en->host, en->hostlen, k, klen, ex,
-			    en->exlen);
+			ne = new_entry(queue_entry_host(en), en->hostlen, k,
+			    klen, ex, en->exlen);
 			free(ex);
 			ne->count = en->count;
 			ne->first = en->first;

@@ -19,26 +19,39 @@
 
 #define QUEUE_EXAMPLE_MAX	1024	/* bytes kept of an entry's example line */
 
-/* One allocation holds the entry and its three strings. */
+/* One allocation holds the entry and, right after it, its strings: the
+ * host, the masked message and the head of the example line, each
+ * followed by a NUL (queue_entry_host, queue_entry_msg, queue_example).
+ * The key's hash is kept in the index only. */
 struct entry {
-	uint64_t	 hash;		/* of (host, msg) */
 	uint64_t	 count;		/* lines counted under this key */
 	time_t		 first;		/* first seen (line time, else read time) */
 	time_t		 last;		/* last seen */
-	char		*host;		/* hostlen bytes + NUL, inside this allocation */
-	char		*msg;		/* masked message + NUL, inside */
-	char		*exhead;	/* start of the example line, inside (see queue_example) */
+	uint64_t	 tag;		/* the filer's note (automask: template id
+					   and key prefix length), 0 = none */
 	uint32_t	 hostlen;
 	uint32_t	 msglen;
 	uint32_t	 exlen;		/* length of the example line */
-	uint32_t	 exheadlen;	/* bytes stored in exhead; the rest is the
+	uint32_t	 exheadlen;	/* bytes stored of its head; the rest is the
 					   end of msg (an unmasked line's text) */
-	uint64_t	 tag;		/* the filer's note (automask: template id
-					   and key prefix length), 0 = none */
 };
 
+/* The entry's host: hostlen bytes and a NUL. */
+static inline const char *
+queue_entry_host(const struct entry *e)
+{
+	return (const char *)(e + 1);
+}
+
+/* The entry's masked message: msglen bytes and a NUL. */
+static inline const char *
+queue_entry_msg(const struct entry *e)
+{
+	return (const char *)(e + 1) + e->hostlen + 1;
+}
+
 struct queue_slot {
-	uint64_t	 hash;		/* copy of entry->hash: probes stay in the table */
+	uint64_t	 hash;		/* of (host, msg): probes stay here */
 	struct entry	*e;		/* NULL = empty */
 };
 

@@ -53,9 +53,10 @@ test_incr_counts_and_returns_same_entry(void **state)
 	assert_int_equal(a->count, 7);
 	assert_int_equal(q.nentries, 1);
 	assert_int_equal(q.lines, 7);
-	assert_memory_equal(a->host, "web1", 5);	/* NUL-terminated copy */
+	/* NUL-terminated copies */
+	assert_memory_equal(queue_entry_host(a), "web1", 5);
 	assert_int_equal(a->hostlen, 4);
-	assert_memory_equal(a->msg, "session opened", 15);
+	assert_memory_equal(queue_entry_msg(a), "session opened", 15);
 	assert_int_equal(a->msglen, 14);
 	assert_ptr_equal(find(&q, "web1", "session opened"), a);
 	queue_free(&q);
@@ -411,7 +412,7 @@ static bool
 msg_starts_with_x(const struct entry *e, void *arg)
 {
 	(void)arg;
-	return e->msglen > 0 && e->msg[0] == 'x';
+	return e->msglen > 0 && queue_entry_msg(e)[0] == 'x';
 }
 
 static bool
@@ -461,13 +462,13 @@ test_remove_if_then_lookups_work(void **state)
 		else {
 			assert_non_null(e);
 			assert_int_equal(e->count, (uint64_t)i + 1);
-			assert_string_equal(e->msg, msg);
+			assert_string_equal(queue_entry_msg(e), msg);
 		}
 	}
 	/* order of the survivors is kept */
 	for (i = 1; i < (int)q.nentries; i++)
-		assert_true(strtol(q.entries[i - 1]->msg + 1, NULL, 10) <
-		    strtol(q.entries[i]->msg + 1, NULL, 10));
+		assert_true(strtol(queue_entry_msg(q.entries[i - 1]) + 1, NULL,
+		    10) < strtol(queue_entry_msg(q.entries[i]) + 1, NULL, 10));
 	/* adding to a survivor and re-adding a removed key */
 	e = add(&q, "odd", "k1", QUEUE_INCR, 1, 0);
 	assert_int_equal(e->count, 3);
@@ -548,9 +549,9 @@ test_nul_bytes_in_keys(void **state)
 	assert_non_null(e);
 	assert_int_equal(q.nentries, 5);
 	assert_int_equal(a->hostlen, 3);
-	assert_memory_equal(a->host, "h\0x", 4);
+	assert_memory_equal(queue_entry_host(a), "h\0x", 4);
 	assert_int_equal(a->msglen, 3);
-	assert_memory_equal(a->msg, "m\0a", 4);
+	assert_memory_equal(queue_entry_msg(a), "m\0a", 4);
 	assert_ptr_equal(queue_find(&q, S("h\0x"), S("m\0a")), a);
 	assert_ptr_equal(queue_find(&q, S("h\0x"), S("m\0b")), b);
 	assert_ptr_equal(queue_find(&q, S("h"), S("\0xm\0a")), c);

@@ -161,7 +161,8 @@ dump(struct engine *e)
 		for (i = 0; i < q->nentries; i++) {
 			const struct entry *en = q->entries[i];
 
-			fprintf(fp, "  %s|%s|%llu|%lld|%lld|%s\n", en->host, en->msg,
+			fprintf(fp, "  %s|%s|%llu|%lld|%lld|%s\n",
+			    queue_entry_host(en), queue_entry_msg(en),
 			    (unsigned long long)en->count, (long long)en->first,
 			    (long long)en->last, queue_example(en, ex));
 		}
