@@ -22,7 +22,9 @@
 /* One allocation holds the entry and, right after it, its strings: the
  * host, the masked message and the head of the example line, each
  * followed by a NUL (queue_entry_host, queue_entry_msg, queue_example).
- * The key's hash is kept in the index only. */
+ * Only the low half of the key's hash is kept: it places the entry in
+ * an index of up to 2^32 slots, and the index's fingerprints come from
+ * it. */
 struct entry {
 	uint64_t	 count;		/* lines counted under this key */
 	time_t		 first;		/* first seen (line time, else read time) */
@@ -31,8 +33,9 @@ struct entry {
 					   and key prefix length), 0 = none */
 	uint32_t	 hostlen;
 	uint32_t	 msglen;
-	uint32_t	 exlen;		/* length of the example line */
-	uint32_t	 exheadlen;	/* bytes stored of its head; the rest is the
+	uint32_t	 hash;		/* the key's hash, low 32 bits */
+	uint16_t	 exlen;		/* length of the example line */
+	uint16_t	 exheadlen;	/* bytes stored of its head; the rest is the
 					   end of msg (an unmasked line's text) */
 };
 
@@ -50,16 +53,12 @@ queue_entry_msg(const struct entry *e)
 	return (const char *)(e + 1) + e->hostlen + 1;
 }
 
-struct queue_slot {
-	uint64_t	 hash;		/* of (host, msg): probes stay here */
-	struct entry	*e;		/* NULL = empty */
-};
-
 struct queue {
-	struct queue_slot *slots;	/* owned open-addressing index of entries */
+	struct entry	**slots;	/* owned open-addressing index of entries */
 	uint8_t		*fp;		/* owned, one byte per slot: 0 = empty, else
-					   from the slot's hash (a miss seldom
-					   reads slots, which is 16 times larger) */
+					   seven bits of the key's hash (a probe
+					   seldom reads an entry that is not its
+					   key's) */
 	size_t		 nslots;	/* power of two (0 before the first entry) */
 	struct entry	**entries;	/* owned array of owned entries, insertion order */
 	size_t		 nentries;
