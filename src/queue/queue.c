@@ -23,6 +23,13 @@ queue_init(struct queue *q, size_t max_entries)
 	memset(q, 0, sizeof(*q));
 	map_init(&q->over_hosts);
 	q->max_entries = max_entries;
+	q->examples = true;
+}
+
+void
+queue_set_examples(struct queue *q, bool keep)
+{
+	q->examples = keep;
 }
 
 void
@@ -311,6 +318,8 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 
 	if (hostlen > UINT32_MAX || msglen > UINT32_MAX)
 		return NULL;
+	if (!q->examples)
+		rawlen = 0;
 	if (q->nslots == 0)
 		grow(q);
 	i = find(q, h, host, hostlen, msg, msglen);

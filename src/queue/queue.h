@@ -71,6 +71,7 @@ struct queue {
 	uint64_t	 over_unhosted;	/* of those, lines whose host could not be
 					   recorded either (memory cap) */
 	bool		 over_mem;	/* the memory cap refused some (else max_entries) */
+	bool		 examples;	/* keep each new entry's example line */
 	uint64_t	 bytes;		/* memory held by this queue (estimate) */
 	uint64_t	*mem;		/* shared total of all queues, or NULL */
 	uint64_t	 mem_max;	/* cap on *mem, 0 = none */
@@ -86,6 +87,10 @@ void	queue_init(struct queue *q, size_t max_entries);
  * (0 = no cap); refused lines go to the overflow counters as with
  * max_entries. */
 void	queue_set_memory(struct queue *q, uint64_t *total, uint64_t max);
+/* Whether new entries keep their example line (the default).  Only a
+ * checkpoint reads it: a run that saves none can do without (its
+ * entries' examples are then empty). */
+void	queue_set_examples(struct queue *q, bool keep);
 void	queue_free(struct queue *q);
 /* Empties the queue (after its report was handed on). */
 void	queue_clear(struct queue *q);
@@ -107,8 +112,8 @@ void	queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *)
 	    void *arg);
 
 /* Writes the entry's example line (its first raw line, cut to
- * QUEUE_EXAMPLE_MAX) and a NUL to dst, which has room for e->exlen + 1
- * bytes; returns dst. */
+ * QUEUE_EXAMPLE_MAX; empty if the queue keeps no examples) and a NUL to
+ * dst, which has room for e->exlen + 1 bytes; returns dst. */
 char	*queue_example(const struct entry *e, char *dst);
 
 /* Lines refused by the cap for host (0 if none). */

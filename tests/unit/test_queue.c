@@ -1,8 +1,9 @@
 /*
  * Unit tests for queue: counting with QUEUE_INCR and QUEUE_SET, first and
  * last seen, the example line (first raw line, cut to QUEUE_EXAMPLE_MAX),
- * the max_entries cap and its overflow counters, queue_remove_if (and
- * that lookups and the cap still work afterwards), queue_clear, keys
+ * a queue that keeps no examples, the max_entries cap and its overflow
+ * counters, queue_remove_if (and that lookups and the cap still work
+ * afterwards), queue_clear, keys
  * holding NUL bytes, and the memory a queue counts (never less than it
  * takes: entries with malloc's header, index slots and their fingerprint
  * bytes, the entries array).
@@ -692,6 +693,41 @@ test_memory_count_covers_what_is_taken(void **state)
 	queue_free(&q);
 }
 
+/* A queue told to keep no examples stores none (and counts less for
+ * it); lookups and counts are the same. */
+static void
+test_no_examples(void **state)
+{
+	struct queue q;
+	uint64_t total = 0, with;
+	struct entry *e;
+
+	(void)state;
+	queue_init(&q, 10);
+	queue_set_memory(&q, &total, 0);
+	assert_non_null(queue_add(&q, S("web1"), S("user ___"), QUEUE_INCR, 1,
+	    5, S("Nov 21 09:00:01 web1 user bob")));
+	with = total;
+	queue_free(&q);
+
+	total = 0;
+	queue_init(&q, 10);
+	queue_set_memory(&q, &total, 0);
+	queue_set_examples(&q, false);
+	e = queue_add(&q, S("web1"), S("user ___"), QUEUE_INCR, 1, 5,
+	    S("Nov 21 09:00:01 web1 user bob"));
+	assert_non_null(e);
+	assert_int_equal(e->exlen, 0);
+	assert_string_equal(EX(e), "");
+	assert_int_equal(total, with - (sizeof("Nov 21 09:00:01 web1 user bob") -
+	    1));
+	assert_ptr_equal(queue_add(&q, S("web1"), S("user ___"), QUEUE_INCR, 2,
+	    7, S("Nov 21 09:00:03 web1 user eve")), e);
+	assert_int_equal(e->count, 3);
+	assert_int_equal(e->last, 7);
+	queue_free(&q);
+}
+
 #define T(f)	cmocka_unit_test(f)
 
 int
@@ -719,6 +755,7 @@ main(void)
 		T(test_many_entries),
 		T(test_memory_cap_names_hosts_while_they_fit),
 		T(test_memory_count_covers_what_is_taken),
+		T(test_no_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
