@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #define LPIPE_BLOCKS	8		/* blocks in the ring */
-#define LPIPE_LINES	256		/* lines per block */
+#define LPIPE_LINES	512		/* lines per block */
 #define LPIPE_BYTES	(128 * 1024)	/* ... or bytes, whichever first */
 
 struct lpipe_line {
