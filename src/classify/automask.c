@@ -103,20 +103,21 @@ rekey(const struct entry *en, struct buf *out, void *arg)
 	uint64_t id = en->tag >> TAG_PLEN_BITS;
 	size_t plen = (size_t)(en->tag & ((1U << TAG_PLEN_BITS) - 1));
 	size_t cutlen = strlen(AUTOMASK_CUT_MARK);
+	const char *msg = queue_entry_msg(en);
 	bool cut;
 
 	if (en->tag == 0 || plen > en->msglen)
 		return;
 	cut = en->msglen >= plen + cutlen &&
-	    memcmp(en->msg + en->msglen - cutlen, AUTOMASK_CUT_MARK, cutlen) == 0;
-	buf_add(out, en->msg, plen);
+	    memcmp(msg + en->msglen - cutlen, AUTOMASK_CUT_MARK, cutlen) == 0;
+	buf_add(out, msg, plen);
 	if (tmpl_view_render_id(f->t, id, f->c->mask, f->c->masklen, out) == -1) {
 		buf_reset(out);		/* retired: keep the key */
 		return;
 	}
 	if (cut)
 		buf_addstr(out, AUTOMASK_CUT_MARK);
-	if (out->len != en->msglen || memcmp(out->data, en->msg, out->len) != 0)
+	if (out->len != en->msglen || memcmp(out->data, msg, out->len) != 0)
 		f->changed = true;
 }
 

@@ -170,6 +170,15 @@ engine_set_memory(struct engine *e)
 }
 
 void
+engine_set_examples(struct engine *e, bool keep)
+{
+	size_t i;
+
+	for (i = 0; i < e->conf->nqueues; i++)
+		queue_set_examples(&e->queues[i], keep);
+}
+
+void
 engine_free(struct engine *e)
 {
 	const struct map_slot *s;

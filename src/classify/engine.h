@@ -121,6 +121,9 @@ void	engine_free(struct engine *e);
  * process's size now, and points every queue at the engine's total
  * (also after queues were moved in from another engine). */
 void	engine_set_memory(struct engine *e);
+/* Whether the queues' new entries keep their example line (they do
+ * unless told): only a checkpoint reads it (queue_set_examples). */
+void	engine_set_examples(struct engine *e, bool keep);
 
 /* Classifies one line (no trailing newline) and files it.  cut_from is 0,
  * or the original length of a line that was cut to len bytes.  now is

@@ -308,6 +308,9 @@ check_conf(struct opts *o)
 	if (opts_load_conf(&c, o) == -1)
 		return 1;
 	engine_init(&e, &c);
+	/* the entries' examples are for a checkpoint: without --state
+	 * nothing would read them */
+	engine_set_examples(&e, o->state != NULL);
 	if (conf_tmpl_mining(&c)) {
 		/* set automask: a template store for this run */
 		struct tmpl_opts to;

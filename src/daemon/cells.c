@@ -455,9 +455,10 @@ cells_gather(struct daemon *d, size_t qi)
 				excap = (size_t)en->exlen + 1;
 				ex = xreallocarray(ex, excap, 1);
 			}
-			ne = queue_add(dq, en->host, en->hostlen, en->msg,
-			    en->msglen, QUEUE_SET, en->count, en->first,
-			    queue_example(en, ex), en->exlen);
+			ne = queue_add(dq, queue_entry_host(en), en->hostlen,
+			    queue_entry_msg(en), en->msglen, QUEUE_SET,
+			    en->count, en->first, queue_example(en, ex),
+			    en->exlen);
 			if (ne != NULL) {
 				ne->first = en->first;
 				ne->last = en->last;
@@ -492,7 +493,8 @@ cells_scatter(struct daemon *d, size_t qi, bool mailed)
 
 		/* as report.c does for the hosts of a report */
 		for (j = 0; j < cq->nentries; j++)
-			engine_reset_counters(e, qi, cq->entries[j]->host,
+			engine_reset_counters(e, qi,
+			    queue_entry_host(cq->entries[j]),
 			    cq->entries[j]->hostlen);
 		queue_clear(cq);
 		e->queue_errlines[qi] = 0;

@@ -181,8 +181,8 @@ put_queue(struct writer *w, const struct state_queue *sq,
 			excap = (size_t)en->exlen + 1;
 			ex = xreallocarray(ex, excap, 1);
 		}
-		put_str(w, en->host, en->hostlen);
-		put_str(w, en->msg, en->msglen);
+		put_str(w, queue_entry_host(en), en->hostlen);
+		put_str(w, queue_entry_msg(en), en->msglen);
 		put_u64(w, en->count);
 		put_time(w, en->first);
 		put_time(w, en->last);

@@ -332,8 +332,8 @@ watch_state_restore(struct daemon *d, const char *data, size_t len)
 static uint32_t
 entry_check(const struct entry *en)
 {
-	uint64_t h = map_hash(en->host, en->hostlen) * 31 ^
-	    map_hash(en->msg, en->msglen);
+	uint64_t h = map_hash(queue_entry_host(en), en->hostlen) * 31 ^
+	    map_hash(queue_entry_msg(en), en->msglen);
 
 	return (uint32_t)(h ^ h >> 32);
 }

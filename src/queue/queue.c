@@ -3,9 +3,12 @@
  * entry pointers; a lookup hashes host and message where they lie and
  * compares against the entry's own copies, so no key is built and no
  * memory is allocated for a line whose entry exists.  A byte per slot
- * (a fingerprint of its hash, 0 = empty) is probed before the slot, so
- * a key that is not there (a new one, or one the cap refuses) mostly
- * reads only that array, a sixteenth of the table's size.
+ * (a fingerprint of the key's hash, 0 = empty) is probed before the
+ * slot, so a key that is not there (a new one, or one the cap refuses)
+ * mostly reads only that array, an eighth of the table's size, and a
+ * key that is there mostly reads only its own entry.  The slot and the
+ * fingerprint come from the low 32 bits of the key's hash, which the
+ * entry keeps for a growing index.
  */
 #include "queue/queue.h"
 
@@ -20,6 +23,13 @@ queue_init(struct queue *q, size_t max_entries)
 	memset(q, 0, sizeof(*q));
 	map_init(&q->over_hosts);
 	q->max_entries = max_entries;
+	q->examples = true;
+}
+
+void
+queue_set_examples(struct queue *q, bool keep)
+{
+	q->examples = keep;
 }
 
 void
@@ -30,11 +40,16 @@ queue_set_memory(struct queue *q, uint64_t *total, uint64_t max)
 	*total += q->bytes;
 }
 
-/* Bytes an entry costs: its allocation with malloc's overhead, and its
- * share of the index (two slots; their two fingerprint bytes are left
- * in the slack of this estimate, so max_memory counts as it did) and of
- * the entries array. */
-#define ENTRY_OVERHEAD	(16 + 2 * sizeof(struct queue_slot) + sizeof(void *))
+/* Bytes an entry costs at most, besides its struct and strings: malloc's
+ * overhead (a header of 8 bytes and a rounding up to 16), its share of
+ * the index (which doubles when half full: at most four slots, a pointer
+ * and a fingerprint byte each) and of the entries array (which doubles
+ * when full: at most two pointers).  A queue's smallest index (64 slots)
+ * and array (16) are covered from its 16th entry on; queue_clear frees
+ * both, so an emptied queue costs nothing. */
+#define MALLOC_OVERHEAD	23
+#define ENTRY_OVERHEAD	(MALLOC_OVERHEAD + 4 * (sizeof(struct entry *) + 1) + \
+			    2 * sizeof(struct entry *))
 #define HOST_COST(len)	((len) + 16 + sizeof(uint64_t) + 16 + \
 			    2 * sizeof(struct map_slot))
 
@@ -93,9 +108,15 @@ queue_clear(struct queue *q)
 		account(q, -(int64_t)entry_cost(q->entries[i]));
 		free(q->entries[i]);
 	}
-	q->nentries = 0;
+	/* the index and the array go too: they are sized by the entries */
+	free(q->entries);
+	free(q->slots);
+	free(q->fp);
+	q->entries = NULL;
+	q->slots = NULL;
+	q->fp = NULL;
+	q->nentries = q->cap = q->nslots = 0;
 	q->lines = 0;
-	clear_slots(q);
 	clear_over(q);
 }
 
@@ -103,9 +124,6 @@ void
 queue_free(struct queue *q)
 {
 	queue_clear(q);
-	free(q->entries);
-	free(q->slots);
-	free(q->fp);
 	map_free(&q->over_hosts);
 }
 
@@ -123,8 +141,12 @@ key_hash(const char *host, size_t hostlen, const char *msg, size_t msglen)
 	return key_hash_h(map_hash(host, hostlen), msg, msglen);
 }
 
-/* A slot's fingerprint: never 0, which marks an empty slot. */
-#define FP(h)	((uint8_t)(0x80 | ((h) >> 57)))
+/* A slot's fingerprint: never 0, which marks an empty slot.  Bits 25-31
+ * of the hash: apart from those that place the key in an index of up
+ * to 2^25 slots, and within the half an entry keeps. */
+#define FP(h)	((uint8_t)(0x80 | (((h) >> 25) & 0x7f)))
+
+_Static_assert(QUEUE_EXAMPLE_MAX <= UINT16_MAX, "exlen is 16 bits");
 
 /* The slot index of (host, msg): its entry's, or the empty slot's to
  * insert at (q->fp[i] == 0).  The fingerprints are probed first, so a
@@ -141,12 +163,13 @@ find(const struct queue *q, uint64_t h, const char *host, size_t hostlen,
 
 		if (x == 0)
 			return i;
-		if (x == f && q->slots[i].hash == h) {
-			const struct entry *e = q->slots[i].e;
+		if (x == f) {
+			const struct entry *e = q->slots[i];
 
-			if (e->hostlen == hostlen && e->msglen == msglen &&
-			    map_eq(e->host, host, hostlen) &&
-			    memcmp(e->msg, msg, msglen) == 0)
+			if (e->hash == (uint32_t)h && e->hostlen == hostlen &&
+			    e->msglen == msglen &&
+			    map_eq(queue_entry_host(e), host, hostlen) &&
+			    memcmp(queue_entry_msg(e), msg, msglen) == 0)
 				return i;
 		}
 		i = (i + 1) & mask;
@@ -156,30 +179,69 @@ find(const struct queue *q, uint64_t h, const char *host, size_t hostlen,
 static void
 set_slot(struct queue *q, size_t i, uint64_t h, struct entry *e)
 {
-	q->slots[i].hash = h;
-	q->slots[i].e = e;
+	q->slots[i] = e;
 	q->fp[i] = FP(h);
 }
 
+/* Files e in the index (it is not there yet). */
 static void
 put(struct queue *q, struct entry *e)
 {
-	set_slot(q, find(q, e->hash, e->host, e->hostlen, e->msg, e->msglen),
-	    e->hash, e);
+	uint64_t h = e->hash;
+	size_t mask = q->nslots - 1, i;
+
+	if (q->nslots > ((uint64_t)1 << 32))	/* the whole hash is needed */
+		h = key_hash(queue_entry_host(e), e->hostlen,
+		    queue_entry_msg(e), e->msglen);
+	i = (size_t)h & mask;
+
+	while (q->fp[i] != 0)
+		i = (i + 1) & mask;
+	set_slot(q, i, h, e);
 }
 
+/* A new index of nslots slots with every entry filed in it. */
 static void
-grow(struct queue *q)
+reindex(struct queue *q, size_t nslots)
 {
 	size_t i;
 
 	free(q->slots);
 	free(q->fp);
-	q->nslots = q->nslots ? q->nslots * 2 : 64;
+	q->nslots = nslots;
 	q->slots = xcalloc(q->nslots, sizeof(*q->slots));
 	q->fp = xcalloc(q->nslots, 1);
 	for (i = 0; i < q->nentries; i++)
 		put(q, q->entries[i]);
+}
+
+static void
+grow(struct queue *q)
+{
+	reindex(q, q->nslots ? q->nslots * 2 : 64);
+}
+
+/* The size of index the entries would have grown: after some were
+ * removed, the index shrinks back to it (and the array to at most two
+ * pointers per entry), so that ENTRY_OVERHEAD still covers both. */
+static size_t
+fitted_slots(const struct queue *q)
+{
+	size_t nslots = 64;
+
+	while ((q->nentries + 1) * 2 > nslots)
+		nslots *= 2;
+	return nslots;
+}
+
+static void
+fit_array(struct queue *q)
+{
+	if (q->cap > 16 && q->cap > 2 * q->nentries) {
+		q->cap = q->nentries > 16 ? q->nentries : 16;
+		q->entries = xreallocarray(q->entries, q->cap,
+		    sizeof(*q->entries));
+	}
 }
 
 struct entry *
@@ -192,7 +254,7 @@ queue_find(struct queue *q, const char *host, size_t hostlen, const char *msg,
 		return NULL;
 	i = find(q, key_hash(host, hostlen, msg, msglen), host, hostlen, msg,
 	    msglen);
-	return q->fp[i] != 0 ? q->slots[i].e : NULL;
+	return q->fp[i] != 0 ? q->slots[i] : NULL;
 }
 
 /* The example line often ends with the message itself (a rule without
@@ -212,35 +274,34 @@ new_entry(uint64_t h, const char *host, size_t hostlen, const char *msg,
 	e = xmalloc(sizeof(*e) + hostlen + msglen + head + 3);
 	p = (char *)(e + 1);
 	memset(e, 0, sizeof(*e));
-	e->hash = h;
-	e->host = p;
+	e->hash = (uint32_t)h;
 	memcpy(p, host, hostlen);
 	p[hostlen] = '\0';
 	p += hostlen + 1;
-	e->msg = p;
 	if (msglen)
 		memcpy(p, msg, msglen);
 	p[msglen] = '\0';
 	p += msglen + 1;
-	e->exhead = p;
 	if (head)
 		memcpy(p, raw, head);
 	p[head] = '\0';
 	e->hostlen = (uint32_t)hostlen;
 	e->msglen = (uint32_t)msglen;
-	e->exlen = (uint32_t)exlen;
-	e->exheadlen = (uint32_t)head;
+	e->exlen = (uint16_t)exlen;
+	e->exheadlen = (uint16_t)head;
 	return e;
 }
 
 char *
 queue_example(const struct entry *e, char *dst)
 {
+	const char *msg = queue_entry_msg(e);
 	size_t tail = e->exlen - e->exheadlen;
 
-	memcpy(dst, e->exhead, e->exheadlen);
+	/* the head follows the message and its NUL */
+	memcpy(dst, msg + e->msglen + 1, e->exheadlen);
 	if (tail > 0)
-		memcpy(dst + e->exheadlen, e->msg + e->msglen - tail, tail);
+		memcpy(dst + e->exheadlen, msg + e->msglen - tail, tail);
 	dst[e->exlen] = '\0';
 	return dst;
 }
@@ -257,6 +318,8 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 
 	if (hostlen > UINT32_MAX || msglen > UINT32_MAX)
 		return NULL;
+	if (!q->examples)
+		rawlen = 0;
 	if (q->nslots == 0)
 		grow(q);
 	i = find(q, h, host, hostlen, msg, msglen);
@@ -305,11 +368,11 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
 		/* at most half full: a miss (a new key, or one refused by
 		 * the cap) then costs about two probes */
 		if ((q->nentries + 1) * 2 > q->nslots)
-			grow(q);	/* rehashes every entry, e included */
+			grow(q);	/* files every entry, e included */
 		else
 			set_slot(q, i, h, e);
 	} else
-		e = q->slots[i].e;
+		e = q->slots[i];
 	if (op == QUEUE_SET)
 		e->count = n;
 	else
@@ -341,10 +404,9 @@ queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *),
 	if (j == q->nentries)
 		return;
 	q->nentries = j;
-	/* rebuild the index from the entries that are left */
-	clear_slots(q);
-	for (i = 0; i < q->nentries; i++)
-		put(q, q->entries[i]);
+	/* a new index of the entries that are left */
+	reindex(q, fitted_slots(q));
+	fit_array(q);
 }
 
 uint64_t
@@ -394,13 +456,13 @@ queue_rekey(struct queue *q,
 		en = old[i];
 		buf_reset(&key);
 		fn(en, &key, arg);
-		k = key.len > 0 ? key.data : en->msg;
+		k = key.len > 0 ? key.data : queue_entry_msg(en);
 		klen = key.len > 0 ? key.len : en->msglen;
-		h = key_hash(en->host, en->hostlen, k, klen);
-		si = find(q, h, en->host, en->hostlen, k, klen);
+		h = key_hash(queue_entry_host(en), en->hostlen, k, klen);
+		si = find(q, h, queue_entry_host(en), en->hostlen, k, klen);
 		if (q->fp[si] != 0) {
 			/* merges into the entry filed first */
-			ne = q->slots[si].e;
+			ne = q->slots[si];
 			ne->count += en->count;
 			if (en->first < ne->first)
 				ne->first = en->first;
@@ -411,11 +473,11 @@ queue_rekey(struct queue *q,
 			continue;
 		}
 		if (key.len > 0 && (klen != en->msglen ||
-		    memcmp(k, en->msg, klen) != 0)) {
+		    memcmp(k, queue_entry_msg(en), klen) != 0)) {
 			ex = xmalloc((size_t)en->exlen + 1);
 			queue_example(en, ex);
-			ne = new_entry(h, en->host, en->hostlen, k, klen, ex,
-			    en->exlen);
+			ne = new_entry(h, queue_entry_host(en), en->hostlen,
+			    k, klen, ex, en->exlen);
 			free(ex);
 			ne->count = en->count;
 			ne->first = en->first;
@@ -428,6 +490,9 @@ queue_rekey(struct queue *q,
 		set_slot(q, si, h, en);
 		q->entries[q->nentries++] = en;
 	}
+	if (fitted_slots(q) < q->nslots)	/* merged */
+		reindex(q, fitted_slots(q));
+	fit_array(q);
 	buf_free(&key);
 	free(old);
 }

@@ -19,34 +19,46 @@
 
 #define QUEUE_EXAMPLE_MAX	1024	/* bytes kept of an entry's example line */
 
-/* One allocation holds the entry and its three strings. */
+/* One allocation holds the entry and, right after it, its strings: the
+ * host, the masked message and the head of the example line, each
+ * followed by a NUL (queue_entry_host, queue_entry_msg, queue_example).
+ * Only the low half of the key's hash is kept: it places the entry in
+ * an index of up to 2^32 slots, and the index's fingerprints come from
+ * it. */
 struct entry {
-	uint64_t	 hash;		/* of (host, msg) */
 	uint64_t	 count;		/* lines counted under this key */
 	time_t		 first;		/* first seen (line time, else read time) */
 	time_t		 last;		/* last seen */
-	char		*host;		/* hostlen bytes + NUL, inside this allocation */
-	char		*msg;		/* masked message + NUL, inside */
-	char		*exhead;	/* start of the example line, inside (see queue_example) */
-	uint32_t	 hostlen;
-	uint32_t	 msglen;
-	uint32_t	 exlen;		/* length of the example line */
-	uint32_t	 exheadlen;	/* bytes stored in exhead; the rest is the
-					   end of msg (an unmasked line's text) */
 	uint64_t	 tag;		/* the filer's note (automask: template id
 					   and key prefix length), 0 = none */
+	uint32_t	 hostlen;
+	uint32_t	 msglen;
+	uint32_t	 hash;		/* the key's hash, low 32 bits */
+	uint16_t	 exlen;		/* length of the example line */
+	uint16_t	 exheadlen;	/* bytes stored of its head; the rest is the
+					   end of msg (an unmasked line's text) */
 };
 
-struct queue_slot {
-	uint64_t	 hash;		/* copy of entry->hash: probes stay in the table */
-	struct entry	*e;		/* NULL = empty */
-};
+/* The entry's host: hostlen bytes and a NUL. */
+static inline const char *
+queue_entry_host(const struct entry *e)
+{
+	return (const char *)(e + 1);
+}
+
+/* The entry's masked message: msglen bytes and a NUL. */
+static inline const char *
+queue_entry_msg(const struct entry *e)
+{
+	return (const char *)(e + 1) + e->hostlen + 1;
+}
 
 struct queue {
-	struct queue_slot *slots;	/* owned open-addressing index of entries */
+	struct entry	**slots;	/* owned open-addressing index of entries */
 	uint8_t		*fp;		/* owned, one byte per slot: 0 = empty, else
-					   from the slot's hash (a miss seldom
-					   reads slots, which is 16 times larger) */
+					   seven bits of the key's hash (a probe
+					   seldom reads an entry that is not its
+					   key's) */
 	size_t		 nslots;	/* power of two (0 before the first entry) */
 	struct entry	**entries;	/* owned array of owned entries, insertion order */
 	size_t		 nentries;
@@ -59,6 +71,7 @@ struct queue {
 	uint64_t	 over_unhosted;	/* of those, lines whose host could not be
 					   recorded either (memory cap) */
 	bool		 over_mem;	/* the memory cap refused some (else max_entries) */
+	bool		 examples;	/* keep each new entry's example line */
 	uint64_t	 bytes;		/* memory held by this queue (estimate) */
 	uint64_t	*mem;		/* shared total of all queues, or NULL */
 	uint64_t	 mem_max;	/* cap on *mem, 0 = none */
@@ -74,6 +87,10 @@ void	queue_init(struct queue *q, size_t max_entries);
  * (0 = no cap); refused lines go to the overflow counters as with
  * max_entries. */
 void	queue_set_memory(struct queue *q, uint64_t *total, uint64_t max);
+/* Whether new entries keep their example line (the default).  Only a
+ * checkpoint reads it: a run that saves none can do without (its
+ * entries' examples are then empty). */
+void	queue_set_examples(struct queue *q, bool keep);
 void	queue_free(struct queue *q);
 /* Empties the queue (after its report was handed on). */
 void	queue_clear(struct queue *q);
@@ -95,8 +112,8 @@ void	queue_remove_if(struct queue *q, bool (*pred)(const struct entry *, void *)
 	    void *arg);
 
 /* Writes the entry's example line (its first raw line, cut to
- * QUEUE_EXAMPLE_MAX) and a NUL to dst, which has room for e->exlen + 1
- * bytes; returns dst. */
+ * QUEUE_EXAMPLE_MAX; empty if the queue keeps no examples) and a NUL to
+ * dst, which has room for e->exlen + 1 bytes; returns dst. */
 char	*queue_example(const struct entry *e, char *dst);
 
 /* Lines refused by the cap for host (0 if none). */

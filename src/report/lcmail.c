@@ -125,7 +125,7 @@ lcmail_queue_report(struct engine *e, size_t qi, const struct mail_meta *meta,
 	for (i = 0; i < q->nentries; i++)
 		for (k = 0; k < q->entries[i]->count &&
 		    k < LCMAIL_REPEAT_MAX; k++) {
-			lines[n] = q->entries[i]->msg;
+			lines[n] = queue_entry_msg(q->entries[i]);
 			lens[n++] = q->entries[i]->msglen;
 		}
 	n = lcreport_sort(lines, lens, n, false);

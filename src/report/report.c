@@ -121,7 +121,9 @@ resolve_host(struct buf *out, const char *host, size_t hostlen)
  * sorted by a key of integers: the count turned into an ascending number
  * and the first eight bytes of the message; only keys that tie compare
  * the messages themselves.  (host, message) is unique in a queue, so the
- * order is total and any sort gives the same result.
+ * order is total and any sort gives the same result.  The keys exist for
+ * one bucket at a time: besides the result, the memory the sort takes
+ * is four bytes per entry and the keys of the largest host.
  */
 struct skey {
 	uint64_t	 count;		/* count, or its complement to sort descending */
@@ -130,7 +132,7 @@ struct skey {
 };
 
 struct shost {
-	struct entry	*e;		/* the first entry of the host */
+	const struct entry *e;		/* the first entry of the host */
 	uint32_t	 idx;		/* the host's number in order of appearance */
 };
 
@@ -139,8 +141,8 @@ cmp_host(const void *pa, const void *pb)
 {
 	const struct shost *a = pa, *b = pb;
 
-	return str_bytecmp(a->e->host, a->e->hostlen, b->e->host,
-	    b->e->hostlen);
+	return str_bytecmp(queue_entry_host(a->e), a->e->hostlen,
+	    queue_entry_host(b->e), b->e->hostlen);
 }
 
 static bool
@@ -150,8 +152,8 @@ key_less(const struct skey *a, const struct skey *b)
 		return a->count < b->count;
 	if (a->msg8 != b->msg8)
 		return a->msg8 < b->msg8;
-	return str_bytecmp(a->e->msg, a->e->msglen, b->e->msg,
-	    b->e->msglen) < 0;
+	return str_bytecmp(queue_entry_msg(a->e), a->e->msglen,
+	    queue_entry_msg(b->e), b->e->msglen) < 0;
 }
 
 /* Merge sort of k[0..n); tmp has room for n / 2 keys. */
@@ -205,7 +207,8 @@ below_threshold(const struct entry *en, void *arg)
 
 	for (i = 0; i < qd->nthr; i++) {
 		if (en->count < qd->thr[i].count &&
-		    match_exec(&qd->thr[i].re, en->msg, en->msglen, NULL) == MATCH_YES)
+		    match_exec(&qd->thr[i].re, queue_entry_msg(en), en->msglen,
+		    NULL) == MATCH_YES)
 			return true;
 	}
 	return false;
@@ -239,59 +242,70 @@ report_thresholds(struct engine *e, size_t qi)
 static struct entry **
 sorted_entries(struct queue *q, const struct conf *c, bool csv)
 {
-	size_t n = q->nentries, m = n ? n : 1, nhosts = 0, i, r;
-	struct entry **v = xreallocarray(NULL, m, sizeof(*v));
-	struct skey *k = xreallocarray(NULL, m, sizeof(*k));
-	struct skey *tmp = xreallocarray(NULL, m / 2 + 1, sizeof(*tmp));
-	struct shost *hosts = xreallocarray(NULL, m, sizeof(*hosts));
-	uint32_t *hidx = xreallocarray(NULL, m, sizeof(*hidx));
-	uint32_t *rank = xreallocarray(NULL, m, sizeof(*rank));
-	size_t *start = xcalloc(m + 1, sizeof(*start));
+	size_t n = q->nentries, nhosts = 0, most = 0, i, r;
+	struct entry **v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+	uint32_t *hidx = xreallocarray(NULL, n ? n : 1, sizeof(*hidx));
 	bool desc = !csv && !c->sort_ascending;
+	struct shost *hosts;
+	struct skey *k, *tmp;
+	uint32_t *rank;
+	size_t *start;
 	struct map seen;
 
-	/* number the hosts in order of appearance, then rank them */
+	/* number the hosts in order of appearance */
 	map_init(&seen);
 	for (i = 0; i < n; i++) {
-		struct entry *en = q->entries[i];
-		void **hv = map_put(&seen, en->host, en->hostlen);
+		const struct entry *en = q->entries[i];
+		void **hv = map_put(&seen, queue_entry_host(en), en->hostlen);
 
-		if (*hv == NULL) {
-			hosts[nhosts].e = en;
-			hosts[nhosts].idx = (uint32_t)nhosts;
+		if (*hv == NULL)
 			*hv = (void *)(uintptr_t)++nhosts;
-		}
 		hidx[i] = (uint32_t)((uintptr_t)*hv - 1);
 	}
 	map_free(&seen);
+	/* rank them */
+	hosts = xreallocarray(NULL, nhosts ? nhosts : 1, sizeof(*hosts));
+	rank = xreallocarray(NULL, nhosts ? nhosts : 1, sizeof(*rank));
+	start = xcalloc(nhosts + 1, sizeof(*start));
+	for (i = n; i-- > 0;) {		/* the first entry of each host stays */
+		hosts[hidx[i]].e = q->entries[i];
+		hosts[hidx[i]].idx = hidx[i];
+	}
 	qsort(hosts, nhosts, sizeof(*hosts), cmp_host);
 	for (r = 0; r < nhosts; r++)
 		rank[hosts[r].idx] = (uint32_t)r;
+	free(hosts);
 	/* one bucket per host, in rank order; start[r] is where r's begins */
 	for (i = 0; i < n; i++)
 		start[rank[hidx[i]] + 1]++;
-	for (r = 0; r < nhosts; r++)
-		start[r + 1] += start[r];
-	for (i = 0; i < n; i++) {
-		struct entry *en = q->entries[i];
-		struct skey *key = &k[start[rank[hidx[i]]]++];
-
-		key->count = desc ? UINT64_MAX - en->count : en->count;
-		key->msg8 = prefix8(en->msg, en->msglen);
-		key->e = en;
-	}
-	/* the placing moved each start[r] to the end of bucket r */
 	for (r = 0; r < nhosts; r++) {
-		size_t from = r > 0 ? start[r - 1] : 0;
-
-		sort_keys(k + from, tmp, start[r] - from);
+		if (start[r + 1] > most)
+			most = start[r + 1];
+		start[r + 1] += start[r];
 	}
 	for (i = 0; i < n; i++)
-		v[i] = k[i].e;
-	free(start);
+		v[start[rank[hidx[i]]]++] = q->entries[i];
 	free(rank);
 	free(hidx);
-	free(hosts);
+	/* the placing moved each start[r] to the end of bucket r: each
+	 * bucket is sorted through its keys */
+	k = xreallocarray(NULL, most ? most : 1, sizeof(*k));
+	tmp = xreallocarray(NULL, most / 2 + 1, sizeof(*tmp));
+	for (r = 0; r < nhosts; r++) {
+		size_t from = r > 0 ? start[r - 1] : 0, m = start[r] - from;
+
+		for (i = 0; i < m; i++) {
+			struct entry *en = v[from + i];
+
+			k[i].count = desc ? UINT64_MAX - en->count : en->count;
+			k[i].msg8 = prefix8(queue_entry_msg(en), en->msglen);
+			k[i].e = en;
+		}
+		sort_keys(k, tmp, m);
+		for (i = 0; i < m; i++)
+			v[from + i] = k[i].e;
+	}
+	free(start);
 	free(tmp);
 	free(k);
 	return v;
@@ -318,7 +332,7 @@ static void
 host_trailer(struct buf *out, struct queue *q, const struct entry *h,
     unsigned limit, uint64_t cut_entries, uint64_t cut_lines)
 {
-	uint64_t over = queue_over_host(q, h->host, h->hostlen);
+	uint64_t over = queue_over_host(q, queue_entry_host(h), h->hostlen);
 
 	if (cut_entries > 0)
 		buf_printf(out, "\n  *** Too many alerts (limit: %u): %llu more "
@@ -381,6 +395,27 @@ queue_trailer(struct buf *out, struct engine *e, size_t qi)
 
 #define STREAM_CHUNK	(64 * 1024)
 
+/* A CSV report's line: host,"message",count (RFC 4180: a quote inside
+ * is doubled). */
+static void
+csv_line(struct buf *out, const struct entry *en)
+{
+	const char *msg = queue_entry_msg(en);
+	size_t k, from = 0;
+
+	report_escape(out, queue_entry_host(en), en->hostlen);
+	buf_add(out, ",\"", 2);
+	for (k = 0; k < en->msglen; k++) {
+		if (msg[k] == '"') {
+			report_escape(out, msg + from, k + 1 - from);
+			buf_addc(out, '"');
+			from = k + 1;
+		}
+	}
+	report_escape(out, msg + from, en->msglen - from);
+	add_count(out, "\",", en->count, "\n");
+}
+
 bool
 report_pending(const struct engine *e, size_t qi)
 {
@@ -418,36 +453,23 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 
 	for (i = 0; i < q->nentries;) {
 		const struct entry *h = v[i];
+		const char *host = queue_entry_host(h);
 		size_t j, n = 0;
 		uint64_t cut_entries = 0, cut_lines = 0;
 
 		if (!qd->pager && !qd->csv) {
 			buf_addc(out, '\n');
-			report_escape(out, h->host, h->hostlen);
+			report_escape(out, host, h->hostlen);
 			if (c->resolve)
-				resolve_host(out, h->host, h->hostlen);
+				resolve_host(out, host, h->hostlen);
 			buf_add(out, ": \n", 3);
 		}
 		for (j = i; j < q->nentries && v[j]->hostlen == h->hostlen &&
-		    memcmp(v[j]->host, h->host, h->hostlen) == 0; j++) {
+		    memcmp(queue_entry_host(v[j]), host, h->hostlen) == 0; j++) {
 			const struct entry *en = v[j];
 
 			if (qd->csv) {
-				size_t k, from = 0;
-
-				report_escape(out, en->host, en->hostlen);
-				buf_add(out, ",\"", 2);
-				/* RFC 4180: a quote inside is doubled */
-				for (k = 0; k < en->msglen; k++) {
-					if (en->msg[k] == '"') {
-						report_escape(out, en->msg + from,
-						    k + 1 - from);
-						buf_addc(out, '"');
-						from = k + 1;
-					}
-				}
-				report_escape(out, en->msg + from, en->msglen - from);
-				add_count(out, "\",", en->count, "\n");
+				csv_line(out, en);
 				continue;
 			}
 			if (limit > 0 && n >= limit) {
@@ -457,13 +479,13 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 				continue;
 			}
 			if (qd->pager) {
-				report_escape(out, en->host, en->hostlen);
+				report_escape(out, host, h->hostlen);
 				add_count(out, ",", en->count, ",");
 			} else
 				add_count(out, e->new_since != 0 &&
 				    automask_new(e->tmpl, en, e->new_since) ?
 				    "    NEW " : "    ", en->count, ": ");
-			report_escape(out, en->msg, en->msglen);
+			report_escape(out, queue_entry_msg(en), en->msglen);
 			buf_addc(out, '\n');
 			n++;
 			if (flush != NULL && out->len >= STREAM_CHUNK)
@@ -474,9 +496,9 @@ report_body_stream(struct buf *out, struct engine *e, size_t qi,
 			pager_cut_lines += cut_lines;
 		} else if (!qd->csv)
 			host_trailer(out, q, h, limit, cut_entries, cut_lines);
-		engine_reset_counters(e, qi, h->host, h->hostlen);
+		engine_reset_counters(e, qi, host, h->hostlen);
 		if (q->over_nhosts > 0)
-			*map_put(&seen, h->host, h->hostlen) = (void *)h;
+			*map_put(&seen, host, h->hostlen) = (void *)h;
 		shown += j - i;
 		i = j;
 	}

@@ -979,7 +979,8 @@ test_cut_line_marked_in_masked_text(void **state)
 	assert_non_null(strstr(v.masked, "cut"));
 	assert_non_null(strstr(v.masked, "250000"));
 	assert_int_equal(E.queues[qidx("q")].nentries, 1);
-	assert_non_null(strstr(E.queues[qidx("q")].entries[0]->msg, "250000"));
+	assert_non_null(strstr(queue_entry_msg(E.queues[qidx("q")].entries[0]),
+	    "250000"));
 	assert_int_equal(E.stats.cut, 1);
 	/* a line that was not cut has no marker */
 	feed("h", "long 1 xxxx", &v);

@@ -1,9 +1,12 @@
 /*
  * Unit tests for queue: counting with QUEUE_INCR and QUEUE_SET, first and
  * last seen, the example line (first raw line, cut to QUEUE_EXAMPLE_MAX),
- * the max_entries cap and its overflow counters, queue_remove_if (and
- * that lookups and the cap still work afterwards), queue_clear, and keys
- * holding NUL bytes.
+ * a queue that keeps no examples, the max_entries cap and its overflow
+ * counters, queue_remove_if (and that lookups and the cap still work
+ * afterwards), queue_clear, keys
+ * holding NUL bytes, and the memory a queue counts (never less than it
+ * takes: entries with malloc's header, index slots and their fingerprint
+ * bytes, the entries array).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +57,10 @@ test_incr_counts_and_returns_same_entry(void **state)
 	assert_int_equal(a->count, 7);
 	assert_int_equal(q.nentries, 1);
 	assert_int_equal(q.lines, 7);
-	assert_memory_equal(a->host, "web1", 5);	/* NUL-terminated copy */
+	/* NUL-terminated copies */
+	assert_memory_equal(queue_entry_host(a), "web1", 5);
 	assert_int_equal(a->hostlen, 4);
-	assert_memory_equal(a->msg, "session opened", 15);
+	assert_memory_equal(queue_entry_msg(a), "session opened", 15);
 	assert_int_equal(a->msglen, 14);
 	assert_ptr_equal(find(&q, "web1", "session opened"), a);
 	queue_free(&q);
@@ -411,7 +416,7 @@ static bool
 msg_starts_with_x(const struct entry *e, void *arg)
 {
 	(void)arg;
-	return e->msglen > 0 && e->msg[0] == 'x';
+	return e->msglen > 0 && queue_entry_msg(e)[0] == 'x';
 }
 
 static bool
@@ -461,13 +466,13 @@ test_remove_if_then_lookups_work(void **state)
 		else {
 			assert_non_null(e);
 			assert_int_equal(e->count, (uint64_t)i + 1);
-			assert_string_equal(e->msg, msg);
+			assert_string_equal(queue_entry_msg(e), msg);
 		}
 	}
 	/* order of the survivors is kept */
 	for (i = 1; i < (int)q.nentries; i++)
-		assert_true(strtol(q.entries[i - 1]->msg + 1, NULL, 10) <
-		    strtol(q.entries[i]->msg + 1, NULL, 10));
+		assert_true(strtol(queue_entry_msg(q.entries[i - 1]) + 1, NULL,
+		    10) < strtol(queue_entry_msg(q.entries[i]) + 1, NULL, 10));
 	/* adding to a survivor and re-adding a removed key */
 	e = add(&q, "odd", "k1", QUEUE_INCR, 1, 0);
 	assert_int_equal(e->count, 3);
@@ -548,9 +553,9 @@ test_nul_bytes_in_keys(void **state)
 	assert_non_null(e);
 	assert_int_equal(q.nentries, 5);
 	assert_int_equal(a->hostlen, 3);
-	assert_memory_equal(a->host, "h\0x", 4);
+	assert_memory_equal(queue_entry_host(a), "h\0x", 4);
 	assert_int_equal(a->msglen, 3);
-	assert_memory_equal(a->msg, "m\0a", 4);
+	assert_memory_equal(queue_entry_msg(a), "m\0a", 4);
 	assert_ptr_equal(queue_find(&q, S("h\0x"), S("m\0a")), a);
 	assert_ptr_equal(queue_find(&q, S("h\0x"), S("m\0b")), b);
 	assert_ptr_equal(queue_find(&q, S("h"), S("\0xm\0a")), c);
@@ -607,6 +612,122 @@ test_many_entries(void **state)
 	queue_free(&q);
 }
 
+/* What the queue's entries, index and array take: each entry's
+ * allocation with malloc's header, each slot with its fingerprint byte,
+ * each pointer of the array. */
+static uint64_t
+taken(const struct queue *q)
+{
+	uint64_t n = q->nslots * (sizeof(*q->slots) + 1) +
+	    q->cap * sizeof(*q->entries);
+	size_t i;
+
+	for (i = 0; i < q->nentries; i++)
+		n += malloc_usable_size(q->entries[i]) + sizeof(size_t);
+	return n;
+}
+
+static bool
+odd_count(const struct entry *e, void *arg)
+{
+	(void)arg;
+	return e->count % 2 == 1;
+}
+
+/* every message under one key per host */
+static void
+one_key(const struct entry *e, struct buf *out, void *arg)
+{
+	(void)e;
+	(void)arg;
+	buf_addstr(out, "folded");
+}
+
+/* From the 16th entry on (the smallest index and array come first),
+ * what the queue counts is at least what it takes, as entries come,
+ * after some are removed, after they merge; an emptied queue takes and
+ * counts nothing. */
+static void
+test_memory_count_covers_what_is_taken(void **state)
+{
+	struct queue q;
+	uint64_t total = 0;
+	char host[32], msg[400], raw[512];
+	int i, hl, ml, rl;
+
+	(void)state;
+	queue_init(&q, 100000);
+	queue_set_memory(&q, &total, 0);
+	for (i = 0; i < 5000; i++) {
+		hl = snprintf(host, sizeof(host), "host-%d", i % 37);
+		ml = snprintf(msg, sizeof(msg), "event %d %.*s", i, i % 300,
+		    "................................................................"
+		    "................................................................"
+		    "................................................................"
+		    "................................................................"
+		    "................................................................");
+		/* every other example ends with the message (a head is kept) */
+		rl = snprintf(raw, sizeof(raw), "Jan  1 00:00:00 %s %s%s", host,
+		    msg, i % 2 ? " (raw)" : "");
+		assert_non_null(queue_add(&q, host, (size_t)hl, msg, (size_t)ml,
+		    QUEUE_INCR, (uint64_t)(i % 3 + 1), i, raw, (size_t)rl));
+		if (q.nentries >= 16)
+			assert_true(q.bytes >= taken(&q));
+		assert_int_equal(total, q.bytes);
+	}
+	queue_remove_if(&q, odd_count, NULL);
+	assert_in_range(q.nentries, 16, 4999);
+	assert_true(q.bytes >= taken(&q));
+	queue_rekey(&q, one_key, NULL);
+	assert_int_equal(q.nentries, 37);
+	assert_true(q.bytes >= taken(&q));
+	assert_int_equal(total, q.bytes);
+	assert_non_null(find(&q, "host-0", "folded"));
+	queue_clear(&q);
+	assert_int_equal(q.bytes, 0);
+	assert_int_equal(total, 0);
+	assert_int_equal(taken(&q), 0);
+	/* and it fills again */
+	assert_non_null(add(&q, "h", "m", QUEUE_INCR, 1, 1));
+	assert_non_null(find(&q, "h", "m"));
+	queue_free(&q);
+}
+
+/* A queue told to keep no examples stores none (and counts less for
+ * it); lookups and counts are the same. */
+static void
+test_no_examples(void **state)
+{
+	struct queue q;
+	uint64_t total = 0, with;
+	struct entry *e;
+
+	(void)state;
+	queue_init(&q, 10);
+	queue_set_memory(&q, &total, 0);
+	assert_non_null(queue_add(&q, S("web1"), S("user ___"), QUEUE_INCR, 1,
+	    5, S("Nov 21 09:00:01 web1 user bob")));
+	with = total;
+	queue_free(&q);
+
+	total = 0;
+	queue_init(&q, 10);
+	queue_set_memory(&q, &total, 0);
+	queue_set_examples(&q, false);
+	e = queue_add(&q, S("web1"), S("user ___"), QUEUE_INCR, 1, 5,
+	    S("Nov 21 09:00:01 web1 user bob"));
+	assert_non_null(e);
+	assert_int_equal(e->exlen, 0);
+	assert_string_equal(EX(e), "");
+	assert_int_equal(total, with - (sizeof("Nov 21 09:00:01 web1 user bob") -
+	    1));
+	assert_ptr_equal(queue_add(&q, S("web1"), S("user ___"), QUEUE_INCR, 2,
+	    7, S("Nov 21 09:00:03 web1 user eve")), e);
+	assert_int_equal(e->count, 3);
+	assert_int_equal(e->last, 7);
+	queue_free(&q);
+}
+
 #define T(f)	cmocka_unit_test(f)
 
 int
@@ -633,6 +754,8 @@ main(void)
 		T(test_remove_if_with_nul_keys),
 		T(test_many_entries),
 		T(test_memory_cap_names_hosts_while_they_fit),
+		T(test_memory_count_covers_what_is_taken),
+		T(test_no_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
