@@ -43,15 +43,35 @@ struct automask_key {
 	bool		 mined;		/* false: a logward line, or no template */
 };
 
+/* A thread's scratch for automask_prep: the tokens of the last message
+ * it split, and the exact-cache keys of messages it saw lately (a
+ * direct-mapped table of AUTOMASK_SEEN slots).  Owned by one thread. */
+#define AUTOMASK_SEEN	4096
+struct automask_lane {
+	struct tmpl_line line;
+	uint64_t	 seen[AUTOMASK_SEEN];
+};
+
+/* automask_key's line-only half, for the same text, len and proglen: fills
+ * p (p->ready false when there is nothing to mine), splitting the
+ * message into al->line only when al has not seen it lately or it is
+ * too long for the exact cache (a message seen before is usually
+ * answered by the store's exact cache without its tokens).  Reads
+ * nothing of t but its seeds: any thread, with a lane of its own. */
+void	automask_prep(const struct tmpl *t, struct automask_lane *al,
+	    const char *text, size_t len, long proglen, struct tmpl_prep *p);
+
 /* Appends the key of text[0..len) ("prog[pid]: message" as the rules see
  * it) to out and fills k.  proglen: the length of the program name text
  * starts with (the record's), or -1 to find it here.  With learn the
  * message is mined (tmpl_add, at now), else only matched (tmpl_match).
- * cut: the line was cut at max_line (the key says so).  When nothing is
- * mined (k->mined false), out is left as it was. */
+ * cut: the line was cut at max_line (the key says so).  p: NULL, or
+ * automask_prep's for the same text (learn only; the result is the same).
+ * When nothing is mined (k->mined false), out is left as it was. */
 void	automask_key(struct tmpl *t, const struct conf *c, const char *text,
-	    size_t len, long proglen, bool cut, bool learn, time_t now,
-	    struct buf *out, struct automask_key *k);
+	    size_t len, long proglen, bool cut, bool learn,
+	    const struct tmpl_prep *p, time_t now, struct buf *out,
+	    struct automask_key *k);
 
 /* The tag an entry filed under key k carries (queue entry->tag). */
 uint64_t automask_tag(const struct automask_key *k);

@@ -13,10 +13,12 @@
 
 #include <string.h>
 
+#include "classify/automask.h"
 #include "classify/engine.h"
 #include "classify/mask.h"
 #include "conf/sel.h"
 #include "lib/log.h"
+#include "lib/map.h"
 #include "lib/match.h"
 #include "lib/xmem.h"
 
@@ -65,6 +67,7 @@ engine_walk_lane_free(struct engine_lane *ln)
 	free(ln->errors);
 	buf_free(&ln->text);
 	buf_free(&ln->masked);
+	free(ln->am);
 	memset(ln, 0, sizeof(*ln));
 }
 
@@ -124,6 +127,7 @@ find_prefix(const struct engine *e, struct engine_lane *ln, const char *line,
 	if (record_parse(&v->rec, line, len) != REC_NONE && v->rec.host != NULL) {
 		v->host = v->rec.host;
 		v->hostlen = v->rec.hostlen;
+		v->hosthash = map_hash(v->host, v->hostlen);
 		if (v->rec.format == REC_RFC5424) {
 			/* Rules are written for "prog[pid]: message"; give
 			 * them that form for RFC 5424 records too. */
@@ -169,6 +173,7 @@ find_prefix(const struct engine *e, struct engine_lane *ln, const char *line,
 		buf_add(&ln->text, line + ov[1], len - ov[1]);
 		v->text = buf_str(&ln->text);
 		v->textlen = ln->text.len;
+		v->hosthash = map_hash(v->host, v->hostlen);
 		v->rec.host = v->host;
 		v->rec.hostlen = v->hostlen;
 		v->rec.msg = v->text;
@@ -238,7 +243,7 @@ mask_key(const struct engine *e, struct engine_lane *ln, struct verdict *v,
 
 /* The rules from i on. */
 static enum walk_end
-walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
+rules_from(const struct engine *e, struct engine_lane *ln, size_t i,
     size_t len, size_t cut_from, struct verdict *v)
 {
 	const struct conf *c = e->conf;
@@ -326,6 +331,24 @@ walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
 		return WALK_QUEUE;
 	}
 	return WALK_NORULE;
+}
+
+/* The rules from i on, and for a line the template store will mine
+ * (engine.c's template_key), the miner's line-only work. */
+static enum walk_end
+walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
+    size_t len, size_t cut_from, struct verdict *v)
+{
+	enum walk_end w = rules_from(e, ln, i, len, cut_from, v);
+
+	if (w == WALK_QUEUE && e->tmpl != NULL &&
+	    e->conf->rules[v->rule].re.ncap == 0) {
+		if (ln->am == NULL)
+			ln->am = xcalloc(1, sizeof(*ln->am));
+		automask_prep(e->tmpl, ln->am, v->text, v->textlen,
+		    v->rec.prog != NULL ? (long)v->rec.proglen : 0, &v->tprep);
+	}
+	return w;
 }
 
 enum walk_end

@@ -18,6 +18,7 @@
 #include "lib/buf.h"
 #include "lib/scan.h"
 
+struct automask_lane;
 struct engine;
 struct verdict;
 
@@ -48,6 +49,8 @@ struct engine_lane {
 	struct buf	 masked;	/* the masked message */
 	size_t		*skipped;	/* verdict.skipped (nrules) */
 	size_t		*errors;	/* verdict.errors (nrules) */
+	struct automask_lane *am;	/* owned: the template miner's line-only
+					   work (automask_prep), or NULL */
 };
 
 /* The engine's own lane (no memory for a Hyperscan scratch is fatal)
@@ -58,9 +61,12 @@ void	engine_walk_lane_init(struct engine_lane *ln, struct engine *e);
 int	engine_walk_lane_fork(struct engine_lane *ln, struct engine *e);
 void	engine_walk_lane_free(struct engine_lane *ln);
 
-/* Walks line[0..len) from its start: fills v (zeroed first) with the record, host, text, the rule and key.
- * The pointers borrow the line and the lane's buffers.  Touches nothing
- * in e but what it reads. */
+/* Walks line[0..len) from its start: fills v (zeroed first) with the
+ * record, host (and its map_hash), text, the rule and key, and for a line
+ * the template store will mine (a queue rule without captures, e->tmpl
+ * set) what automask_prep finds (v->tprep).  The pointers borrow the line
+ * and the lane's buffers.  Touches nothing in e but what it reads (of
+ * the template store, its seeds). */
 enum walk_end engine_walk_line(const struct engine *e, struct engine_lane *ln,
 	    const char *line, size_t len, size_t cut_from, struct verdict *v);
 /* Goes on from the rule after v->rule (after WALK_LOGCHECK declined). */

@@ -97,3 +97,71 @@ tmpl_cache_bytes(const struct tmpl_cache *c)
 {
 	return c->cap * sizeof(*c->v);
 }
+
+/*
+ * The exact cache is keyed by the message with its numbers blanked: each
+ * digit that does not follow a letter becomes '0'.  Two messages with
+ * the same blanked text tokenize alike (the same kinds, words and
+ * delimiters: a digit is in a word only after letters, as in ssh2, and
+ * what tells the variable classes apart is where digits are, not which),
+ * so they have the same answer, and messages that differ only in their
+ * numbers and addresses skip the tokenizer.
+ */
+static inline uint64_t
+fold(uint64_t h, uint64_t w)
+{
+	h ^= w * 0xff51afd7ed558ccdULL;
+	return (h << 31 | h >> 33) * 0xc4ceb9fe1a85ec53ULL;
+}
+
+static inline uint64_t
+finish(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
+
+/* One pass, eight bytes at a time: the blanked text is never stored. */
+void
+tmpl_cache_blank_hash(const char *msg, size_t len, uint64_t s0, uint64_t s1,
+    uint64_t *key, uint64_t *check)
+{
+	uint64_t h0 = (s0 * 0x9e3779b97f4a7c15ULL) ^ len;
+	uint64_t h1 = (s1 * 0x9e3779b97f4a7c15ULL) ^ len;
+	unsigned keep = 0;	/* the digits here follow a letter */
+	size_t i, k, m;
+
+	for (i = 0; i < len; i += 8) {
+		uint64_t w = 0, x;
+
+		m = len - i < 8 ? len - i : 8;
+		memcpy(&w, msg + i, m);
+		x = w ^ 0x3030303030303030ULL;
+		if (((x - 0x0a0a0a0a0a0a0a0aULL) & ~x &
+		    0x8080808080808080ULL) == 0) {
+			/* no digit in these bytes (padding is 0, not one) */
+			keep = (unsigned)(((unsigned char)msg[i + m - 1] | 0x20) - 'a') < 26;
+		} else {
+			unsigned char b[8];
+
+			/* without branches: digits and letters mix
+			 * unpredictably */
+			memcpy(b, &w, 8);
+			for (k = 0; k < m; k++) {
+				unsigned c = b[k];
+				unsigned d = c - '0' < 10u;
+				unsigned a = (c | 0x20) - 'a' < 26u;
+				unsigned z = d & (keep ^ 1);
+
+				b[k] = (unsigned char)(c ^ ((c ^ '0') & (0u - z)));
+				keep = (d & keep) | ((d ^ 1) & a);
+			}
+			memcpy(&w, b, 8);
+		}
+		h0 = fold(h0, w);
+		h1 = fold(h1, w);
+	}
+	*key = finish(h0);
+	*check = finish(h1);
+}
