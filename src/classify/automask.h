@@ -46,7 +46,7 @@ struct automask_key {
 /* A thread's scratch for automask_prep: the tokens of the last message
  * it split, and the exact-cache keys of messages it saw lately (a
  * direct-mapped table of AUTOMASK_SEEN slots).  Owned by one thread. */
-#define AUTOMASK_SEEN	4096
+#define AUTOMASK_SEEN	16384
 struct automask_lane {
 	struct tmpl_line line;
 	uint64_t	 seen[AUTOMASK_SEEN];
