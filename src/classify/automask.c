@@ -58,8 +58,8 @@ void
 automask_prep(const struct tmpl *t, struct automask_lane *al,
     const char *text, size_t len, long proglen, struct tmpl_prep *p)
 {
-	size_t plen = prog_len(text, len, proglen), start;
-	uint64_t *slot;
+	size_t plen = prog_len(text, len, proglen), start, i;
+	uint64_t *set;
 
 	memset(p, 0, sizeof(*p));
 	if (t == NULL || ours(text, plen))
@@ -69,10 +69,14 @@ automask_prep(const struct tmpl *t, struct automask_lane *al,
 	len -= start;
 	tmpl_prep_hash(t, 0, text, len, p);
 	if (p->hashed) {
-		slot = &al->seen[p->key % AUTOMASK_SEEN];
-		if (*slot == p->key)
-			return;
-		*slot = p->key;
+		/* sets of AUTOMASK_WAYS keys, the newest first */
+		set = &al->seen[p->key % (AUTOMASK_SEEN / AUTOMASK_WAYS) *
+		    AUTOMASK_WAYS];
+		for (i = 0; i < AUTOMASK_WAYS; i++)
+			if (set[i] == p->key)
+				return;
+		memmove(set + 1, set, (AUTOMASK_WAYS - 1) * sizeof(*set));
+		set[0] = p->key;
 	}
 	tmpl_prep_split(text, len, &al->line, p);
 }

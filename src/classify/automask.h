@@ -44,9 +44,11 @@ struct automask_key {
 };
 
 /* A thread's scratch for automask_prep: the tokens of the last message
- * it split, and the exact-cache keys of messages it saw lately (a
- * direct-mapped table of AUTOMASK_SEEN slots).  Owned by one thread. */
+ * it split, and the exact-cache keys of messages it saw lately
+ * (AUTOMASK_SEEN of them, in sets of AUTOMASK_WAYS).  Owned by one
+ * thread. */
 #define AUTOMASK_SEEN	16384
+#define AUTOMASK_WAYS	4
 struct automask_lane {
 	struct tmpl_line line;
 	uint64_t	 seen[AUTOMASK_SEEN];
