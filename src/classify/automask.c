@@ -55,11 +55,12 @@ ours(const char *text, size_t plen)
 }
 
 void
-automask_prep(const struct tmpl *t, struct automask_lane *al,
-    const char *text, size_t len, long proglen, struct tmpl_prep *p)
+automask_prep(const struct tmpl *t, struct tmpl_line *line,
+    _Atomic uint64_t *seen, const char *text, size_t len, long proglen,
+    struct tmpl_prep *p)
 {
 	size_t plen = prog_len(text, len, proglen), start, i;
-	uint64_t *set;
+	_Atomic uint64_t *set;
 
 	memset(p, 0, sizeof(*p));
 	if (t == NULL || ours(text, plen))
@@ -68,17 +69,23 @@ automask_prep(const struct tmpl *t, struct automask_lane *al,
 	text += start;
 	len -= start;
 	tmpl_prep_hash(t, 0, text, len, p);
+	if (seen == NULL)
+		return;
 	if (p->hashed) {
-		/* sets of AUTOMASK_WAYS keys, the newest first */
-		set = &al->seen[p->key % (AUTOMASK_SEEN / AUTOMASK_WAYS) *
-		    AUTOMASK_WAYS];
+		/* the set of the key, the newest first */
+		set = seen + p->key % (AUTOMASK_SEEN / AUTOMASK_WAYS) *
+		    AUTOMASK_WAYS;
 		for (i = 0; i < AUTOMASK_WAYS; i++)
-			if (set[i] == p->key)
+			if (atomic_load_explicit(&set[i],
+			    memory_order_relaxed) == p->key)
 				return;
-		memmove(set + 1, set, (AUTOMASK_WAYS - 1) * sizeof(*set));
-		set[0] = p->key;
+		for (i = AUTOMASK_WAYS - 1; i > 0; i--)
+			atomic_store_explicit(&set[i], atomic_load_explicit(
+			    &set[i - 1], memory_order_relaxed),
+			    memory_order_relaxed);
+		atomic_store_explicit(&set[0], p->key, memory_order_relaxed);
 	}
-	tmpl_prep_split(text, len, &al->line, p);
+	tmpl_prep_split(text, len, line, p);
 }
 
 void

@@ -16,6 +16,7 @@
 #ifndef LOGWARD_AUTOMASK_H
 #define LOGWARD_AUTOMASK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,25 +44,23 @@ struct automask_key {
 	bool		 mined;		/* false: a logward line, or no template */
 };
 
-/* A thread's scratch for automask_prep: the tokens of the last message
- * it split, and the exact-cache keys of messages it saw lately
- * (AUTOMASK_SEEN of them, in sets of AUTOMASK_WAYS).  Owned by one
- * thread. */
+/* automask_prep's memory of the messages split lately: AUTOMASK_SEEN
+ * exact-cache keys in sets of AUTOMASK_WAYS, shared by the threads that
+ * prepare lines (relaxed atomic words: what one thread misses of
+ * another's only costs a second split). */
 #define AUTOMASK_SEEN	16384
 #define AUTOMASK_WAYS	4
-struct automask_lane {
-	struct tmpl_line line;
-	uint64_t	 seen[AUTOMASK_SEEN];
-};
 
 /* automask_key's line-only half, for the same text, len and proglen: fills
- * p (p->ready false when there is nothing to mine), splitting the
- * message into al->line only when al has not seen it lately or it is
- * too long for the exact cache (a message seen before is usually
- * answered by the store's exact cache without its tokens).  Reads
- * nothing of t but its seeds: any thread, with a lane of its own. */
-void	automask_prep(const struct tmpl *t, struct automask_lane *al,
-	    const char *text, size_t len, long proglen, struct tmpl_prep *p);
+ * p (p->ready false when there is nothing to mine) with the store's
+ * exact-cache hashes, and when seen is not NULL splits the message into
+ * line (p borrows it) unless seen holds it (a message seen before is
+ * usually answered by the store's exact cache, without its tokens) or
+ * it is too long for the exact cache.  Reads nothing of t but its seeds:
+ * any thread, with a line of its own. */
+void	automask_prep(const struct tmpl *t, struct tmpl_line *line,
+	    _Atomic uint64_t *seen, const char *text, size_t len, long proglen,
+	    struct tmpl_prep *p);
 
 /* Appends the key of text[0..len) ("prog[pid]: message" as the rules see
  * it) to out and fills k.  proglen: the length of the program name text

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/automask.h"
 #include "classify/engine.h"
 #include "lib/buf.h"
 #include "lib/lpipe.h"
@@ -51,6 +52,8 @@ struct engine_pipe {
 	time_t		 now;
 	struct engine_lane lane;	/* the second thread's */
 	struct lpipe	*lp;
+	_Atomic uint64_t *seen;		/* owned: the lanes' automask_prep
+					   memory (AUTOMASK_SEEN), or NULL */
 };
 
 /* Stores a walked line's borrowed strings in the block's results. */
@@ -203,6 +206,12 @@ engine_pipe_new(struct engine *e, time_t now)
 		free(p);
 		return NULL;
 	}
+	if (e->tmpl != NULL) {
+		/* the walks split the messages new to both lanes: the
+		 * apply then rarely has to */
+		p->seen = xcalloc(AUTOMASK_SEEN, sizeof(*p->seen));
+		p->lane.seen = e->lane.seen = p->seen;
+	}
 	return p;
 }
 
@@ -220,5 +229,7 @@ engine_pipe_free(struct engine_pipe *p)
 		return;
 	lpipe_free(p->lp);
 	engine_walk_lane_free(&p->lane);
+	p->e->lane.seen = NULL;
+	free(p->seen);
 	free(p);
 }

@@ -67,7 +67,7 @@ engine_walk_lane_free(struct engine_lane *ln)
 	free(ln->errors);
 	buf_free(&ln->text);
 	buf_free(&ln->masked);
-	free(ln->am);
+	free(ln->tline);
 	memset(ln, 0, sizeof(*ln));
 }
 
@@ -343,10 +343,11 @@ walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
 
 	if (w == WALK_QUEUE && e->tmpl != NULL &&
 	    e->conf->rules[v->rule].re.ncap == 0) {
-		if (ln->am == NULL)
-			ln->am = xcalloc(1, sizeof(*ln->am));
-		automask_prep(e->tmpl, ln->am, v->text, v->textlen,
-		    v->rec.prog != NULL ? (long)v->rec.proglen : 0, &v->tprep);
+		if (ln->seen != NULL && ln->tline == NULL)
+			ln->tline = xcalloc(1, sizeof(*ln->tline));
+		automask_prep(e->tmpl, ln->tline, ln->seen, v->text,
+		    v->textlen, v->rec.prog != NULL ? (long)v->rec.proglen : 0,
+		    &v->tprep);
 	}
 	return w;
 }

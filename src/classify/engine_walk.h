@@ -11,6 +11,7 @@
 #ifndef LOGWARD_ENGINE_WALK_H
 #define LOGWARD_ENGINE_WALK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,8 +19,8 @@
 #include "lib/buf.h"
 #include "lib/scan.h"
 
-struct automask_lane;
 struct engine;
+struct tmpl_line;
 struct verdict;
 
 /* Appended to the key of a line cut at max_line. */
@@ -49,8 +50,12 @@ struct engine_lane {
 	struct buf	 masked;	/* the masked message */
 	size_t		*skipped;	/* verdict.skipped (nrules) */
 	size_t		*errors;	/* verdict.errors (nrules) */
-	struct automask_lane *am;	/* owned: the template miner's line-only
-					   work (automask_prep), or NULL */
+	struct tmpl_line *tline;	/* owned: automask_prep's tokens, or NULL */
+	_Atomic uint64_t *seen;		/* borrowed: automask_prep's memory of
+					   messages, shared by the lanes of a
+					   pipe (engine_pipe's); NULL: the
+					   walk never splits (the apply does,
+					   when it needs the tokens) */
 };
 
 /* The engine's own lane (no memory for a Hyperscan scratch is fatal)
