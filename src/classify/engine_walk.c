@@ -93,10 +93,13 @@ sorted_hits(struct engine_lane *ln)
 static bool
 hidepid(const char *m, size_t len, size_t *keep, size_t *skip_to)
 {
+	static const unsigned char space[256] = {
+		[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1,
+		['\r'] = 1,
+	};
 	size_t run = 0, j;
 
-	while (run < len && m[run] != ' ' && m[run] != '\t' && m[run] != '\n' &&
-	    m[run] != '\v' && m[run] != '\f' && m[run] != '\r')
+	while (run < len && !space[(unsigned char)m[run]])
 		run++;
 	/* the ": " must end the run: "...[123]:" followed by a space */
 	if (run >= len || m[run] != ' ' || run < 5 || m[run - 1] != ':' ||
@@ -373,12 +376,18 @@ engine_walk_line(const struct engine *e, struct engine_lane *ln, const char *lin
 	v->rec.len = len;
 
 	if (e->conf->hidepid && hidepid(v->text, v->textlen, &keep, &skip_to)) {
-		/* text may live in ln->text already: build into masked first */
-		buf_reset(&ln->masked);
-		buf_add(&ln->masked, v->text, keep);
-		buf_add(&ln->masked, v->text + skip_to, v->textlen - skip_to);
-		buf_reset(&ln->text);
-		buf_add(&ln->text, ln->masked.data, ln->masked.len);
+		if (v->text == ln->text.data) {
+			/* built in ln->text already: the pid goes in place */
+			memmove(ln->text.data + keep, ln->text.data + skip_to,
+			    v->textlen - skip_to);
+			ln->text.len = keep + v->textlen - skip_to;
+			ln->text.data[ln->text.len] = '\0';
+		} else {
+			buf_reset(&ln->text);
+			buf_add(&ln->text, v->text, keep);
+			buf_add(&ln->text, v->text + skip_to,
+			    v->textlen - skip_to);
+		}
 		v->text = buf_str(&ln->text);
 		v->textlen = ln->text.len;
 	}

@@ -197,14 +197,20 @@ tmpl_cache_blank_hash(const char *msg, size_t len, uint64_t s0, uint64_t s1,
 	uint64_t h0 = (s0 * 0x9e3779b97f4a7c15ULL) ^ len;
 	uint64_t h1 = (s1 * 0x9e3779b97f4a7c15ULL) ^ len;
 	unsigned keep = 0;	/* the digits here follow a letter */
-	size_t i, m;
+	uint64_t w;
+	size_t i;
 
-	for (i = 0; i < len; i += 8) {
-		uint64_t w = 0;
-
-		m = len - i < 8 ? len - i : 8;
-		memcpy(&w, msg + i, m);
-		w = blank_word(w, m, &keep);
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, msg + i, 8);
+		w = blank_word(w, 8, &keep);
+		h0 = fold(h0, w);
+		h1 = fold(h1, w);
+	}
+	if (i < len) {
+		/* the last bytes, padded with zeros */
+		w = 0;
+		memcpy(&w, msg + i, len - i);
+		w = blank_word(w, len - i, &keep);
 		h0 = fold(h0, w);
 		h1 = fold(h1, w);
 	}
