@@ -22,7 +22,7 @@
 #include "lib/lpipe.h"
 #include "lib/xmem.h"
 
-#define TOKS_MAX	(LPIPE_LINES * 16)	/* tokens kept per block */
+#define TOKS_MAX	(LPIPE_LINES * 8)	/* tokens kept per block (96 KiB) */
 
 /* Where a copied string lives. */
 enum where { W_NONE, W_LINE, W_TEXT, W_ARENA };
