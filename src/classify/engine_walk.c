@@ -30,6 +30,7 @@ lane_bufs(struct engine_lane *ln, const struct engine *e)
 	ln->hits = xcalloc(n, sizeof(*ln->hits));
 	ln->skipped = xcalloc(n, sizeof(*ln->skipped));
 	ln->errors = xcalloc(n, sizeof(*ln->errors));
+	ln->hostmemo = xcalloc(ENGINE_HOSTMEMO, sizeof(*ln->hostmemo));
 	buf_init(&ln->text, SIZE_MAX / 4);
 	buf_init(&ln->masked, SIZE_MAX / 4);
 }
@@ -68,6 +69,7 @@ engine_walk_lane_free(struct engine_lane *ln)
 	buf_free(&ln->text);
 	buf_free(&ln->masked);
 	free(ln->tline);
+	free(ln->hostmemo);
 	memset(ln, 0, sizeof(*ln));
 }
 
@@ -244,6 +246,33 @@ mask_key(const struct engine *e, struct engine_lane *ln, struct verdict *v,
 	v->maskedlen = ln->masked.len;
 }
 
+/* group_host rule i (r) on the line's host: the lane remembers the
+ * answers (a host's lines come again and again, and the answer depends
+ * on the host's name alone); a limit hit is not remembered. */
+static enum match_result
+host_match(struct engine_lane *ln, const struct rule *r, size_t i,
+    const struct verdict *v, const char **why)
+{
+	struct engine_hostmemo *m;
+	enum match_result mr;
+
+	if (v->hostlen == 0 || v->hostlen > ENGINE_HOSTMEMO_LEN)
+		return match_exec(&r->re, v->host, v->hostlen, why);
+	m = &ln->hostmemo[(v->hosthash ^ (uint64_t)i * 0x9e3779b97f4a7c15ULL) %
+	    ENGINE_HOSTMEMO];
+	if (m->len == v->hostlen && m->rule == i &&
+	    memcmp(m->host, v->host, v->hostlen) == 0)
+		return m->yes ? MATCH_YES : MATCH_NO;
+	mr = match_exec(&r->re, v->host, v->hostlen, why);
+	if (mr == MATCH_YES || mr == MATCH_NO) {
+		m->rule = (uint32_t)i;
+		m->len = (uint8_t)v->hostlen;
+		m->yes = mr == MATCH_YES;
+		memcpy(m->host, v->host, v->hostlen);
+	}
+	return mr;
+}
+
 /* The rules from i on. */
 static enum walk_end
 rules_from(const struct engine *e, struct engine_lane *ln, size_t i,
@@ -294,7 +323,7 @@ rules_from(const struct engine *e, struct engine_lane *ln, size_t i,
 			continue;
 		}
 		if (r->kind == RULE_GROUP_HOST)
-			mr = match_exec(&r->re, v->host, v->hostlen, &why);
+			mr = host_match(ln, r, i, v, &why);
 		else if (ln->scanned != 1 || sc->mode[i] == SCAN_ALWAYS)
 			mr = match_exec(&r->re, v->text, v->textlen, &why);
 		else if (!hit)

@@ -38,6 +38,16 @@ enum walk_end {
 				   the caller classifies, then resumes */
 };
 
+/* A group_host rule's answer for one host, as a lane remembers it. */
+#define ENGINE_HOSTMEMO		256	/* answers a lane keeps */
+#define ENGINE_HOSTMEMO_LEN	64	/* for host names up to this long */
+struct engine_hostmemo {
+	uint32_t	 rule;		/* the group_host rule */
+	uint8_t		 len;		/* the host's length; 0 = empty slot */
+	bool		 yes;		/* its regex matched the host */
+	char		 host[ENGINE_HOSTMEMO_LEN];
+};
+
 /* One thread's scratch for walking lines. */
 struct engine_lane {
 	struct scan	 own;		/* scratch and hits on the engine's
@@ -50,6 +60,7 @@ struct engine_lane {
 	struct buf	 masked;	/* the masked message */
 	size_t		*skipped;	/* verdict.skipped (nrules) */
 	size_t		*errors;	/* verdict.errors (nrules) */
+	struct engine_hostmemo *hostmemo; /* owned: ENGINE_HOSTMEMO answers */
 	struct tmpl_line *tline;	/* owned: automask_prep's tokens, or NULL */
 	_Atomic uint64_t *seen;		/* borrowed: automask_prep's memory of
 					   messages, shared by the lanes of a
