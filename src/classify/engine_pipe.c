@@ -200,17 +200,19 @@ engine_pipe_new(struct engine *e, time_t now)
 		free(p);
 		return NULL;
 	}
-	if ((p->lp = lpipe_new(walk_block, apply_block, results_free,
-	    p)) == NULL) {
-		engine_walk_lane_free(&p->lane);
-		free(p);
-		return NULL;
-	}
 	if (e->tmpl != NULL) {
 		/* the walks split the messages new to both lanes: the
 		 * apply then rarely has to */
 		p->seen = xcalloc(AUTOMASK_SEEN, sizeof(*p->seen));
 		p->lane.seen = e->lane.seen = p->seen;
+	}
+	if ((p->lp = lpipe_new(walk_block, apply_block, results_free,
+	    p)) == NULL) {
+		engine_walk_lane_free(&p->lane);
+		e->lane.seen = NULL;
+		free(p->seen);
+		free(p);
+		return NULL;
 	}
 	return p;
 }
