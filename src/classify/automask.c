@@ -31,31 +31,79 @@ automask_memory(const struct conf *c)
 	return c->max_memory / 8;
 }
 
+/* The length of the program name text starts with: proglen, or when
+ * that is -1 the one record_parse_tag finds. */
+static size_t
+prog_len(const char *text, size_t len, long proglen)
+{
+	struct record rec;
+
+	if (proglen >= 0)
+		return (size_t)proglen;
+	memset(&rec, 0, sizeof(rec));
+	rec.msg = text;
+	rec.msglen = len;
+	record_parse_tag(&rec);
+	return rec.prog != NULL ? rec.proglen : 0;
+}
+
+/* Lines of logward's own events are not mined. */
+static bool
+ours(const char *text, size_t plen)
+{
+	return plen == 7 && memcmp(text, "logward", 7) == 0;
+}
+
+void
+automask_prep(const struct tmpl *t, struct tmpl_line *line,
+    _Atomic uint64_t *seen, const char *text, size_t len, long proglen,
+    struct tmpl_prep *p)
+{
+	size_t plen = prog_len(text, len, proglen), start, i;
+	_Atomic uint64_t *set;
+
+	memset(p, 0, sizeof(*p));
+	if (t == NULL || ours(text, plen))
+		return;
+	start = plen > 0 ? tmpl_content_start(text, len, plen) : 0;
+	text += start;
+	len -= start;
+	tmpl_prep_hash(t, 0, text, len, p);
+	if (seen == NULL)
+		return;
+	if (p->hashed) {
+		/* the set of the key, the newest first */
+		set = seen + p->key % (AUTOMASK_SEEN / AUTOMASK_WAYS) *
+		    AUTOMASK_WAYS;
+		for (i = 0; i < AUTOMASK_WAYS; i++)
+			if (atomic_load_explicit(&set[i],
+			    memory_order_relaxed) == p->key)
+				return;
+		for (i = AUTOMASK_WAYS - 1; i > 0; i--)
+			atomic_store_explicit(&set[i], atomic_load_explicit(
+			    &set[i - 1], memory_order_relaxed),
+			    memory_order_relaxed);
+		atomic_store_explicit(&set[0], p->key, memory_order_relaxed);
+	}
+	tmpl_prep_split(text, len, line, p);
+}
+
 void
 automask_key(struct tmpl *t, const struct conf *c, const char *text,
-    size_t len, long proglen, bool cut, bool learn, time_t now,
-    struct buf *out, struct automask_key *k)
+    size_t len, long proglen, bool cut, bool learn, const struct tmpl_prep *p,
+    time_t now, struct buf *out, struct automask_key *k)
 {
 	size_t start, plen, mark = out->len;
 
 	memset(k, 0, sizeof(*k));
 	if (t == NULL)
 		return;
-	if (proglen < 0) {
-		struct record rec;
-
-		memset(&rec, 0, sizeof(rec));
-		rec.msg = text;
-		rec.msglen = len;
-		record_parse_tag(&rec);
-		proglen = rec.prog != NULL ? (long)rec.proglen : 0;
-	}
-	plen = (size_t)proglen;
+	plen = prog_len(text, len, proglen);
 	start = plen > 0 ? tmpl_content_start(text, len, plen) : 0;
-	if (plen == 7 && memcmp(text, "logward", 7) == 0)
+	if (ours(text, plen))
 		return;		/* our own events stay as they are */
 	if (learn)
-		tmpl_add(t, 0, text + start, len - start, now, &k->r);
+		tmpl_add_prep(t, 0, text + start, len - start, p, now, &k->r);
 	else if (!tmpl_match(t, 0, text + start, len - start, &k->r))
 		return;
 	if (start > 0) {

@@ -16,6 +16,7 @@
 #ifndef LOGWARD_AUTOMASK_H
 #define LOGWARD_AUTOMASK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,15 +44,35 @@ struct automask_key {
 	bool		 mined;		/* false: a logward line, or no template */
 };
 
+/* automask_prep's memory of the messages split lately: AUTOMASK_SEEN
+ * exact-cache keys in sets of AUTOMASK_WAYS, shared by the threads that
+ * prepare lines (relaxed atomic words: what one thread misses of
+ * another's only costs a second split). */
+#define AUTOMASK_SEEN	16384
+#define AUTOMASK_WAYS	4
+
+/* automask_key's line-only half, for the same text, len and proglen: fills
+ * p (p->ready false when there is nothing to mine) with the store's
+ * exact-cache hashes, and when seen is not NULL splits the message into
+ * line (p borrows it) unless seen holds it (a message seen before is
+ * usually answered by the store's exact cache, without its tokens) or
+ * it is too long for the exact cache.  Reads nothing of t but its seeds:
+ * any thread, with a line of its own. */
+void	automask_prep(const struct tmpl *t, struct tmpl_line *line,
+	    _Atomic uint64_t *seen, const char *text, size_t len, long proglen,
+	    struct tmpl_prep *p);
+
 /* Appends the key of text[0..len) ("prog[pid]: message" as the rules see
  * it) to out and fills k.  proglen: the length of the program name text
  * starts with (the record's), or -1 to find it here.  With learn the
  * message is mined (tmpl_add, at now), else only matched (tmpl_match).
- * cut: the line was cut at max_line (the key says so).  When nothing is
- * mined (k->mined false), out is left as it was. */
+ * cut: the line was cut at max_line (the key says so).  p: NULL, or
+ * automask_prep's for the same text (learn only; the result is the same).
+ * When nothing is mined (k->mined false), out is left as it was. */
 void	automask_key(struct tmpl *t, const struct conf *c, const char *text,
-	    size_t len, long proglen, bool cut, bool learn, time_t now,
-	    struct buf *out, struct automask_key *k);
+	    size_t len, long proglen, bool cut, bool learn,
+	    const struct tmpl_prep *p, time_t now, struct buf *out,
+	    struct automask_key *k);
 
 /* The tag an entry filed under key k carries (queue entry->tag). */
 uint64_t automask_tag(const struct automask_key *k);

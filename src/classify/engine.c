@@ -207,11 +207,12 @@ engine_free(struct engine *e)
 	free(e->next_special);
 }
 
+/* h: map_hash(host, hostlen) */
 static struct hoststate *
-host_state(struct engine *e, const char *host, size_t hostlen)
+host_state(struct engine *e, const char *host, size_t hostlen, uint64_t h)
 {
-	struct hoststate **hp = (struct hoststate **)map_put(&e->hosts, host,
-	    hostlen);
+	struct hoststate **hp = (struct hoststate **)map_put_hashed(&e->hosts,
+	    host, hostlen, h);
 
 	if (*hp == NULL) {
 		*hp = xcalloc(1, sizeof(**hp));
@@ -243,7 +244,8 @@ static void
 file_line(struct engine *e, struct verdict *v, const struct rule *r,
     size_t ri, const char *line, size_t len, time_t t)
 {
-	struct hoststate *h = host_state(e, v->host, v->hostlen);
+	struct hoststate *h = host_state(e, v->host, v->hostlen,
+	    v->hosthash);
 	uint32_t cnt;
 	size_t i;
 
@@ -285,7 +287,8 @@ file_line(struct engine *e, struct verdict *v, const struct rule *r,
 static void
 repeat_line(struct engine *e, struct verdict *v, time_t t)
 {
-	struct hoststate *h = map_get(&e->hosts, v->host, v->hostlen);
+	struct hoststate *h = map_get_hashed(&e->hosts, v->host,
+	    v->hostlen, v->hosthash);
 	size_t i;
 
 	if (h == NULL || h->last != LAST_QUEUED) {
@@ -309,7 +312,7 @@ repeat_line(struct engine *e, struct verdict *v, time_t t)
 			/* the previous line's entry is under its template */
 			buf_reset(&e->tkey);
 			automask_key(e->tmpl, e->conf, key, keylen, -1, false,
-			    false, t, &e->tkey, &k);
+			    false, NULL, t, &e->tkey, &k);
 			if (k.mined) {
 				key = buf_str(&e->tkey);
 				keylen = e->tkey.len;
@@ -326,7 +329,8 @@ repeat_line(struct engine *e, struct verdict *v, time_t t)
 static void
 mark_dropped(struct engine *e, struct verdict *v)
 {
-	struct hoststate *h = host_state(e, v->host, v->hostlen);
+	struct hoststate *h = host_state(e, v->host, v->hostlen,
+	    v->hosthash);
 
 	h->last = LAST_DROPPED;
 }
@@ -367,7 +371,8 @@ logcheck_rule(struct engine *e, struct verdict *v, const struct rule *r,
 	v->nqueues = 1;
 	e->stats.queued++;
 	{
-		struct hoststate *h = host_state(e, v->host, v->hostlen);
+		struct hoststate *h = host_state(e, v->host, v->hostlen,
+	    v->hosthash);
 
 		h->last = LAST_QUEUED;
 		buf_reset(&h->last_msg);
@@ -418,7 +423,7 @@ template_key(struct engine *e, struct verdict *v, size_t cut_from, time_t now)
 	buf_reset(&e->tkey);
 	automask_key(e->tmpl, e->conf, v->text, v->textlen,
 	    v->rec.prog != NULL ? (long)v->rec.proglen : 0,
-	    cut_from != 0, true, now, &e->tkey, &k);
+	    cut_from != 0, true, &v->tprep, now, &e->tkey, &k);
 	if (k.mined) {
 		v->tmpl = k.r.id;
 		v->tmpl_created = k.r.created;
@@ -530,7 +535,8 @@ engine_hosts_each(const struct engine *e,
 void
 engine_host_restore(struct engine *e, const struct engine_host *eh)
 {
-	struct hoststate *h = host_state(e, eh->host, eh->hostlen);
+	struct hoststate *h = host_state(e, eh->host, eh->hostlen,
+	    map_hash(eh->host, eh->hostlen));
 	size_t i;
 
 	if (eh->counters != NULL && e->conf->nrules > 0) {

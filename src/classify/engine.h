@@ -23,6 +23,7 @@
 #include "input/record.h"
 #include "lib/scan.h"
 #include "classify/engine_walk.h"
+#include "classify/tmpl.h"
 
 struct tmpl;
 
@@ -46,6 +47,7 @@ struct verdict {
 	long		 prefix;	/* logprefix index that matched, -1 = built-in */
 	const char	*host;
 	size_t		 hostlen;
+	uint64_t	 hosthash;	/* map_hash(host, hostlen) (prefixed lines) */
 	const char	*text;		/* message the rules saw (hidepid applied) */
 	size_t		 textlen;
 	const char	*masked;	/* aggregation key (V_QUEUED) */
@@ -61,6 +63,8 @@ struct verdict {
 	size_t		 nerrors;
 	const char	*error_why;	/* reason of the first error */
 	/* a line no rule masked, with a template store (automask.h) */
+	struct tmpl_prep tprep;		/* the walk's automask_prep (tokens
+					   borrowed from the lane) */
 	uint64_t	 tmpl;		/* its template's id, 0 = not mined */
 	bool		 tmpl_created;	/* the line started the template */
 	bool		 tmpl_learned;	/* ... in the learning period */

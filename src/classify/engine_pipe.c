@@ -6,6 +6,9 @@
  * next line, so what the apply needs of them (the text, the key, the
  * rules that hit a PCRE2 limit) is copied into the block's results:
  * offsets while the block is walked, pointers again when it is applied.
+ * The tokens the walk found for the template miner (rare once the
+ * store's exact cache knows the messages) are kept the same way, up to
+ * TOKS_MAX per block; past that the apply splits the message itself.
  */
 #include "classify/engine_pipe.h"
 
@@ -13,10 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/automask.h"
 #include "classify/engine.h"
 #include "lib/buf.h"
 #include "lib/lpipe.h"
 #include "lib/xmem.h"
+
+#define TOKS_MAX	(LPIPE_LINES * 8)	/* tokens kept per block (96 KiB) */
 
 /* Where a copied string lives. */
 enum where { W_NONE, W_LINE, W_TEXT, W_ARENA };
@@ -28,6 +34,7 @@ struct pline {
 	enum where	 text_at, masked_at;
 	size_t		 text_off, masked_off;	/* in the line or the arena */
 	size_t		 err_off;	/* v.nerrors rule indexes in errs */
+	size_t		 tok_off;	/* v.tprep.ntok tokens in toks */
 };
 
 /* A block's results (lpipe_block.res). */
@@ -36,6 +43,8 @@ struct results {
 	struct buf	 arena;		/* texts and keys the walk built */
 	size_t		*errs;
 	size_t		 nerrs, errcap;
+	struct tmpl_tok	*toks;		/* TOKS_MAX: the miner's tokens */
+	size_t		 ntoks;
 };
 
 struct engine_pipe {
@@ -43,6 +52,8 @@ struct engine_pipe {
 	time_t		 now;
 	struct engine_lane lane;	/* the second thread's */
 	struct lpipe	*lp;
+	_Atomic uint64_t *seen;		/* owned: the lanes' automask_prep
+					   memory (AUTOMASK_SEEN), or NULL */
 };
 
 /* Stores a walked line's borrowed strings in the block's results. */
@@ -82,6 +93,17 @@ keep_line(struct results *rs, struct pline *pl, const char *line, size_t len)
 	v->skipped = NULL;
 	v->nskipped = 0;
 	v->errors = NULL;
+	if (v->tprep.tok != NULL) {
+		if (rs->ntoks + v->tprep.ntok > TOKS_MAX) {
+			v->tprep.tok = NULL;	/* the apply splits it */
+			v->tprep.ntok = 0;
+		} else {
+			pl->tok_off = rs->ntoks;
+			memcpy(rs->toks + rs->ntoks, v->tprep.tok,
+			    v->tprep.ntok * sizeof(*rs->toks));
+			rs->ntoks += v->tprep.ntok;
+		}
+	}
 }
 
 static void
@@ -96,9 +118,11 @@ walk_block(void *arg, int lane, struct lpipe_block *b)
 		rs = b->res = xcalloc(1, sizeof(*rs));
 		rs->lines = xcalloc(LPIPE_LINES, sizeof(*rs->lines));
 		buf_init(&rs->arena, SIZE_MAX / 4);
+		rs->toks = xcalloc(TOKS_MAX, sizeof(*rs->toks));
 	}
 	buf_reset(&rs->arena);
 	rs->nerrs = 0;
+	rs->ntoks = 0;
 	for (i = 0; i < b->n; i++) {
 		const struct lpipe_line *l = &b->lines[i];
 		struct pline *pl = &rs->lines[i];
@@ -141,6 +165,8 @@ apply_block(void *arg, struct lpipe_block *b)
 		else if (pl->masked_at == W_ARENA)
 			v->masked = rs->arena.data + pl->masked_off;
 		v->errors = rs->errs + pl->err_off;
+		if (v->tprep.tok != NULL)
+			v->tprep.tok = rs->toks + pl->tok_off;
 		engine_apply(p->e, pl->w, line, l->len, l->cut_from, p->now,
 		    v);
 	}
@@ -154,6 +180,7 @@ results_free(void *res)
 	free(rs->lines);
 	buf_free(&rs->arena);
 	free(rs->errs);
+	free(rs->toks);
 	free(rs);
 }
 
@@ -173,9 +200,17 @@ engine_pipe_new(struct engine *e, time_t now)
 		free(p);
 		return NULL;
 	}
+	if (e->tmpl != NULL) {
+		/* the walks split the messages new to both lanes: the
+		 * apply then rarely has to */
+		p->seen = xcalloc(AUTOMASK_SEEN, sizeof(*p->seen));
+		p->lane.seen = e->lane.seen = p->seen;
+	}
 	if ((p->lp = lpipe_new(walk_block, apply_block, results_free,
 	    p)) == NULL) {
 		engine_walk_lane_free(&p->lane);
+		e->lane.seen = NULL;
+		free(p->seen);
 		free(p);
 		return NULL;
 	}
@@ -196,5 +231,7 @@ engine_pipe_free(struct engine_pipe *p)
 		return;
 	lpipe_free(p->lp);
 	engine_walk_lane_free(&p->lane);
+	p->e->lane.seen = NULL;
+	free(p->seen);
 	free(p);
 }

@@ -13,10 +13,12 @@
 
 #include <string.h>
 
+#include "classify/automask.h"
 #include "classify/engine.h"
 #include "classify/mask.h"
 #include "conf/sel.h"
 #include "lib/log.h"
+#include "lib/map.h"
 #include "lib/match.h"
 #include "lib/xmem.h"
 
@@ -28,6 +30,7 @@ lane_bufs(struct engine_lane *ln, const struct engine *e)
 	ln->hits = xcalloc(n, sizeof(*ln->hits));
 	ln->skipped = xcalloc(n, sizeof(*ln->skipped));
 	ln->errors = xcalloc(n, sizeof(*ln->errors));
+	ln->hostmemo = xcalloc(ENGINE_HOSTMEMO, sizeof(*ln->hostmemo));
 	buf_init(&ln->text, SIZE_MAX / 4);
 	buf_init(&ln->masked, SIZE_MAX / 4);
 }
@@ -65,6 +68,8 @@ engine_walk_lane_free(struct engine_lane *ln)
 	free(ln->errors);
 	buf_free(&ln->text);
 	buf_free(&ln->masked);
+	free(ln->tline);
+	free(ln->hostmemo);
 	memset(ln, 0, sizeof(*ln));
 }
 
@@ -90,10 +95,13 @@ sorted_hits(struct engine_lane *ln)
 static bool
 hidepid(const char *m, size_t len, size_t *keep, size_t *skip_to)
 {
+	static const unsigned char space[256] = {
+		[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1,
+		['\r'] = 1,
+	};
 	size_t run = 0, j;
 
-	while (run < len && m[run] != ' ' && m[run] != '\t' && m[run] != '\n' &&
-	    m[run] != '\v' && m[run] != '\f' && m[run] != '\r')
+	while (run < len && !space[(unsigned char)m[run]])
 		run++;
 	/* the ": " must end the run: "...[123]:" followed by a space */
 	if (run >= len || m[run] != ' ' || run < 5 || m[run - 1] != ':' ||
@@ -124,6 +132,7 @@ find_prefix(const struct engine *e, struct engine_lane *ln, const char *line,
 	if (record_parse(&v->rec, line, len) != REC_NONE && v->rec.host != NULL) {
 		v->host = v->rec.host;
 		v->hostlen = v->rec.hostlen;
+		v->hosthash = map_hash(v->host, v->hostlen);
 		if (v->rec.format == REC_RFC5424) {
 			/* Rules are written for "prog[pid]: message"; give
 			 * them that form for RFC 5424 records too. */
@@ -169,6 +178,7 @@ find_prefix(const struct engine *e, struct engine_lane *ln, const char *line,
 		buf_add(&ln->text, line + ov[1], len - ov[1]);
 		v->text = buf_str(&ln->text);
 		v->textlen = ln->text.len;
+		v->hosthash = map_hash(v->host, v->hostlen);
 		v->rec.host = v->host;
 		v->rec.hostlen = v->hostlen;
 		v->rec.msg = v->text;
@@ -236,9 +246,36 @@ mask_key(const struct engine *e, struct engine_lane *ln, struct verdict *v,
 	v->maskedlen = ln->masked.len;
 }
 
+/* group_host rule i (r) on the line's host: the lane remembers the
+ * answers (a host's lines come again and again, and the answer depends
+ * on the host's name alone); a limit hit is not remembered. */
+static enum match_result
+host_match(struct engine_lane *ln, const struct rule *r, size_t i,
+    const struct verdict *v, const char **why)
+{
+	struct engine_hostmemo *m;
+	enum match_result mr;
+
+	if (v->hostlen == 0 || v->hostlen > ENGINE_HOSTMEMO_LEN)
+		return match_exec(&r->re, v->host, v->hostlen, why);
+	m = &ln->hostmemo[(v->hosthash ^ (uint64_t)i * 0x9e3779b97f4a7c15ULL) %
+	    ENGINE_HOSTMEMO];
+	if (m->len == v->hostlen && m->rule == i &&
+	    memcmp(m->host, v->host, v->hostlen) == 0)
+		return m->yes ? MATCH_YES : MATCH_NO;
+	mr = match_exec(&r->re, v->host, v->hostlen, why);
+	if (mr == MATCH_YES || mr == MATCH_NO) {
+		m->rule = (uint32_t)i;
+		m->len = (uint8_t)v->hostlen;
+		m->yes = mr == MATCH_YES;
+		memcpy(m->host, v->host, v->hostlen);
+	}
+	return mr;
+}
+
 /* The rules from i on. */
 static enum walk_end
-walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
+rules_from(const struct engine *e, struct engine_lane *ln, size_t i,
     size_t len, size_t cut_from, struct verdict *v)
 {
 	const struct conf *c = e->conf;
@@ -286,7 +323,7 @@ walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
 			continue;
 		}
 		if (r->kind == RULE_GROUP_HOST)
-			mr = match_exec(&r->re, v->host, v->hostlen, &why);
+			mr = host_match(ln, r, i, v, &why);
 		else if (ln->scanned != 1 || sc->mode[i] == SCAN_ALWAYS)
 			mr = match_exec(&r->re, v->text, v->textlen, &why);
 		else if (!hit)
@@ -328,6 +365,25 @@ walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
 	return WALK_NORULE;
 }
 
+/* The rules from i on, and for a line the template store will mine
+ * (engine.c's template_key), the miner's line-only work. */
+static enum walk_end
+walk_from(const struct engine *e, struct engine_lane *ln, size_t i,
+    size_t len, size_t cut_from, struct verdict *v)
+{
+	enum walk_end w = rules_from(e, ln, i, len, cut_from, v);
+
+	if (w == WALK_QUEUE && e->tmpl != NULL &&
+	    e->conf->rules[v->rule].re.ncap == 0) {
+		if (ln->seen != NULL && ln->tline == NULL)
+			ln->tline = xcalloc(1, sizeof(*ln->tline));
+		automask_prep(e->tmpl, ln->tline, ln->seen, v->text,
+		    v->textlen, v->rec.prog != NULL ? (long)v->rec.proglen : 0,
+		    &v->tprep);
+	}
+	return w;
+}
+
 enum walk_end
 engine_walk_line(const struct engine *e, struct engine_lane *ln, const char *line,
     size_t len, size_t cut_from, struct verdict *v)
@@ -349,12 +405,18 @@ engine_walk_line(const struct engine *e, struct engine_lane *ln, const char *lin
 	v->rec.len = len;
 
 	if (e->conf->hidepid && hidepid(v->text, v->textlen, &keep, &skip_to)) {
-		/* text may live in ln->text already: build into masked first */
-		buf_reset(&ln->masked);
-		buf_add(&ln->masked, v->text, keep);
-		buf_add(&ln->masked, v->text + skip_to, v->textlen - skip_to);
-		buf_reset(&ln->text);
-		buf_add(&ln->text, ln->masked.data, ln->masked.len);
+		if (v->text == ln->text.data) {
+			/* built in ln->text already: the pid goes in place */
+			memmove(ln->text.data + keep, ln->text.data + skip_to,
+			    v->textlen - skip_to);
+			ln->text.len = keep + v->textlen - skip_to;
+			ln->text.data[ln->text.len] = '\0';
+		} else {
+			buf_reset(&ln->text);
+			buf_add(&ln->text, v->text, keep);
+			buf_add(&ln->text, v->text + skip_to,
+			    v->textlen - skip_to);
+		}
 		v->text = buf_str(&ln->text);
 		v->textlen = ln->text.len;
 	}

@@ -11,6 +11,7 @@
 #ifndef LOGWARD_ENGINE_WALK_H
 #define LOGWARD_ENGINE_WALK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #include "lib/scan.h"
 
 struct engine;
+struct tmpl_line;
 struct verdict;
 
 /* Appended to the key of a line cut at max_line. */
@@ -36,6 +38,16 @@ enum walk_end {
 				   the caller classifies, then resumes */
 };
 
+/* A group_host rule's answer for one host, as a lane remembers it. */
+#define ENGINE_HOSTMEMO		256	/* answers a lane keeps */
+#define ENGINE_HOSTMEMO_LEN	64	/* for host names up to this long */
+struct engine_hostmemo {
+	uint32_t	 rule;		/* the group_host rule */
+	uint8_t		 len;		/* the host's length; 0 = empty slot */
+	bool		 yes;		/* its regex matched the host */
+	char		 host[ENGINE_HOSTMEMO_LEN];
+};
+
 /* One thread's scratch for walking lines. */
 struct engine_lane {
 	struct scan	 own;		/* scratch and hits on the engine's
@@ -48,6 +60,13 @@ struct engine_lane {
 	struct buf	 masked;	/* the masked message */
 	size_t		*skipped;	/* verdict.skipped (nrules) */
 	size_t		*errors;	/* verdict.errors (nrules) */
+	struct engine_hostmemo *hostmemo; /* owned: ENGINE_HOSTMEMO answers */
+	struct tmpl_line *tline;	/* owned: automask_prep's tokens, or NULL */
+	_Atomic uint64_t *seen;		/* borrowed: automask_prep's memory of
+					   messages, shared by the lanes of a
+					   pipe (engine_pipe's); NULL: the
+					   walk never splits (the apply does,
+					   when it needs the tokens) */
 };
 
 /* The engine's own lane (no memory for a Hyperscan scratch is fatal)
@@ -58,9 +77,12 @@ void	engine_walk_lane_init(struct engine_lane *ln, struct engine *e);
 int	engine_walk_lane_fork(struct engine_lane *ln, struct engine *e);
 void	engine_walk_lane_free(struct engine_lane *ln);
 
-/* Walks line[0..len) from its start: fills v (zeroed first) with the record, host, text, the rule and key.
- * The pointers borrow the line and the lane's buffers.  Touches nothing
- * in e but what it reads. */
+/* Walks line[0..len) from its start: fills v (zeroed first) with the
+ * record, host (and its map_hash), text, the rule and key, and for a line
+ * the template store will mine (a queue rule without captures, e->tmpl
+ * set) what automask_prep finds (v->tprep).  The pointers borrow the line
+ * and the lane's buffers.  Touches nothing in e but what it reads (of
+ * the template store, its seeds). */
 enum walk_end engine_walk_line(const struct engine *e, struct engine_lane *ln,
 	    const char *line, size_t len, size_t cut_from, struct verdict *v);
 /* Goes on from the rule after v->rule (after WALK_LOGCHECK declined). */

@@ -537,75 +537,6 @@ fill(struct tmpl_result *r, const struct tmpl_cluster *c)
 	r->near = (c->flags & CL_NEAR) != 0;
 }
 
-/*
- * The exact cache is keyed by the message with its numbers blanked: each
- * digit that does not follow a letter becomes '0'.  Two messages with
- * the same blanked text tokenize alike (the same kinds, words and
- * delimiters: a digit is in a word only after letters, as in ssh2, and
- * what tells the variable classes apart is where digits are, not which),
- * so they have the same answer, and messages that differ only in their
- * numbers and addresses skip the tokenizer.
- */
-static inline uint64_t
-fold(uint64_t h, uint64_t w)
-{
-	h ^= w * 0xff51afd7ed558ccdULL;
-	return (h << 31 | h >> 33) * 0xc4ceb9fe1a85ec53ULL;
-}
-
-static inline uint64_t
-finish(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 29);
-}
-
-/* Two hashes (seeds s0, s1) of msg[0..len) with its numbers blanked, in
- * one pass, eight bytes at a time: the blanked text is never stored. */
-static void
-blank_hash(const char *msg, size_t len, uint64_t s0, uint64_t s1,
-    uint64_t *key, uint64_t *check)
-{
-	uint64_t h0 = (s0 * 0x9e3779b97f4a7c15ULL) ^ len;
-	uint64_t h1 = (s1 * 0x9e3779b97f4a7c15ULL) ^ len;
-	unsigned keep = 0;	/* the digits here follow a letter */
-	size_t i, k, m;
-
-	for (i = 0; i < len; i += 8) {
-		uint64_t w = 0, x;
-
-		m = len - i < 8 ? len - i : 8;
-		memcpy(&w, msg + i, m);
-		x = w ^ 0x3030303030303030ULL;
-		if (((x - 0x0a0a0a0a0a0a0a0aULL) & ~x &
-		    0x8080808080808080ULL) == 0) {
-			/* no digit in these bytes (padding is 0, not one) */
-			keep = (unsigned)(((unsigned char)msg[i + m - 1] | 0x20) - 'a') < 26;
-		} else {
-			unsigned char b[8];
-
-			/* without branches: digits and letters mix
-			 * unpredictably */
-			memcpy(b, &w, 8);
-			for (k = 0; k < m; k++) {
-				unsigned c = b[k];
-				unsigned d = c - '0' < 10u;
-				unsigned a = (c | 0x20) - 'a' < 26u;
-				unsigned z = d & (keep ^ 1);
-
-				b[k] = (unsigned char)(c ^ ((c ^ '0') & (0u - z)));
-				keep = (d & keep) | ((d ^ 1) & a);
-			}
-			memcpy(&w, b, 8);
-		}
-		h0 = fold(h0, w);
-		h1 = fold(h1, w);
-	}
-	*key = finish(h0);
-	*check = finish(h1);
-}
-
 /* A message seen before, but for its numbers, whose answer still holds:
  * no tokenizing.  key and check are two hashes of the blanked message
  * with the store's own random seeds, so nobody can make two messages
@@ -623,46 +554,90 @@ exact(struct tmpl *t, uint64_t key, uint64_t check)
 	return c;
 }
 
-static struct tmpl_cluster *
-find(struct tmpl *t, uint64_t part, const char *msg, size_t len, bool learn,
-    int64_t now, struct tmpl_result *r)
+void
+tmpl_prep_hash(const struct tmpl *t, uint64_t part, const char *msg,
+    size_t len, struct tmpl_prep *p)
 {
-	struct tmpl_cluster *c;
-	uint64_t key = 0, check = 0;
-
-	memset(r, 0, sizeof(*r));
+	memset(p, 0, sizeof(*p));
+	p->ready = true;
 	if (len > UINT32_MAX / 2)
 		len = UINT32_MAX / 2;
 	if (len <= EXACT_MAX) {
-		blank_hash(msg, len, t->seed[0] ^ part, t->seed[1] ^ part,
-		    &key, &check);
-		if ((c = exact(t, key, check)) != NULL)
-			return c;
+		tmpl_cache_blank_hash(msg, len, t->seed[0] ^ part,
+		    t->seed[1] ^ part, &p->key, &p->check);
+		p->hashed = true;
 	}
-	tmpl_tok_split(msg, len, &t->line);
+}
+
+void
+tmpl_prep_split(const char *msg, size_t len, struct tmpl_line *line,
+    struct tmpl_prep *p)
+{
+	if (len > UINT32_MAX / 2)
+		len = UINT32_MAX / 2;
+	tmpl_tok_split(msg, len, line);
+	p->tok = line->tok;
+	p->ntok = line->ntok;
+	p->shape = line->shape;
+	p->sig = line->sig;
+}
+
+/* p: NULL, or tmpl_prep_hash's (and maybe tmpl_prep_split's) for msg. */
+static struct tmpl_cluster *
+find(struct tmpl *t, uint64_t part, const char *msg, size_t len, bool learn,
+    int64_t now, const struct tmpl_prep *p, struct tmpl_result *r)
+{
+	struct tmpl_cluster *c;
+	struct tmpl_prep own;
+
+	memset(r, 0, sizeof(*r));
+	if (p == NULL || !p->ready) {
+		tmpl_prep_hash(t, part, msg, len, &own);
+		p = &own;
+	}
+	if (len > UINT32_MAX / 2)
+		len = UINT32_MAX / 2;
+	if (p->hashed && (c = exact(t, p->key, p->check)) != NULL)
+		return c;
+	if (p->tok != NULL) {
+		/* split already (on another thread, maybe) */
+		memcpy(t->line.tok, p->tok, p->ntok * sizeof(*p->tok));
+		t->line.ntok = p->ntok;
+		t->line.shape = p->shape;
+		t->line.sig = p->sig;
+	} else
+		tmpl_tok_split(msg, len, &t->line);
 	c = lookup(t, &t->line, msg, part, tmpl_mixpart(t->line.shape, part),
 	    tmpl_mixpart(t->line.sig, part), learn, now, r);
-	if (c != NULL && len <= EXACT_MAX)
-		tmpl_cache_put(&t->exact, key, check, c->id, c->g->epoch);
+	if (c != NULL && p->hashed)
+		tmpl_cache_put(&t->exact, p->key, p->check, c->id, c->g->epoch);
 	return c;
 }
 
 void
-tmpl_add(struct tmpl *t, uint64_t part, const char *msg, size_t len,
-    time_t now, struct tmpl_result *r)
+tmpl_add_prep(struct tmpl *t, uint64_t part, const char *msg, size_t len,
+    const struct tmpl_prep *p, time_t now, struct tmpl_result *r)
 {
-	struct tmpl_cluster *c = find(t, part, msg, len, true, (int64_t)now, r);
+	struct tmpl_cluster *c = find(t, part, msg, len, true, (int64_t)now, p,
+	    r);
 
 	touch(t, c, (int64_t)now);
 	t->lines++;
 	fill(r, c);
 }
 
+void
+tmpl_add(struct tmpl *t, uint64_t part, const char *msg, size_t len,
+    time_t now, struct tmpl_result *r)
+{
+	tmpl_add_prep(t, part, msg, len, NULL, now, r);
+}
+
 bool
 tmpl_match(struct tmpl *t, uint64_t part, const char *msg, size_t len,
     struct tmpl_result *r)
 {
-	struct tmpl_cluster *c = find(t, part, msg, len, false, 0, r);
+	struct tmpl_cluster *c = find(t, part, msg, len, false, 0, NULL, r);
 
 	if (c == NULL)
 		return false;

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "classify/tmpl_tok.h"
 #include "lib/buf.h"
 
 struct tmpl;
@@ -90,6 +91,35 @@ void	tmpl_set_opts(struct tmpl *t, const struct tmpl_opts *o);
  * never share a template.  Fills r. */
 void	tmpl_add(struct tmpl *t, uint64_t part, const char *msg, size_t len,
 	    time_t now, struct tmpl_result *r);
+
+/* What a message tells about itself before any template is looked at:
+ * the exact cache's hashes and, maybe, its tokens.  It depends on the
+ * message and the store's seeds alone (they never change), so one
+ * thread may prepare messages while another one mines. */
+struct tmpl_prep {
+	bool		 ready;		/* tmpl_prep_hash filled it */
+	bool		 hashed;	/* key, check are set (a short message) */
+	uint64_t	 key, check;	/* the exact cache's hashes */
+	const struct tmpl_tok *tok;	/* borrowed: its tokens, or NULL */
+	size_t		 ntok;
+	uint64_t	 shape, sig;	/* as struct tmpl_line's */
+};
+
+/* Prepares msg[0..len) for tmpl_add_prep in partition part: fills p
+ * (zeroed first) with the hashes.  Reads nothing of t but its seeds: any
+ * thread may call it while another one changes t. */
+void	tmpl_prep_hash(const struct tmpl *t, uint64_t part, const char *msg,
+	    size_t len, struct tmpl_prep *p);
+/* Adds the message's tokens to p: splits msg[0..len) into line, which p
+ * then borrows.  Any thread. */
+void	tmpl_prep_split(const char *msg, size_t len, struct tmpl_line *line,
+	    struct tmpl_prep *p);
+/* tmpl_add with what tmpl_prep_hash (and maybe tmpl_prep_split) found
+ * for the same message and part; p NULL or not ready: tmpl_add.  The
+ * result is the same as tmpl_add's. */
+void	tmpl_add_prep(struct tmpl *t, uint64_t part, const char *msg,
+	    size_t len, const struct tmpl_prep *p, time_t now,
+	    struct tmpl_result *r);
 
 /* Finds the template msg belongs to as it is, without learning anything
  * (explain).  Returns true and fills r, or false (r->id 0). */

@@ -47,4 +47,10 @@ void	tmpl_cache_put(struct tmpl_cache *c, uint64_t key, uint64_t check,
 /* Bytes the cache holds. */
 uint64_t tmpl_cache_bytes(const struct tmpl_cache *c);
 
+/* The exact cache's key and check: two hashes (seeds s0, s1) of
+ * msg[0..len) with its numbers blanked (each digit that does not follow
+ * a letter taken as '0').  Depends on its arguments alone. */
+void	tmpl_cache_blank_hash(const char *msg, size_t len, uint64_t s0,
+	    uint64_t s1, uint64_t *key, uint64_t *check);
+
 #endif

@@ -704,6 +704,42 @@ test_group_host(void **state)
 	QUEUES(&v, "r");
 }
 
+/* The walk remembers a group_host rule's answer per host: many hosts
+ * (more than the memory holds, and colliding), two group_host rules,
+ * names too long to be remembered, again and again. */
+static void
+test_group_host_answers_remembered_per_host(void **state)
+{
+	struct verdict v;
+	char host[128];
+	int round, h, want;
+
+	(void)state;
+	load("set queue q f t [now]\nset queue r f t [now]\n"
+	    "set queue s f t [now]\n"
+	    "group_host ^web\\d*7$\n"
+	    "q .*\n"
+	    "group_end\n"
+	    "group_host 3$\n"
+	    "s .*\n"
+	    "group_end\n"
+	    "r .*\n");
+	for (round = 0; round < 3; round++) {
+		for (h = 0; h < 700; h++) {
+			if (h % 50 == 0)
+				snprintf(host, sizeof(host), "web%070d", h);
+			else
+				snprintf(host, sizeof(host), "%s%d",
+				    h % 2 ? "web" : "db", h);
+			feed(host, "anything", &v);
+			want = strncmp(host, "web", 3) == 0 &&
+			    host[strlen(host) - 1] == '7' ? 0 :
+			    host[strlen(host) - 1] == '3' ? 2 : 1;
+			QUEUES(&v, want == 0 ? "q" : want == 2 ? "s" : "r");
+		}
+	}
+}
+
 /* ---- hidepid ---- */
 
 static void
@@ -1084,6 +1120,7 @@ main(void)
 		T(test_group_skips_when_not_matching),
 		T(test_nested_groups),
 		T(test_group_host),
+		T(test_group_host_answers_remembered_per_host),
 		T(test_hidepid_on),
 		T(test_hidepid_applies_before_rules),
 		T(test_hidepid_off),
