@@ -311,8 +311,9 @@ dump(const struct engine *e, struct buf *out)
 			const struct entry *en = qu->entries[i];
 
 			buf_printf(out, "%.*s|%.*s|%llu|%llx\n",
-			    (int)en->hostlen, en->host, (int)en->msglen,
-			    en->msg, (unsigned long long)en->count,
+			    (int)en->hostlen, queue_entry_host(en),
+			    (int)en->msglen, queue_entry_msg(en),
+			    (unsigned long long)en->count,
 			    (unsigned long long)en->tag);
 		}
 	}
