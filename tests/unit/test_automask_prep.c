@@ -265,13 +265,9 @@ static void
 load(struct conf *c, const char *text)
 {
 	char path[128];
-	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/test.conf", dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_true(fputs(text, fp) >= 0);
-	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(tu_write(path, sizeof(path), dir, "test.conf", text),
+	    0);
 	if (conf_load(c, path) != 0) {
 		conf_print_diags(c, stderr, true);
 		fail_msg("config does not load");

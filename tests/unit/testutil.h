@@ -38,6 +38,23 @@ tu_rmtree(const char *dir)
 	return nftw(dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Writes text to dir/name and puts that path in path; 0 or -1. */
+static inline int
+tu_write(char *path, size_t size, const char *dir, const char *name,
+    const char *text)
+{
+	FILE *fp;
+
+	snprintf(path, size, "%s/%s", dir, name);
+	if ((fp = fopen(path, "w")) == NULL)
+		return -1;
+	if (fputs(text, fp) < 0) {
+		fclose(fp);
+		return -1;
+	}
+	return fclose(fp) == 0 ? 0 : -1;
+}
+
 /* Group teardown: frees PCRE2's shared match data (leak checkers). */
 static inline int
 tu_teardown_match(void **state)
