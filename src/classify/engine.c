@@ -266,11 +266,13 @@ file_line(struct engine *e, struct verdict *v, const struct rule *r,
 
 			if (!(tg->esc == rem || (tg->esc == r->max_esc && rem == 0)))
 				continue;
-			en = queue_add(q, v->host, v->hostlen, key, keylen,
-			    QUEUE_SET, cnt, t, line, len);
+			en = queue_add_hashed(q, v->host, v->hostlen,
+			    v->hosthash, key, keylen, QUEUE_SET, cnt, t, line,
+			    len);
 		} else
-			en = queue_add(q, v->host, v->hostlen, key, keylen,
-			    QUEUE_INCR, 1, t, line, len);
+			en = queue_add_hashed(q, v->host, v->hostlen,
+			    v->hosthash, key, keylen, QUEUE_INCR, 1, t, line,
+			    len);
 		if (en != NULL && am)
 			en->tag = v->ttag;
 		v->queues[v->nqueues++] = tg->queue;
@@ -318,8 +320,8 @@ repeat_line(struct engine *e, struct verdict *v, time_t t)
 				keylen = e->tkey.len;
 			}
 		}
-		en = queue_add(q, v->host, v->hostlen, key, keylen, QUEUE_INCR,
-		    v->credit, t, v->rec.line, v->rec.len);
+		en = queue_add_hashed(q, v->host, v->hostlen, v->hosthash, key,
+		    keylen, QUEUE_INCR, v->credit, t, v->rec.line, v->rec.len);
 		if (en != NULL && k.mined)
 			en->tag = automask_tag(&k);
 		v->queues[v->nqueues++] = h->last_queues[i];
@@ -365,8 +367,8 @@ logcheck_rule(struct engine *e, struct verdict *v, const struct rule *r,
 		v->masked = line;
 		v->maskedlen = lcclass_rstrip(line, len);
 	}
-	queue_add(&e->queues[qi], v->host, v->hostlen, v->masked, v->maskedlen,
-	    QUEUE_INCR, 1, t, line, len);
+	queue_add_hashed(&e->queues[qi], v->host, v->hostlen, v->hosthash,
+	    v->masked, v->maskedlen, QUEUE_INCR, 1, t, line, len);
 	v->queues[0] = (size_t)qi;
 	v->nqueues = 1;
 	e->stats.queued++;

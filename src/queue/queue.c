@@ -311,7 +311,15 @@ queue_add(struct queue *q, const char *host, size_t hostlen, const char *msg,
     size_t msglen, enum queue_op op, uint64_t n, time_t t, const char *raw,
     size_t rawlen)
 {
-	uint64_t hh = map_hash(host, hostlen);
+	return queue_add_hashed(q, host, hostlen, map_hash(host, hostlen), msg,
+	    msglen, op, n, t, raw, rawlen);
+}
+
+struct entry *
+queue_add_hashed(struct queue *q, const char *host, size_t hostlen,
+    uint64_t hh, const char *msg, size_t msglen, enum queue_op op, uint64_t n,
+    time_t t, const char *raw, size_t rawlen)
+{
 	uint64_t h = key_hash_h(hh, msg, msglen);
 	struct entry *e;
 	size_t i;

@@ -102,6 +102,12 @@ void	queue_clear(struct queue *q);
 struct entry *queue_add(struct queue *q, const char *host, size_t hostlen,
 	    const char *msg, size_t msglen, enum queue_op op, uint64_t n,
 	    time_t t, const char *raw, size_t rawlen);
+/* The same when the caller has the host's map_hash already (hh): the
+ * classifier computes it once a line. */
+struct entry *queue_add_hashed(struct queue *q, const char *host,
+	    size_t hostlen, uint64_t hh, const char *msg, size_t msglen,
+	    enum queue_op op, uint64_t n, time_t t, const char *raw,
+	    size_t rawlen);
 
 /* Finds the entry for (host, msg), or NULL. */
 struct entry *queue_find(struct queue *q, const char *host, size_t hostlen,
