@@ -81,6 +81,31 @@ hit_file(struct lcdb *db, uint32_t id)
 	db->layer_hit[db->file_layer[db->id_file[id]]] = true;
 }
 
+/* Scans the tail t[0..len) (the line after its stamp and host) with the
+ * tails' database, or finds what a scan of its shape reported before:
+ * every rule there is blind to digits (conf/lcdb.c translate). */
+static int
+scan_tail(struct lcdb *db, const char *t, size_t len)
+{
+	const uint32_t *ids;
+	const char *key;
+	size_t n, keylen;
+
+	switch (memo_get(&db->memo, t, len, &ids, &n, &key, &keylen)) {
+	case MEMO_HIT:
+		scan_set(&db->rest, ids, n);
+		return 0;
+	case MEMO_MISS:
+		if (scan_line(&db->rest, key, keylen) == -1)
+			return -1;
+		memo_put(&db->memo, db->rest.touched, db->rest.ntouched);
+		return 0;
+	case MEMO_SKIP:
+		break;
+	}
+	return scan_line(&db->rest, t, len);
+}
+
 /* Scans s once (twice: the whole line, and after its stamp and host) and
  * records which files match (file_hit).  Returns false when Hyperscan
  * failed on this line (PCRE2 decides then). */
@@ -88,14 +113,16 @@ static bool
 prepare(struct lcdb *db, const char *s, size_t len)
 {
 	size_t t, k;
-	bool vok[LCDB_NVARIANTS + 1];
+	bool vok[LCDB_NVARIANTS + 1], confirm = false;
 
 	memset(db->file_hit, 0, db->nfiles_all);
 	memset(db->layer_hit, 0, sizeof(db->layer_hit));
 	k = stamp_end(s, len, vok);
 	vok[0] = true;
-	if (scan_line(&db->scan, s, len) == -1 ||
-	    scan_line(&db->rest, s + k, k > 0 ? len - k : 0) == -1)
+	if (scan_line(&db->scan, s, len) == -1)
+		return false;
+	if (k > 0 ? scan_tail(db, s + k, len - k) == -1 :
+	    scan_set(&db->rest, NULL, 0) == -1)
 		return false;
 	for (t = 0; t < db->scan.ntouched; t++) {
 		uint32_t id = db->scan.touched[t];
@@ -106,7 +133,19 @@ prepare(struct lcdb *db, const char *s, size_t len)
 	for (t = 0; k > 0 && t < db->rest.ntouched; t++) {
 		uint32_t id = db->rest.touched[t];
 
-		if (db->rest.mode[id] == SCAN_EXACT && vok[db->id_variant[id]])
+		if (db->rest.mode[id] != SCAN_EXACT || !vok[db->id_variant[id]])
+			continue;
+		if (db->id_confirm[id])
+			confirm = true;	/* widened: the exact form decides */
+		else
+			hit_file(db, id);
+	}
+	if (confirm && scan_line(&db->exact, s + k, len - k) == -1)
+		return false;
+	for (t = 0; confirm && t < db->exact.ntouched; t++) {
+		uint32_t id = db->exact.touched[t];
+
+		if (db->id_confirm[id] && vok[db->id_variant[id]])
 			hit_file(db, id);
 	}
 	for (t = 0; t < db->nslow; t++) {

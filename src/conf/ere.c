@@ -83,6 +83,33 @@ class_known(const unsigned char *name, size_t len)
 	return false;
 }
 
+/* The C locale's classes that hold the digits hold all ten. */
+static bool
+class_has_digits(const unsigned char *name, size_t len)
+{
+	static const char *const names[] = {
+		"digit", "xdigit", "alnum", "graph", "print",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+/* The digits among the bytes c..e, as bits of struct node digits. */
+static unsigned
+digit_range(int c, int e)
+{
+	unsigned bits = 0;
+	int d;
+
+	for (d = c < '0' ? '0' : c; d <= e && d <= '9'; d++)
+		bits |= 1u << (d - '0');
+	return bits;
+}
+
 /* grep accepts [.x.] and [=x=]; neither engine has them. */
 static void
 unsupported(struct parser *p, size_t off, int delim)
@@ -99,6 +126,7 @@ ere_bracket(struct parser *p, size_t start, bool render)
 	bool neg = false, first = true, special = false;
 	bool colon_first, colon_last = false, other = false;
 	struct buf *o = &p->sets;
+	unsigned digits = 0;
 	int rc = 0;
 
 	if (i < len && s[i] == '^') {
@@ -151,6 +179,8 @@ ere_bracket(struct parser *p, size_t start, bool render)
 				rc |= buf_add(o, s + i, name + 2);
 				rc |= buf_add(o, ":]", 2);
 			}
+			if (class_has_digits(s + i + 2, name))
+				digits = ALL_DIGITS;
 			i = k + 2;
 			special = true;
 			first = false;
@@ -180,11 +210,13 @@ ere_bracket(struct parser *p, size_t start, bool render)
 			if (render)
 				rc |= buf_printf(o, "\\x%02x-\\x%02x",
 				    (unsigned)c, (unsigned)e);
+			digits |= digit_range(c, e);
 			i += 2;
 			special = true;
 		} else {
 			if (render)
 				rc |= put_member(o, c);
+			digits |= digit_range(c, c);
 			colon_last = c == ':';
 			if (c != ':')
 				other = true;
@@ -203,6 +235,7 @@ ere_bracket(struct parser *p, size_t start, bool render)
 		ere_fail(p, start, "pattern too long");
 		return 0;
 	}
+	p->set_digits = (uint16_t)(neg ? digits ^ ALL_DIGITS : digits);
 	return i;
 }
 
@@ -349,6 +382,7 @@ lex(struct parser *p)
 		if ((end = ere_bracket(p, t->off, true)) == 0)
 			return -1;
 		t->textlen = p->sets.len - t->text;
+		t->digits = p->set_digits;
 		p->pos = end;
 		return leaf(p, N_SET);
 	case '(':
@@ -477,12 +511,18 @@ atom(struct parser *p)
 	case T_CHAR:
 		n = node_new(p, N_CHAR, off);
 		p->nodes[n].arg = t->c;
+		if (ere_isdigit(t->c))
+			p->digit_bound = true;
 		break;
 	case T_LEAF:
 		n = node_new(p, t->leaf, off);
 		p->nodes[n].arg = t->c;
 		p->nodes[n].text = t->text;
 		p->nodes[n].textlen = t->textlen;
+		p->nodes[n].digits = t->digits;
+		if (t->leaf == N_BACKREF || (t->leaf == N_SET &&
+		    t->digits != 0 && t->digits != ALL_DIGITS))
+			p->digit_bound = true;
 		break;
 	case T_LPAREN:
 		if (++p->depth > MAX_DEPTH)
@@ -571,6 +611,13 @@ int
 ere_translate(struct buf *out, const char *src, size_t len,
     enum ere_target target, char *err, size_t errlen)
 {
+	return ere_translate_ex(out, src, len, target, 0, NULL, err, errlen);
+}
+
+int
+ere_translate_ex(struct buf *out, const char *src, size_t len,
+    enum ere_target target, int flags, int *bound, char *err, size_t errlen)
+{
 	struct parser p;
 	struct buf o;
 	int root, rc = -1;
@@ -579,6 +626,7 @@ ere_translate(struct buf *out, const char *src, size_t len,
 	p.s = (const unsigned char *)src;
 	p.len = len;
 	p.target = target;
+	p.widen = (flags & ERE_WIDEN) != 0;
 	p.err = err;
 	p.errlen = errlen;
 	buf_init(&p.sets, 16 * MAX_LEN);
@@ -612,6 +660,8 @@ ere_translate(struct buf *out, const char *src, size_t len,
 		ere_fail(&p, 0, "pattern too long");
 		goto done;
 	}
+	if (bound != NULL)
+		*bound = p.digit_bound;
 	rc = 0;
 done:
 	buf_free(&o);

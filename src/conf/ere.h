@@ -51,6 +51,20 @@ enum ere_target {
 int	ere_translate(struct buf *out, const char *src, size_t len,
 	    enum ere_target target, char *err, size_t errlen);
 
+/* ere_translate_ex flags: */
+#define ERE_WIDEN	0x1	/* every atom that takes a digit takes all ten
+				   (a superset of the pattern, blind to which
+				   digit is where: see lcdb's memo of shapes) */
+
+/* ere_translate with flags (ERE_WIDEN), and, when bound is not NULL, in
+ * *bound whether the pattern tells digits apart: 1 when some atom takes
+ * some digits but not all ten (a digit, [0-5], [^7]) or is a
+ * backreference, else 0 (then the pattern matches a text exactly when it
+ * matches the text with any digit replaced by any other). */
+int	ere_translate_ex(struct buf *out, const char *src, size_t len,
+	    enum ere_target target, int flags, int *bound, char *err,
+	    size_t errlen);
+
 /* 1 when src uses a backreference (\1..\9 outside brackets), else 0. */
 int	ere_has_backref(const char *src, size_t len);
 

@@ -21,6 +21,7 @@
 #define SPACE_SET	"[\\x09-\\x0d\\x20]"
 #define NOTSPACE_SET	"[^\\x09-\\x0d\\x20]"
 #define NEVER_SET	"[^\\x00-\\xff]"
+#define DIGIT_SET	"[0-9]"
 
 /* A literal byte outside brackets. */
 static int
@@ -195,13 +196,21 @@ ere_emit_node(struct parser *p, struct buf *o, int ni)
 	case N_EMPTY:
 		break;
 	case N_CHAR:
-		rc = put_char(o, n->arg);
+		if (p->widen && ere_isdigit(n->arg))
+			rc = buf_addstr(o, DIGIT_SET);
+		else
+			rc = put_char(o, n->arg);
 		break;
 	case N_ANY:
 		rc = buf_addc(o, '.');
 		break;
 	case N_SET:
-		rc = buf_add(o, p->sets.data + n->text, n->textlen);
+		if (p->widen && n->digits != 0 && n->digits != ALL_DIGITS) {
+			rc = buf_addstr(o, "(?:");
+			rc |= buf_add(o, p->sets.data + n->text, n->textlen);
+			rc |= buf_addstr(o, "|" DIGIT_SET ")");
+		} else
+			rc = buf_add(o, p->sets.data + n->text, n->textlen);
 		break;
 	case N_WORD:
 		rc = buf_addstr(o, WORD_SET);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf/ere.h"
 #include "lib/buf.h"
@@ -58,6 +59,7 @@ struct node {
 	bool	 may;		/* some match consumes a byte */
 	bool	 cap;		/* contains a group */
 	bool	 never;		/* emitted form can never match */
+	uint16_t digits;	/* N_SET: the digits it takes, bit d for '0'+d */
 	enum side pre, post;	/* before and after, to the pattern's ends */
 };
 
@@ -78,6 +80,7 @@ struct tok {
 	int	 lo, hi;	/* T_REPEAT */
 	size_t	 off;		/* source offset */
 	size_t	 text, textlen;	/* T_LEAF N_SET */
+	uint16_t digits;	/* T_LEAF N_SET: as in struct node */
 };
 
 struct parser {
@@ -87,6 +90,9 @@ struct parser {
 	enum ere_target target;
 	bool	 backref;	/* the pattern has \N */
 	bool	 capture;	/* groups capture: backref, for PCRE2 */
+	bool	 widen;		/* every atom that takes a digit takes all ten */
+	bool	 digit_bound;	/* an atom takes some digits but not all */
+	uint16_t set_digits;	/* the digits of the last rendered bracket */
 	struct node *nodes;	/* owned */
 	int	 nnodes, capnodes;
 	struct buf sets;	/* rendered bracket expressions */
@@ -99,6 +105,8 @@ struct parser {
 	size_t	 errlen;
 	bool	 failed;
 };
+
+#define ALL_DIGITS	0x3ffu		/* struct node digits: all ten */
 
 /* Digits and letters of the C locale, whatever the locale. */
 static inline bool

@@ -1,6 +1,7 @@
 /*
- * lcdb — logcheck rule trees: loading, compiling (PCRE2 per file, and
- * the Hyperscan databases of lcdb_use_scan), freeing.
+ * lcdb — logcheck rule trees: loading, compiling (PCRE2 per file),
+ * freeing.  The Hyperscan databases (lcdb_use_scan) and the classifier's
+ * copies for other threads (lcdb_fork) are in lcdb_scan.c.
  *
  * Matching and classification are in classify/lcclass.c, the sort and
  * the report in report/lcreport.c.
@@ -454,7 +455,10 @@ lcdb_free(struct lcdb *db)
 			match_free(&db->id_re[id]);
 		scan_free(&db->scan);
 		scan_free(&db->rest);
+		scan_free(&db->exact);
 	}
+	memo_free(&db->memo);
+	free(db->id_confirm);
 	free(db->id_re);
 	free(db->id_variant);
 	free(db->file_layer);
@@ -481,225 +485,6 @@ lcdb_one_regex(struct regex *re, const char *src)
 	buf_free(&b);
 }
 
-static const struct lc_layer *
-layer_at(const struct lcdb *db, int k)
-{
-	const struct lc_layer *layers[5] = { &db->cracking, &db->cign,
-	    &db->violations, &db->vign, &db->ignore };
-
-	return layers[k];
-}
-
-/*
- * Almost every shipped rule starts with one of three texts that match the
- * stamp and the host, e.g. ^(\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32})
- * [._[:alnum:]-]+ followed by a blank.  Where that prefix matches, it
- * ends at one place (after the host and its blank), so such a rule
- * matches exactly when its tail matches there.  The tails, anchored, form
- * a second database scanned from that place: a few literal program names
- * instead of 1,500 copies of the stamp pattern.
- */
-static const char *const stamp_prefix[] = {
-	"^(\\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
-	"^(\\w{3} [ :0-9]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
-	"^([[:alpha:]]{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ",
-	"^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ ",	/* BSD stamps only */
-};
-
-/* The prefix variant (1..3) a rule starts with, when what follows can be
- * matched on its own: no top-level '|', no leading quantifier (it would
- * repeat the blank), no backreference (it would point into the prefix). */
-static int
-rule_variant(const char *src)
-{
-	size_t i, n, len, depth = 0;
-	int v;
-
-	for (v = 0; v < LCDB_NVARIANTS; v++) {
-		n = strlen(stamp_prefix[v]);
-		if (strncmp(src, stamp_prefix[v], n) == 0)
-			break;
-	}
-	if (v == LCDB_NVARIANTS)
-		return 0;
-	src += n;
-	len = strlen(src);
-	if (len == 0 || strchr("*+?{", src[0]) != NULL ||
-	    ere_has_backref(src, len))
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (src[i] == '\\') {
-			i++;
-		} else if (src[i] == '[') {
-			i++;
-			if (i < len && src[i] == '^')
-				i++;
-			if (i < len && src[i] == ']')
-				i++;
-			while (i < len && src[i] != ']') {
-				if (src[i] == '[' && i + 1 < len &&
-				    strchr(":.=", src[i + 1]) != NULL) {
-					const char *close;
-					char end[3] = { src[i + 1], ']', '\0' };
-
-					close = strstr(src + i + 2, end);
-					if (close == NULL)
-						return 0;
-					i = (size_t)(close - src) + 2;
-					continue;
-				}
-				i++;
-			}
-		} else if (src[i] == '(') {
-			depth++;
-		} else if (src[i] == ')') {
-			if (depth == 0)
-				return 0;
-			depth--;
-		} else if (src[i] == '|' && depth == 0)
-			return 0;
-	}
-	return v + 1;
-}
-
-int
-lcdb_use_scan(struct lcdb *db, const char *cachedir)
-{
-	size_t n = 0, id = 0, g = 0, i, j;
-	const char **pats, **rpats;
-	unsigned *flags, *rflags;
-	char **owned, err[512];
-	struct buf one;
-	int k;
-	bool ok;
-
-	for (k = 0; k < 5; k++) {
-		const struct lc_layer *l = layer_at(db, k);
-
-		for (i = 0; i < l->nfiles; i++)
-			n += l->files[i].nrules;
-		db->nfiles_all += l->nfiles;
-	}
-	if (db->nfiles_all > UINT16_MAX) {
-		lcdb_use_pcre2(db);
-		return -1;
-	}
-	pats = xcalloc(n ? n : 1, sizeof(*pats));
-	rpats = xcalloc(n ? n : 1, sizeof(*rpats));
-	owned = xcalloc(n ? n : 1, sizeof(*owned));
-	flags = xcalloc(n ? n : 1, sizeof(*flags));
-	rflags = xcalloc(n ? n : 1, sizeof(*rflags));
-	db->id_file = xcalloc(n ? n : 1, sizeof(*db->id_file));
-	db->id_variant = xcalloc(n ? n : 1, 1);
-	db->id_re = xcalloc(n ? n : 1, sizeof(*db->id_re));
-	db->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
-	db->file_layer = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
-	buf_init(&one, SIZE_MAX / 4);
-	for (k = 0; k < 5; k++) {
-		struct lc_layer *l = (struct lc_layer *)layer_at(db, k);
-
-		for (i = 0; i < l->nfiles; i++, g++) {
-			struct lc_file *f = &l->files[i];
-
-			f->gidx = g;
-			db->file_layer[g] = (uint8_t)k;
-			for (j = 0; j < f->nrules; j++, id++) {
-				const struct lc_rule *r = &f->rules[j];
-				int v = rule_variant(r->src);
-				const char *src = r->src;
-
-				db->id_file[id] = (uint16_t)g;
-				flags[id] = rflags[id] = 0x2;	/* HS_FLAG_DOTALL */
-				buf_reset(&one);
-				if (v > 0) {
-					/* the tail, anchored where the prefix ends */
-					src += strlen(stamp_prefix[v - 1]);
-					buf_addc(&one, '^');
-				}
-				if (ere_translate(&one, src, strlen(src), ERE_HYPERSCAN,
-				    err, sizeof(err)) == 0)
-					owned[id] = buf_steal(&one);
-				else {
-					/* e.g. a backreference: Hyperscan can take
-					 * the PCRE2 form as a prefilter, PCRE2
-					 * confirms */
-					buf_reset(&one);
-					if (v > 0)
-						buf_addc(&one, '^');
-					if (ere_translate(&one, src, strlen(src),
-					    ERE_PCRE2, err, sizeof(err)) == 0)
-						owned[id] = buf_steal(&one);
-				}
-				db->id_variant[id] = (uint8_t)v;
-				if (v > 0) {
-					rpats[id] = owned[id];
-					flags[id] |= SCAN_SKIP;
-				} else {
-					pats[id] = owned[id];
-					rflags[id] |= SCAN_SKIP;
-				}
-			}
-		}
-	}
-	buf_free(&one);
-	ok = scan_build(&db->scan, pats, flags, n, cachedir, err,
-	    sizeof(err)) == 0 && scan_build(&db->rest, rpats, rflags, n, cachedir,
-	    err, sizeof(err)) == 0;
-	if (!ok) {
-		log_warnx("%s: %s; using PCRE2 alone", db->dir, err);
-		scan_free(&db->scan);
-		scan_free(&db->rest);
-	} else {
-		/* the rules Hyperscan cannot decide alone get PCRE2 */
-		id = 0;
-		for (k = 0; k < 5; k++) {
-			const struct lc_layer *l = layer_at(db, k);
-
-			for (i = 0; i < l->nfiles; i++) {
-				for (j = 0; j < l->files[i].nrules; j++, id++) {
-					const struct lc_rule *r = &l->files[i].rules[j];
-					const struct scan *sc = db->id_variant[id] ?
-					    &db->rest : &db->scan;
-
-					if (sc->mode[id] == SCAN_EXACT)
-						continue;
-					lcdb_one_regex(&db->id_re[id], r->src);
-					db->slow = xreallocarray(db->slow,
-					    db->nslow + 1, sizeof(*db->slow));
-					db->slow[db->nslow++] = (uint32_t)id;
-				}
-			}
-		}
-		db->use_scan = true;
-	}
-	for (i = 0; i < n; i++)
-		free(owned[i]);
-	free(owned);
-	free(pats);
-	free(rpats);
-	free(flags);
-	free(rflags);
-	if (!db->use_scan)
-		lcdb_use_pcre2(db);
-	return db->use_scan ? 0 : -1;
-}
-
-void
-lcdb_use_pcre2(struct lcdb *db)
-{
-	size_t i, j;
-	int k;
-
-	for (k = 0; k < 5; k++) {
-		const struct lc_layer *l = layer_at(db, k);
-
-		for (i = 0; i < l->nfiles; i++) {
-			for (j = 0; j < l->files[i].nchunks; j++)
-				match_jit(&l->files[i].chunks[j]);
-		}
-	}
-}
-
 void
 lcdb_line_init(const struct lcdb *db, struct lc_line *l)
 {
@@ -715,39 +500,4 @@ lcdb_line_free(struct lc_line *l)
 	free(l->alert);
 	free(l->event);
 	memset(l, 0, sizeof(*l));
-}
-
-int
-lcdb_fork(const struct lcdb *db, struct lcdb *w)
-{
-	*w = *db;
-	w->limit_errors = 0;
-	w->prepared = false;
-	memset(w->layer_hit, 0, sizeof(w->layer_hit));
-	w->scratch = xcalloc(1, sizeof(*w->scratch));
-	lcdb_line_init(db, w->scratch);
-	w->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
-	memset(&w->scan, 0, sizeof(w->scan));
-	memset(&w->rest, 0, sizeof(w->rest));
-	if (db->use_scan && (scan_fork(&db->scan, &w->scan) == -1 ||
-	    scan_fork(&db->rest, &w->rest) == -1)) {
-		lcdb_fork_free(w);
-		return -1;
-	}
-	return 0;
-}
-
-void
-lcdb_fork_free(struct lcdb *w)
-{
-	if (w->scratch != NULL) {
-		lcdb_line_free(w->scratch);
-		free(w->scratch);
-	}
-	free(w->file_hit);
-	if (w->scan.hit != NULL)
-		scan_fork_free(&w->scan);
-	if (w->rest.hit != NULL)
-		scan_fork_free(&w->rest);
-	memset(w, 0, sizeof(*w));
 }

@@ -24,6 +24,7 @@
 #include "lib/buf.h"
 #include "lib/match.h"
 #include "lib/scan.h"
+#include "lib/shapememo.h"
 
 enum lc_level {
 	LC_PARANOID,
@@ -88,7 +89,17 @@ struct lcdb {
 	struct scan	 scan;		/* rules matched on the whole line; id = rule
 					   number in tree order */
 	struct scan	 rest;		/* rules with the common stamp+host prefix,
-					   matched after it (same ids) */
+					   matched after it (same ids), on the
+					   tail's shape: every one blind to
+					   digits, those that were not widened
+					   (ERE_WIDEN, id_confirm) */
+	struct scan	 exact;		/* the widened rules as they are, scanned
+					   on the tail itself when rest says one
+					   of them may match */
+	uint8_t		*id_confirm;	/* owned: per id, 1 = widened in rest,
+					   exact decides */
+	struct shapememo memo;		/* rest's answers by the tail's shape
+					   (one per thread: lcdb_fork) */
 	uint8_t		*id_variant;	/* owned: per id, 0 = whole line, else the
 					   prefix variant 1..3 */
 	size_t		 nfiles_all;	/* files in all layers */
@@ -146,8 +157,8 @@ struct lc_line {
 /* Makes w a second classifier over db for another thread (check
  * --logcheck --threads 2): w shares db's rules, regexes and Hyperscan
  * databases (borrowed: db must outlive w and not change) and owns its
- * per-line state (scratch line, file hits, Hyperscan scratch); its
- * limit_errors start at 0.  Returns 0, or -1 when Hyperscan cannot clone
+ * per-line state (scratch line, file hits, Hyperscan scratch, memo of
+ * shapes); its limit_errors start at 0.  Returns 0, or -1 when Hyperscan cannot clone
  * a scratch.  Free w with lcdb_fork_free, never lcdb_free. */
 int	lcdb_fork(const struct lcdb *db, struct lcdb *w);
 void	lcdb_fork_free(struct lcdb *w);

@@ -321,6 +321,21 @@ scan_line(struct scan *s, const char *p, size_t len)
 }
 
 int
+scan_set(struct scan *s, const uint32_t *ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntouched; i++)
+		s->hit[s->touched[i]] = 0;
+	for (i = 0; i < n; i++) {
+		s->hit[ids[i]] = 1;
+		s->touched[i] = ids[i];
+	}
+	s->ntouched = n;
+	return 0;
+}
+
+int
 scan_fork(const struct scan *s, struct scan *w)
 {
 	hs_scratch_t *sc = NULL;

@@ -63,6 +63,11 @@ void	scan_fork_free(struct scan *w);
  * pattern must be taken as SCAN_ALWAYS for this line). */
 int	scan_line(struct scan *s, const char *p, size_t len);
 
+/* Sets s's hits to ids[0..n) (distinct ids of its patterns), as if a
+ * scan had reported them (e.g. remembered from an earlier scan).
+ * Returns 0. */
+int	scan_set(struct scan *s, const uint32_t *ids, size_t n);
+
 /* The default cache directory: $LOGWARD_CACHE_DIR, else
  * $XDG_CACHE_HOME/logward, else $HOME/.cache/logward; NULL if none. */
 const char *scan_default_cachedir(void);

@@ -1270,6 +1270,110 @@ test_logcheck_database(void **state)
 		assert_string_equal(hsfails[k], want_hsfail[k]);
 }
 
+/*
+ * ERE_WIDEN and the bound flag, by behaviour: a pattern that is not bound
+ * matches a subject exactly when it matches the subject with its digits
+ * changed (to '0', or each one up by one); the widened form is blind to
+ * digits the same way and matches wherever the pattern does.
+ */
+static void
+test_digit_blind(void **state)
+{
+	static const struct {
+		const char *ere;
+		int bound;
+	} t[] = {
+		{ "port [0-9]+ ok", 0 },
+		{ "[[:digit:]]{2,3}x", 0 },
+		{ "[[:alnum:]_.-]+:[[:xdigit:]]+", 0 },
+		{ "[^0-9 ]+ [^[:digit:]]", 0 },
+		{ "a.b\\w\\W\\s\\S\\bc", 0 },
+		{ "x{2}y{1,3}$", 0 },
+		{ "[[:graph:]]+ [[:print:]]", 0 },
+		{ "port 22", 1 },
+		{ "ssh[12]", 1 },
+		{ "[0-5][0-9]", 1 },
+		{ "[^7]z", 1 },
+		{ "\\0x", 1 },
+		{ "{1a", 1 },
+		{ "(a|1)b", 1 },
+		{ "(a)\\1", 1 },
+		{ "[a-z5]q", 1 },
+		{ "[ -/]q", 0 },
+		{ "[ -3]q", 1 },
+		{ "[+-9]q", 0 },
+	};
+	static const char *const subj[] = {
+		"port 22 ok", "port 23 ok", "12x", "1234x", "ab:ff0", "ab:12",
+		"x 1", "x y", "a1b_!\t c", "xxyy", "ssh1", "ssh3", "59", "69",
+		"7z", "8z", "0x", "1x", "{1a", "{2a", "1b", "ab", "aa1", "5q",
+		"6q", "3q", "4q", "/q", "~ 9",
+	};
+	size_t i, j, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct buf b;
+		char err[256];
+		int bound = -1;
+		pcre2_code *re, *wide;
+
+		buf_init(&b, 1 << 20);
+		assert_int_equal(ere_translate_ex(&b, t[i].ere,
+		    strlen(t[i].ere), ERE_PCRE2, 0, &bound, err, sizeof(err)), 0);
+		if (bound != t[i].bound)
+			fail_msg("'%s': bound %d, want %d", t[i].ere, bound,
+			    t[i].bound);
+		re = compile_raw(buf_str(&b), t[i].ere);
+		buf_reset(&b);
+		assert_int_equal(ere_translate_ex(&b, t[i].ere,
+		    strlen(t[i].ere), ERE_PCRE2, ERE_WIDEN, NULL, err,
+		    sizeof(err)), 0);
+		wide = compile_raw(buf_str(&b), t[i].ere);
+		buf_free(&b);
+		for (j = 0; j < sizeof(subj) / sizeof(subj[0]); j++) {
+			size_t len = strlen(subj[j]);
+			char zero[64], up[64];
+			int m, mw;
+
+			for (k = 0; k < len; k++) {
+				char c = subj[j][k];
+				bool d = c >= '0' && c <= '9';
+
+				zero[k] = d ? '0' : c;
+				up[k] = d ? (char)('0' + (c - '0' + 1) % 10) : c;
+			}
+			m = run(re, subj[j], len);
+			mw = run(wide, subj[j], len);
+			if (m && !mw)
+				fail_msg("'%s' widened misses '%s'", t[i].ere,
+				    subj[j]);
+			if (mw != run(wide, zero, len) ||
+			    mw != run(wide, up, len))
+				fail_msg("'%s' widened tells digits apart in "
+				    "'%s'", t[i].ere, subj[j]);
+			if (!t[i].bound && (m != run(re, zero, len) ||
+			    m != run(re, up, len)))
+				fail_msg("'%s' tells digits apart in '%s'",
+				    t[i].ere, subj[j]);
+		}
+		pcre2_code_free(re);
+		pcre2_code_free(wide);
+	}
+	/* the Hyperscan form, widened */
+	{
+		struct buf b;
+		char err[256];
+
+		buf_init(&b, 1 << 20);
+		assert_int_equal(ere_translate_ex(&b, S("a[0-5]7[^3]"),
+		    ERE_HYPERSCAN, ERE_WIDEN, NULL, err, sizeof(err)), 0);
+		assert_string_equal(buf_str(&b),
+		    "a(?:[\\x30-\\x35]|[0-9])[0-9](?:[^3]|[0-9])");
+		buf_free(&b);
+	}
+}
+
 #define T(f)	cmocka_unit_test(f)
 
 int
@@ -1290,6 +1394,7 @@ main(void)
 		T(test_hyperscan_refusals),
 		T(test_shipped_rules_that_differ_from_pcre),
 		T(test_logcheck_database),
+		T(test_digit_blind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /*
- * Unit tests for lcdb_use_scan's placing of the rules in its two
- * Hyperscan databases (a tail after one of the stamp prefixes, or the
- * whole line; rules with a top-level '|', backreferences into the stamp,
- * a prefix no variant knows): every file's verdict on lines that match
+ * Unit tests for lcdb_use_scan's placing of the rules in its Hyperscan
+ * databases (a tail after one of the stamp prefixes, or the whole line;
+ * rules with a top-level '|', backreferences into the stamp, a prefix no
+ * variant knows; tails that tell digits apart, widened, and tails decided
+ * by their shape from the memo): every file's verdict on lines that match
  * and lines that nearly match must be PCRE2's, rule by rule.
  */
 #include <stdarg.h>
@@ -97,10 +98,49 @@ static const char *const lines[] = {
 	"Mar 10 06:00:00 host ",
 };
 
+/* Tails that tell digits apart (widened in the tails' database, decided
+ * by their exact form or PCRE2) and tails that do not (decided by the
+ * shape of the tail alone, from the memo after the first line). */
+static const char *const digit_rules[] = {
+	PFX_1 "sshd\\[[0-9]+\\]: Accepted [a-z]+ port 22 ssh2$",
+	PFX_1 "cron\\[[0-9]+\\]: job [^7] done$",
+	PFX_2 "app: code [45][0-9][0-9]$",
+	PFX_1 "app: retry \\0x[[:xdigit:]]+$",
+	PFX_1 "app: x{2}y{1,3} 1{2}$",
+	PFX_1 "app: brace {1a$",
+	PFX_1 "tick: \\<t7\\>$",
+	PFX_1 "blind: [0-9]+ items of [[:alnum:]]+$",
+	PFX_1 "hexid: [[:xdigit:]]{4} ok$",
+	PFX_2 "range: [0-9]{1,3}\\.[0-9]+$",
+};
+
+/* Each %d gets the values of one row in turn (-1 ends a row): the shape
+ * is the same, the digits differ, the first value of a row is never the
+ * one the rule wants. */
+static const struct {
+	const char *fmt;
+	int v[8];
+} digit_lines[] = {
+	{ "Mar 10 06:00:00 h sshd[1]: Accepted key port %d ssh2", { 23, 22, 32, 22, 99, -1 } },
+	{ "Mar 10 06:00:00 h sshd[1]: Accepted key port 22 ssh%d", { 3, 2, 1, 2, -1 } },
+	{ "Mar 10 06:00:00 h cron[5]: job %d done", { 7, 6, 7, 0, 7, -1 } },
+	{ "Mar 10 06:00:00 h app: code %d", { 300, 404, 500, 600, 599, 399, -1 } },
+	{ "Mar 10 06:00:00 h app: retry %dxff", { 1, 0, 9, 0, -1 } },
+	{ "Mar 10 06:00:00 h app: xxy %d", { 12, 11, 21, 11, -1 } },
+	{ "Mar 10 06:00:00 h app: xxyyy %d", { 10, 11, -1 } },
+	{ "Mar 10 06:00:00 h app: brace {%da", { 2, 1, 0, 1, -1 } },
+	{ "Mar 10 06:00:00 h tick: t%d", { 8, 7, 1, 7, -1 } },
+	{ "Mar 10 06:00:00 h tick: t%d!", { 8, 7, -1 } },
+	{ "Mar 10 06:00:00 h blind: %d items of x1", { 5, 6, 7, 8, -1 } },
+	{ "Mar 10 06:00:00 h hexid: %d ok", { 1234, 9999, 123, 12345, -1 } },
+	{ "2026-03-10T06:00:00.000000+00:00 h range: %d.5", { 1, 12, 123, 1234, 0, -1 } },
+	{ "Mar 10 06:00:00 h range: %d.", { 1, 2, -1 } },
+};
+
 static char	 dir[64];
 
 static void
-write_tree(void)
+write_rules(const char *const *list, size_t n)
 {
 	char path[128];
 	size_t i;
@@ -109,13 +149,19 @@ write_tree(void)
 	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "lcdb"), 0);
 	snprintf(path, sizeof(path), "%s/cracking.d", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
-	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/cracking.d/r%02zu", dir, i);
 		fp = fopen(path, "w");
 		assert_non_null(fp);
-		fprintf(fp, "%s\n", rules[i]);
+		fprintf(fp, "%s\n", list[i]);
 		assert_int_equal(fclose(fp), 0);
 	}
+}
+
+static void
+write_tree(void)
+{
+	write_rules(rules, sizeof(rules) / sizeof(rules[0]));
 }
 
 static void
@@ -164,11 +210,84 @@ test_scan_same_as_pcre2(void **state)
 	tu_rmtree(dir);
 }
 
+/* fmt with its "%d" replaced by v. */
+static size_t
+fill(char *out, size_t size, const char *fmt, int v)
+{
+	const char *d = strstr(fmt, "%d");
+	int n;
+
+	assert_non_null(d);
+	n = snprintf(out, size, "%.*s%d%s", (int)(d - fmt), fmt, v, d + 2);
+	assert_true(n > 0 && (size_t)n < size);
+	return (size_t)n;
+}
+
+static void
+test_digits_same_as_pcre2(void **state)
+{
+	struct lcdb re, hs;
+	struct lc_line a, b;
+	size_t i, k, f, hits = 0, confirm = 0, nrules;
+	char line[256];
+	int round;
+
+	(void)state;
+	nrules = sizeof(digit_rules) / sizeof(digit_rules[0]);
+	write_rules(digit_rules, nrules);
+	if (lcdb_load(&re, dir, LC_SERVER, false) != 0)
+		fail_msg("%s", re.errors[0]);
+	lcdb_use_pcre2(&re);
+	assert_int_equal(lcdb_load(&hs, dir, LC_SERVER, false), 0);
+	assert_int_equal(lcdb_use_scan(&hs, NULL), 0);
+	/* every rule is a tail; the first seven tell digits apart: widened,
+	 * their exact form decides (the sixth: PCRE2, Hyperscan has no \<) */
+	for (i = 0; i < nrules; i++) {
+		assert_int_not_equal(hs.id_variant[i], 0);
+		confirm += hs.id_confirm[i];
+		if (i >= 6)
+			assert_int_equal(hs.id_confirm[i], 0);
+	}
+	assert_int_equal(confirm, 6);
+	assert_int_equal(hs.rest.mode[6], SCAN_PREFILTER);
+	lcdb_line_init(&re, &a);
+	lcdb_line_init(&hs, &b);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < sizeof(digit_lines) / sizeof(digit_lines[0]);
+		    i++) {
+			for (k = 0; digit_lines[i].v[k] >= 0; k++) {
+				size_t len = fill(line, sizeof(line),
+				    digit_lines[i].fmt, digit_lines[i].v[k]);
+
+				lcclass_line(&re, line, len, &a);
+				lcclass_line(&hs, line, len, &b);
+				for (f = 0; f < nrules; f++) {
+					if (a.alert[f] != b.alert[f])
+						fail_msg("rule %s, line \"%s\": "
+						    "PCRE2 %d, Hyperscan %d",
+						    digit_rules[f], line,
+						    a.alert[f], b.alert[f]);
+					hits += a.alert[f];
+				}
+			}
+		}
+	}
+	/* both verdicts occur, and most lines were decided from the memo */
+	assert_true(hits >= 20);
+	assert_true(hs.memo.hits > hs.memo.misses);
+	lcdb_line_free(&a);
+	lcdb_line_free(&b);
+	lcdb_free(&re);
+	lcdb_free(&hs);
+	tu_rmtree(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_same_as_pcre2),
+		cmocka_unit_test(test_digits_same_as_pcre2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, tu_teardown_match);
