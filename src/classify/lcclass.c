@@ -115,12 +115,20 @@ prepare(struct lcdb *db, const char *s, size_t len)
 	size_t t, k;
 	bool vok[LCDB_NVARIANTS + 1], confirm = false;
 
+	if (db->mout)
+		return false;
 	memset(db->file_hit, 0, db->nfiles_all);
 	memset(db->layer_hit, 0, sizeof(db->layer_hit));
 	k = stamp_end(s, len, vok);
 	vok[0] = true;
 	if (scan_line(&db->scan, s, len) == -1)
 		return false;
+	for (t = 0; t < db->mpn; t++) {
+		uint32_t id = db->mp[t].id;
+
+		if (db->multi.mode[id] == SCAN_EXACT)
+			hit_file(db, id);
+	}
 	if (k > 0 ? scan_tail(db, s + k, len - k) == -1 :
 	    scan_set(&db->rest, NULL, 0) == -1)
 		return false;
@@ -295,8 +303,71 @@ layer_maybe(const struct lcdb *db, const struct lc_layer *l)
 	    db->layer_hit[db->file_layer[l->files[0].gidx]];
 }
 
+/* Lines per block of scan_block, and its bytes (a longer line is a block
+ * of its own). */
+#define BLOCK_LINES	512
+#define BLOCK_BYTES	(256 * 1024)
+
+/* Scans lines[0..n) (at most BLOCK_LINES) with the whole-line rules of
+ * db->multi in one block: a line with a '\n' in it (it would break the
+ * block's lines apart) or too long stays out (blkout[i]: PCRE2 decides
+ * it).  Returns false when Hyperscan failed (every line out). */
+static bool
+scan_lines(struct lcdb *db, const char *const *lines, const size_t *lens,
+    size_t n)
+{
+	size_t i, len = 0;
+
+	if (db->blkends == NULL) {
+		db->blkends = xcalloc(BLOCK_LINES, sizeof(*db->blkends));
+		db->blkout = xcalloc(BLOCK_LINES, 1);
+	}
+	for (i = 0; i < n; i++)
+		len += lens[i] + 1;
+	if (len > db->blkcap) {
+		free(db->blk);
+		db->blkcap = len > BLOCK_BYTES ? len : BLOCK_BYTES;
+		db->blk = xmalloc(db->blkcap);
+	}
+	for (len = 0, i = 0; i < n; i++) {
+		db->blkout[i] = lens[i] > UINT32_MAX / 4 ||
+		    memchr(lines[i], '\n', lens[i]) != NULL;
+		if (!db->blkout[i]) {
+			memcpy(db->blk + len, lines[i], lens[i]);
+			len += lens[i];
+		}
+		db->blkends[i] = (uint32_t)len;
+		db->blk[len++] = '\n';
+	}
+	if (scan_block(&db->multi, db->blk, len - 1, db->blkends, n) == 0)
+		return true;
+	memset(db->blkout, 1, n);
+	return false;
+}
+
+static void	classify(struct lcdb *, const char *, size_t, struct lc_line *);
+
 void
 lcclass_line(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
+{
+	db->mp = NULL;
+	db->mpn = 0;
+	db->mout = false;
+	if (db->use_scan && db->multi.db != NULL) {
+		scan_lines(db, &s, &len, 1);
+		db->mp = db->multi.pairs;
+		db->mpn = db->multi.npairs;
+		db->mout = db->blkout[0];
+	}
+	classify(db, s, len, l);
+	db->mp = NULL;
+	db->mpn = 0;
+	db->mout = false;
+}
+
+/* lcclass_line, db->mp and db->mpn set (the line's multi matches). */
+static void
+classify(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
 {
 	const struct lc_layer *cign;
 	size_t i;
@@ -380,11 +451,38 @@ lcclass_lines(struct lcdb *db, const char *const *lines, const size_t *lens,
 	bool attack = false;
 
 	if (db->use_scan) {
-		/* one Hyperscan pass per line */
+		/* the whole-line rules a block of lines at a time, the rest
+		 * line by line (the tails mostly from the memo of shapes) */
 		struct lc_line *l = db->scratch;
+		size_t b = 0, bn = 0, t = 0;
 
 		for (i = 0; i < n; i++) {
-			lcclass_line(db, lines[i], lens[i], l);
+			if (i == b + bn) {
+				size_t bytes = 0;
+
+				b = i;
+				for (bn = 0; b + bn < n && bn < BLOCK_LINES &&
+				    (bn == 0 || bytes + lens[b + bn] <
+				    BLOCK_BYTES); bn++)
+					bytes += lens[b + bn] + 1;
+				t = 0;
+				if (db->multi.db != NULL)
+					scan_lines(db, lines + b, lens + b, bn);
+			}
+			db->mp = NULL;
+			db->mpn = 0;
+			db->mout = false;
+			if (db->multi.db != NULL) {
+				const struct scan *m = &db->multi;
+
+				while (t < m->npairs && m->pairs[t].line < i - b)
+					t++;
+				db->mp = m->pairs + t;
+				while (t < m->npairs && m->pairs[t].line == i - b)
+					t++, db->mpn++;
+				db->mout = db->blkout[i - b];
+			}
+			classify(db, lines[i], lens[i], l);
 			memcpy(alerts + i * nc, l->alert, nc);
 			memcpy(events + i * nv, l->event, nv);
 			mark[i] = l->any_cracking;
@@ -392,6 +490,9 @@ lcclass_lines(struct lcdb *db, const char *const *lines, const size_t *lens,
 			kind[i] = l->any_cracking || l->any_violation || l->ignored ?
 			    LC_NONE : LC_SYSTEM;
 		}
+		db->mp = NULL;
+		db->mpn = 0;
+		db->mout = false;
 	} else {
 		/* File by file over all lines, not line by line over all
 		 * files: one regex stays hot in the caches (several times

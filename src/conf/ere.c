@@ -127,6 +127,7 @@ ere_bracket(struct parser *p, size_t start, bool render)
 	bool colon_first, colon_last = false, other = false;
 	struct buf *o = &p->sets;
 	unsigned digits = 0;
+	bool nl = false;
 	int rc = 0;
 
 	if (i < len && s[i] == '^') {
@@ -181,6 +182,9 @@ ere_bracket(struct parser *p, size_t start, bool render)
 			}
 			if (class_has_digits(s + i + 2, name))
 				digits = ALL_DIGITS;
+			if ((name == 5 && memcmp(s + i + 2, "space", 5) == 0) ||
+			    (name == 5 && memcmp(s + i + 2, "cntrl", 5) == 0))
+				nl = true;
 			i = k + 2;
 			special = true;
 			first = false;
@@ -211,12 +215,14 @@ ere_bracket(struct parser *p, size_t start, bool render)
 				rc |= buf_printf(o, "\\x%02x-\\x%02x",
 				    (unsigned)c, (unsigned)e);
 			digits |= digit_range(c, e);
+			nl = nl || (c <= '\n' && e >= '\n');
 			i += 2;
 			special = true;
 		} else {
 			if (render)
 				rc |= put_member(o, c);
 			digits |= digit_range(c, c);
+			nl = nl || c == '\n';
 			colon_last = c == ':';
 			if (c != ':')
 				other = true;
@@ -236,6 +242,7 @@ ere_bracket(struct parser *p, size_t start, bool render)
 		return 0;
 	}
 	p->set_digits = (uint16_t)(neg ? digits ^ ALL_DIGITS : digits);
+	p->set_newline = neg ? !nl : nl;
 	return i;
 }
 
@@ -383,6 +390,7 @@ lex(struct parser *p)
 			return -1;
 		t->textlen = p->sets.len - t->text;
 		t->digits = p->set_digits;
+		t->newline = p->set_newline;
 		p->pos = end;
 		return leaf(p, N_SET);
 	case '(':
@@ -520,9 +528,14 @@ atom(struct parser *p)
 		p->nodes[n].text = t->text;
 		p->nodes[n].textlen = t->textlen;
 		p->nodes[n].digits = t->digits;
+		p->nodes[n].newline = t->newline;
 		if (t->leaf == N_BACKREF || (t->leaf == N_SET &&
 		    t->digits != 0 && t->digits != ALL_DIGITS))
 			p->digit_bound = true;
+		/* '.' is compiled without DOTALL where this matters */
+		if (t->leaf == N_NOTWORD || t->leaf == N_SPACE ||
+		    t->leaf == N_BACKREF || (t->leaf == N_SET && t->newline))
+			p->takes_newline = true;
 		break;
 	case T_LPAREN:
 		if (++p->depth > MAX_DEPTH)
@@ -616,7 +629,7 @@ ere_translate(struct buf *out, const char *src, size_t len,
 
 int
 ere_translate_ex(struct buf *out, const char *src, size_t len,
-    enum ere_target target, int flags, int *bound, char *err, size_t errlen)
+    enum ere_target target, int flags, int *props, char *err, size_t errlen)
 {
 	struct parser p;
 	struct buf o;
@@ -626,6 +639,7 @@ ere_translate_ex(struct buf *out, const char *src, size_t len,
 	p.s = (const unsigned char *)src;
 	p.len = len;
 	p.target = target;
+	p.flags = flags;
 	p.widen = (flags & ERE_WIDEN) != 0;
 	p.err = err;
 	p.errlen = errlen;
@@ -660,8 +674,10 @@ ere_translate_ex(struct buf *out, const char *src, size_t len,
 		ere_fail(&p, 0, "pattern too long");
 		goto done;
 	}
-	if (bound != NULL)
-		*bound = p.digit_bound;
+	if (props != NULL)
+		*props = (p.digit_bound ? ERE_BOUND : 0) |
+		    (p.takes_newline ? ERE_NEWLINE : 0) |
+		    (p.nodes[root].must ? 0 : ERE_EMPTY);
 	rc = 0;
 done:
 	buf_free(&o);

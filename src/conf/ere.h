@@ -55,14 +55,26 @@ int	ere_translate(struct buf *out, const char *src, size_t len,
 #define ERE_WIDEN	0x1	/* every atom that takes a digit takes all ten
 				   (a superset of the pattern, blind to which
 				   digit is where: see lcdb's memo of shapes) */
+#define ERE_MULTILINE	0x2	/* Hyperscan: '$' for the end (compile with
+				   HS_FLAG_MULTILINE, without HS_FLAG_DOTALL,
+				   to scan many lines at once) */
+#define ERE_NOBACKREF	0x4	/* a backreference becomes ".*" (a superset,
+				   for both targets) */
 
-/* ere_translate with flags (ERE_WIDEN), and, when bound is not NULL, in
- * *bound whether the pattern tells digits apart: 1 when some atom takes
- * some digits but not all ten (a digit, [0-5], [^7]) or is a
- * backreference, else 0 (then the pattern matches a text exactly when it
- * matches the text with any digit replaced by any other). */
+/* ere_translate_ex properties of the pattern: */
+#define ERE_BOUND	0x1	/* it tells digits apart: some atom takes some
+				   digits but not all ten (a digit, [0-5],
+				   [^7]) or is a backreference; without it the
+				   pattern matches a text exactly when it
+				   matches the text with any digit replaced
+				   by any other */
+#define ERE_NEWLINE	0x2	/* an atom other than '.' may take '\n' */
+#define ERE_EMPTY	0x4	/* it may match the empty string */
+
+/* ere_translate with flags, and, when props is not NULL, the pattern's
+ * properties in *props (ERE_BOUND, ERE_NEWLINE, ERE_EMPTY). */
 int	ere_translate_ex(struct buf *out, const char *src, size_t len,
-	    enum ere_target target, int flags, int *bound, char *err,
+	    enum ere_target target, int flags, int *props, char *err,
 	    size_t errlen);
 
 /* 1 when src uses a backreference (\1..\9 outside brackets), else 0. */

@@ -174,7 +174,8 @@ emit_hs_anchor(struct parser *p, struct buf *o, struct node *n)
 	enum side s = start ? n->pre : n->post;
 
 	if (s == S_NONE)
-		return buf_addstr(o, start ? "^" : "\\z");
+		return buf_addstr(o, start ? "^" : (p->flags & ERE_MULTILINE) ?
+		    "$" : "\\z");
 	if (s == S_SOME) {
 		n->never = true;
 		return buf_addstr(o, NEVER_SET);
@@ -254,6 +255,11 @@ ere_emit_node(struct parser *p, struct buf *o, int ni)
 		    "\\b(?<=" WORD_SET ")");
 		break;
 	case N_BACKREF:
+		if (p->flags & ERE_NOBACKREF) {
+			/* whatever the group matched: a superset */
+			rc = buf_addstr(o, "(?:.*)");
+			break;
+		}
 		if (hs)
 			return ere_fail(p, n->off, "back-references are not "
 			    "supported by Hyperscan");

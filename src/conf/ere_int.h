@@ -60,6 +60,7 @@ struct node {
 	bool	 cap;		/* contains a group */
 	bool	 never;		/* emitted form can never match */
 	uint16_t digits;	/* N_SET: the digits it takes, bit d for '0'+d */
+	bool	 newline;	/* N_SET: it takes '\n' */
 	enum side pre, post;	/* before and after, to the pattern's ends */
 };
 
@@ -81,6 +82,7 @@ struct tok {
 	size_t	 off;		/* source offset */
 	size_t	 text, textlen;	/* T_LEAF N_SET */
 	uint16_t digits;	/* T_LEAF N_SET: as in struct node */
+	bool	 newline;	/* T_LEAF N_SET: as in struct node */
 };
 
 struct parser {
@@ -90,9 +92,12 @@ struct parser {
 	enum ere_target target;
 	bool	 backref;	/* the pattern has \N */
 	bool	 capture;	/* groups capture: backref, for PCRE2 */
+	int	 flags;		/* ERE_WIDEN, ERE_MULTILINE, ERE_NOBACKREF */
 	bool	 widen;		/* every atom that takes a digit takes all ten */
 	bool	 digit_bound;	/* an atom takes some digits but not all */
+	bool	 takes_newline;	/* an atom other than '.' takes '\n' */
 	uint16_t set_digits;	/* the digits of the last rendered bracket */
+	bool	 set_newline;	/* it takes '\n' */
 	struct node *nodes;	/* owned */
 	int	 nnodes, capnodes;
 	struct buf sets;	/* rendered bracket expressions */

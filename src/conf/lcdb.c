@@ -454,10 +454,14 @@ lcdb_free(struct lcdb *db)
 		for (id = 0; id < db->scan.npat; id++)
 			match_free(&db->id_re[id]);
 		scan_free(&db->scan);
+		scan_free(&db->multi);
 		scan_free(&db->rest);
 		scan_free(&db->exact);
 	}
 	memo_free(&db->memo);
+	free(db->blk);
+	free(db->blkends);
+	free(db->blkout);
 	free(db->id_confirm);
 	free(db->id_re);
 	free(db->id_variant);

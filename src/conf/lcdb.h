@@ -86,8 +86,11 @@ struct lcdb {
 	struct lc_line	*scratch;	/* owned: for callers that classify one line */
 	/* Hyperscan: every rule of the tree in one database (lcdb_use_scan) */
 	bool		 use_scan;
-	struct scan	 scan;		/* rules matched on the whole line; id = rule
-					   number in tree order */
+	struct scan	 scan;		/* rules matched on the whole line, one
+					   line at a time; id = rule number in
+					   tree order */
+	struct scan	 multi;		/* the other whole-line rules, matched
+					   on blocks of lines (scan_block) */
 	struct scan	 rest;		/* rules with the common stamp+host prefix,
 					   matched after it (same ids), on the
 					   tail's shape: every one blind to
@@ -111,6 +114,15 @@ struct lcdb {
 	uint8_t		*file_layer;	/* owned: per gidx, its layer 0..4 */
 	uint32_t	*slow;		/* owned: ids Hyperscan cannot decide alone */
 	size_t		 nslow;
+	/* lcclass's block of lines for multi (one per thread: lcdb_fork) */
+	char		*blk;		/* owned: the lines, '\n' between */
+	size_t		 blkcap;
+	uint32_t	*blkends;	/* owned: where each line ends in blk */
+	uint8_t		*blkout;	/* owned: 1 = line not in blk (a '\n') */
+	const struct scan_pair *mp;	/* multi's matches in the line being
+					   classified */
+	size_t		 mpn;
+	bool		 mout;		/* that line could not be scanned */
 };
 
 /* Parses "paranoid", "server" or "workstation"; -1 if none. */

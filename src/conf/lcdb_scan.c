@@ -39,15 +39,18 @@ static const char *const stamp_prefix[] = {
 	"^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ ",	/* BSD stamps only */
 };
 
-/* The prefix variant (1..3) a rule starts with, when what follows can be
- * matched on its own: no top-level '|', no leading quantifier (it would
- * repeat the blank), no backreference (it would point into the prefix). */
+/* The prefix variant (1..LCDB_NVARIANTS) a rule starts with, when what
+ * follows can be matched on its own: no top-level '|', no leading
+ * quantifier (it would repeat the blank).  A backreference may point into
+ * the prefix: *superset says the tail has one (the tail is then matched
+ * with ".*" in its place, a superset that PCRE2 confirms). */
 static int
-rule_variant(const char *src)
+rule_variant(const char *src, bool *superset)
 {
 	size_t i, n, len, depth = 0;
 	int v;
 
+	*superset = false;
 	for (v = 0; v < LCDB_NVARIANTS; v++) {
 		n = strlen(stamp_prefix[v]);
 		if (strncmp(src, stamp_prefix[v], n) == 0)
@@ -57,8 +60,7 @@ rule_variant(const char *src)
 		return 0;
 	src += n;
 	len = strlen(src);
-	if (len == 0 || strchr("*+?{", src[0]) != NULL ||
-	    ere_has_backref(src, len))
+	if (len == 0 || strchr("*+?{", src[0]) != NULL)
 		return 0;
 	for (i = 0; i < len; i++) {
 		if (src[i] == '\\') {
@@ -92,77 +94,121 @@ rule_variant(const char *src)
 		} else if (src[i] == '|' && depth == 0)
 			return 0;
 	}
+	*superset = ere_has_backref(src, len) != 0;
 	return v + 1;
 }
 
+/* The databases of lcdb_use_scan, and where a rule's forms go. */
+enum { DB_WHOLE, DB_MULTI, DB_REST, DB_EXACT, NDB };
+
+enum rule_kind { WHOLE, TAIL, SUPERSET };
+
+/* Translates src for kind; appends nothing to form[] for a database it
+ * does not go to.  Returns 0 or -1 (err). */
+static int
+form(struct buf *one, const char *src, enum rule_kind kind,
+    enum ere_target target, int flags, int *props, char **out)
+{
+	char err[256];
+
+	buf_reset(one);
+	if (kind != WHOLE)
+		buf_addc(one, '^');
+	if (ere_translate_ex(one, src, strlen(src), target, flags, props, err,
+	    sizeof(err)) != 0)
+		return -1;
+	*out = buf_steal(one);
+	return 0;
+}
+
 /*
- * A rule's Hyperscan form(s) in *pat (NULL: PCRE2 decides on every line)
- * and, for a tail (anchored after the stamp and host) that tells digits
- * apart, its exact form in *exact while *pat takes every digit where it
- * takes one (ERE_WIDEN).  Every tail in *pat is then blind to digits, so
- * the tails' database can be scanned on a tail's shape (shapememo).
- * When Hyperscan cannot take the translation (a backreference), the PCRE2
- * form becomes a prefilter that PCRE2 confirms.
+ * A rule's Hyperscan forms, in pat[DB_*] (all NULL: PCRE2 decides on
+ * every line), and *confirm:
+ *   a whole-line rule that can take neither '\n' nor the empty string
+ *   goes to DB_MULTI (scanned a block of lines at a time), any other to
+ *   DB_WHOLE;
+ *   a tail (anchored after the stamp and host) goes to DB_REST, which
+ *   every line's tail shape stands for (shapememo): a tail that tells
+ *   digits apart goes there widened (ERE_WIDEN) and as it is to DB_EXACT
+ *   (*confirm 1: DB_EXACT decides where DB_REST matched); a tail with a
+ *   backreference (SUPERSET) goes there with ".*" for it (*confirm 2:
+ *   PCRE2 decides where DB_REST matched).
+ * When Hyperscan cannot take the translation (e.g. \<), the PCRE2 form is
+ * used as a prefilter that PCRE2 confirms.
  */
 static void
-translate(struct buf *one, const char *src, bool tail, char **pat,
-    char **exact, uint8_t *confirm)
+translate(struct buf *one, const char *src, enum rule_kind kind,
+    char *pat[NDB], uint8_t *confirm)
 {
-	size_t len = strlen(src);
-	char err[256];
-	int bound = 0;
+	int props = 0, wide = ERE_WIDEN;
+	char *p = NULL;
 
-	*pat = *exact = NULL;
+	memset(pat, 0, NDB * sizeof(*pat));
 	*confirm = 0;
-	buf_reset(one);
-	if (tail)
-		buf_addc(one, '^');
-	if (ere_translate_ex(one, src, len, ERE_HYPERSCAN, 0, &bound, err,
-	    sizeof(err)) == 0) {
-		*pat = buf_steal(one);
-		if (!tail || !bound)
-			return;
-		*exact = *pat;
-		*confirm = 1;
-		buf_addc(one, '^');
-		*pat = ere_translate_ex(one, src, len, ERE_HYPERSCAN, ERE_WIDEN,
-		    NULL, err, sizeof(err)) == 0 ? buf_steal(one) : NULL;
-		if (*pat == NULL) {
-			free(*exact);
-			*exact = NULL;
-			*confirm = 0;
-		}
+	if (kind == SUPERSET) {
+		wide |= ERE_NOBACKREF;
+		if (form(one, src, kind, ERE_HYPERSCAN, wide, NULL,
+		    &pat[DB_REST]) == 0 || form(one, src, kind, ERE_PCRE2, wide,
+		    NULL, &pat[DB_REST]) == 0)
+			*confirm = 2;
 		return;
 	}
-	/* a tail that tells digits apart is widened here too: the
-	 * prefilter's hits are then PCRE2's to confirm (*confirm 2) */
-	buf_reset(one);
-	if (tail)
-		buf_addc(one, '^');
-	if (ere_translate_ex(one, src, len, ERE_PCRE2, 0, &bound, err,
-	    sizeof(err)) != 0)
+	if (form(one, src, kind, ERE_HYPERSCAN, 0, &props, &p) == 0) {
+		if (kind == WHOLE) {
+			if ((props & (ERE_NEWLINE | ERE_EMPTY)) == 0 &&
+			    form(one, src, kind, ERE_HYPERSCAN, ERE_MULTILINE,
+			    NULL, &pat[DB_MULTI]) == 0)
+				free(p);
+			else
+				pat[DB_WHOLE] = p;
+		} else if (!(props & ERE_BOUND))
+			pat[DB_REST] = p;
+		else if (form(one, src, kind, ERE_HYPERSCAN, wide, NULL,
+		    &pat[DB_REST]) == 0) {
+			pat[DB_EXACT] = p;
+			*confirm = 1;
+		} else
+			free(p);
 		return;
-	if (tail && bound) {
-		buf_reset(one);
-		buf_addc(one, '^');
-		if (ere_translate_ex(one, src, len, ERE_PCRE2, ERE_WIDEN, NULL,
-		    err, sizeof(err)) != 0)
-			return;
-		*confirm = 2;
 	}
-	*pat = buf_steal(one);
+	/* the PCRE2 form as a prefilter; a tail that tells digits apart
+	 * widened too, the prefilter's hits PCRE2's to confirm */
+	if (form(one, src, kind, ERE_PCRE2, 0, &props, &p) != 0)
+		return;
+	if (kind == WHOLE)
+		pat[DB_WHOLE] = p;
+	else if (!(props & ERE_BOUND))
+		pat[DB_REST] = p;
+	else {
+		free(p);
+		if (form(one, src, kind, ERE_PCRE2, wide, NULL,
+		    &pat[DB_REST]) == 0)
+			*confirm = 2;
+	}
+}
+
+/* The mode of rule id in the database it went to. */
+static enum scan_mode
+id_mode(const struct lcdb *db, size_t id)
+{
+	if (db->id_variant[id])
+		return (enum scan_mode)db->rest.mode[id];
+	if (db->multi.mode[id] != SCAN_ABSENT)
+		return (enum scan_mode)db->multi.mode[id];
+	return (enum scan_mode)db->scan.mode[id];
 }
 
 int
 lcdb_use_scan(struct lcdb *db, const char *cachedir)
 {
-	size_t n = 0, id = 0, g = 0, i, j;
-	const char **pats, **rpats, **xpats;
-	unsigned *flags, *rflags, *xflags;
-	char **owned, **xowned, err[512];
+	size_t n = 0, id = 0, g = 0, i, j, d;
+	const char **pats[NDB];
+	unsigned *flags[NDB];
+	struct scan *dbs[NDB] = { &db->scan, &db->multi, &db->rest, &db->exact };
+	char **owned, err[512];
 	struct buf one;
 	int k;
-	bool ok;
+	bool ok = true;
 
 	for (k = 0; k < 5; k++) {
 		const struct lc_layer *l = layer_at(db, k);
@@ -175,14 +221,11 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 		lcdb_use_pcre2(db);
 		return -1;
 	}
-	pats = xcalloc(n ? n : 1, sizeof(*pats));
-	rpats = xcalloc(n ? n : 1, sizeof(*rpats));
-	xpats = xcalloc(n ? n : 1, sizeof(*xpats));
-	owned = xcalloc(n ? n : 1, sizeof(*owned));
-	xowned = xcalloc(n ? n : 1, sizeof(*xowned));
-	flags = xcalloc(n ? n : 1, sizeof(*flags));
-	rflags = xcalloc(n ? n : 1, sizeof(*rflags));
-	xflags = xcalloc(n ? n : 1, sizeof(*xflags));
+	for (d = 0; d < NDB; d++) {
+		pats[d] = xcalloc(n ? n : 1, sizeof(*pats[d]));
+		flags[d] = xcalloc(n ? n : 1, sizeof(*flags[d]));
+	}
+	owned = xcalloc(n ? n * NDB : 1, sizeof(*owned));
 	db->id_confirm = xcalloc(n ? n : 1, 1);
 	db->id_file = xcalloc(n ? n : 1, sizeof(*db->id_file));
 	db->id_variant = xcalloc(n ? n : 1, 1);
@@ -200,45 +243,44 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 			db->file_layer[g] = (uint8_t)k;
 			for (j = 0; j < f->nrules; j++, id++) {
 				const struct lc_rule *r = &f->rules[j];
-				int v = rule_variant(r->src);
+				bool superset;
+				int v = rule_variant(r->src, &superset);
 				const char *src = r->src;
+				char **pat = &owned[id * NDB];
 
 				db->id_file[id] = (uint16_t)g;
-				flags[id] = rflags[id] = xflags[id] = 0x2;
-				/* 0x2: HS_FLAG_DOTALL */
 				if (v > 0)
 					src += strlen(stamp_prefix[v - 1]);
-				translate(&one, src, v > 0, &owned[id],
-				    &xowned[id], &db->id_confirm[id]);
+				translate(&one, src, v == 0 ? WHOLE : superset ?
+				    SUPERSET : TAIL, pat, &db->id_confirm[id]);
 				db->id_variant[id] = (uint8_t)v;
-				xpats[id] = xowned[id];
-				if (xpats[id] == NULL)
-					xflags[id] |= SCAN_SKIP;
-				if (v > 0) {
-					rpats[id] = owned[id];
-					flags[id] |= SCAN_SKIP;
-				} else {
-					pats[id] = owned[id];
-					rflags[id] |= SCAN_SKIP;
+				for (d = 0; d < NDB; d++) {
+					/* 0x2 HS_FLAG_DOTALL, 0x4 MULTILINE */
+					flags[d][id] = d == DB_MULTI ?
+					    0x4 | SCAN_MANY : 0x2;
+					pats[d][id] = pat[d];
+					if (pat[d] == NULL && (d != DB_WHOLE ||
+					    v > 0 || pat[DB_MULTI] != NULL) &&
+					    (d != DB_REST || v == 0))
+						flags[d][id] |= SCAN_SKIP;
 				}
 			}
 		}
 	}
 	buf_free(&one);
-	ok = scan_build(&db->scan, pats, flags, n, cachedir, err,
-	    sizeof(err)) == 0 && scan_build(&db->rest, rpats, rflags, n, cachedir,
-	    err, sizeof(err)) == 0 && scan_build(&db->exact, xpats, xflags, n,
-	    cachedir, err, sizeof(err)) == 0;
+	for (d = 0; d < NDB && ok; d++)
+		ok = scan_build(dbs[d], pats[d], flags[d], n, cachedir, err,
+		    sizeof(err)) == 0;
 	if (!ok) {
 		log_warnx("%s: %s; using PCRE2 alone", db->dir, err);
-		scan_free(&db->scan);
-		scan_free(&db->rest);
-		scan_free(&db->exact);
+		for (d = 0; d < NDB; d++)
+			scan_free(dbs[d]);
 	} else {
-		/* a widened rule is decided by Hyperscan when both forms
-		 * are exact there, else by PCRE2: where the widened form
-		 * matched (a prefilter), or on every line */
 		for (id = 0; id < n; id++) {
+			/* a widened rule is decided by Hyperscan when both
+			 * forms are exact there, else by PCRE2: where the
+			 * widened form matched (a prefilter), or on every
+			 * line */
 			if (db->id_confirm[id] == 1 &&
 			    (db->rest.mode[id] != SCAN_EXACT ||
 			    db->exact.mode[id] != SCAN_EXACT)) {
@@ -249,6 +291,10 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 				if (db->rest.mode[id] == SCAN_EXACT)
 					db->rest.mode[id] = SCAN_PREFILTER;
 			}
+			/* the block database reports exact matches only */
+			if (db->multi.mode[id] != SCAN_ABSENT &&
+			    db->multi.mode[id] != SCAN_EXACT)
+				db->multi.mode[id] = SCAN_ALWAYS;
 		}
 		/* the rules Hyperscan cannot decide alone get PCRE2 */
 		id = 0;
@@ -258,10 +304,8 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 			for (i = 0; i < l->nfiles; i++) {
 				for (j = 0; j < l->files[i].nrules; j++, id++) {
 					const struct lc_rule *r = &l->files[i].rules[j];
-					const struct scan *sc = db->id_variant[id] ?
-					    &db->rest : &db->scan;
 
-					if (sc->mode[id] == SCAN_EXACT)
+					if (id_mode(db, id) == SCAN_EXACT)
 						continue;
 					lcdb_one_regex(&db->id_re[id], r->src);
 					db->slow = xreallocarray(db->slow,
@@ -272,18 +316,13 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 		}
 		db->use_scan = true;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n * NDB; i++)
 		free(owned[i]);
-		free(xowned[i]);
-	}
 	free(owned);
-	free(xowned);
-	free(pats);
-	free(rpats);
-	free(xpats);
-	free(flags);
-	free(rflags);
-	free(xflags);
+	for (d = 0; d < NDB; d++) {
+		free(pats[d]);
+		free(flags[d]);
+	}
 	if (!db->use_scan)
 		lcdb_use_pcre2(db);
 	return db->use_scan ? 0 : -1;
@@ -318,10 +357,16 @@ lcdb_fork(const struct lcdb *db, struct lcdb *w)
 	memset(&w->scan, 0, sizeof(w->scan));
 	memset(&w->rest, 0, sizeof(w->rest));
 	memset(&w->exact, 0, sizeof(w->exact));
+	memset(&w->multi, 0, sizeof(w->multi));
 	memo_init(&w->memo);
+	w->blk = NULL;
+	w->blkcap = 0;
+	w->blkends = NULL;
+	w->blkout = NULL;
 	if (db->use_scan && (scan_fork(&db->scan, &w->scan) == -1 ||
 	    scan_fork(&db->rest, &w->rest) == -1 ||
-	    scan_fork(&db->exact, &w->exact) == -1)) {
+	    scan_fork(&db->exact, &w->exact) == -1 ||
+	    scan_fork(&db->multi, &w->multi) == -1)) {
 		lcdb_fork_free(w);
 		return -1;
 	}
@@ -342,6 +387,11 @@ lcdb_fork_free(struct lcdb *w)
 		scan_fork_free(&w->rest);
 	if (w->exact.hit != NULL)
 		scan_fork_free(&w->exact);
+	if (w->multi.hit != NULL)
+		scan_fork_free(&w->multi);
 	memo_free(&w->memo);
+	free(w->blk);
+	free(w->blkends);
+	free(w->blkout);
 	memset(w, 0, sizeof(*w));
 }

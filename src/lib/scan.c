@@ -44,7 +44,10 @@ scan_default_cachedir(void)
 static unsigned
 all_flags(unsigned f, enum scan_mode m)
 {
-	f |= HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+	if (!(f & SCAN_MANY))
+		f |= HS_FLAG_SINGLEMATCH;
+	f &= ~(SCAN_MANY | SCAN_SKIP);
+	f |= HS_FLAG_ALLOWEMPTY;
 	if (m == SCAN_PREFILTER)
 		f |= HS_FLAG_PREFILTER;
 	return f;
@@ -285,6 +288,7 @@ scan_free(struct scan *s)
 	free(s->mode);
 	free(s->hit);
 	free(s->touched);
+	free(s->pairs);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -320,6 +324,70 @@ scan_line(struct scan *s, const char *p, size_t len)
 	return 0;
 }
 
+struct block {
+	struct scan	*s;
+	const uint32_t	*ends;
+	size_t		 n;
+	bool		 sorted;
+};
+
+static int
+on_block_match(unsigned int id, unsigned long long from,
+    unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct block *b = ctx;
+	struct scan *s = b->s;
+	size_t lo = 0, hi = b->n;
+
+	(void)from;
+	(void)flags;
+	/* the first line that ends at or after the match's end */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->ends[mid] < to)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == b->n)
+		lo = b->n - 1;
+	if (s->npairs == s->pcap) {
+		s->pcap = s->pcap ? s->pcap * 2 : 64;
+		s->pairs = xreallocarray(s->pairs, s->pcap, sizeof(*s->pairs));
+	}
+	if (s->npairs > 0 && s->pairs[s->npairs - 1].line > lo)
+		b->sorted = false;
+	s->pairs[s->npairs].line = (uint32_t)lo;
+	s->pairs[s->npairs].id = id;
+	s->npairs++;
+	return 0;
+}
+
+int
+scan_block(struct scan *s, const char *buf, size_t len, const uint32_t *ends,
+    size_t n)
+{
+	struct block b = { s, ends, n, true };
+	size_t i, j;
+
+	s->npairs = 0;
+	if (s->db == NULL || n == 0)
+		return 0;
+	if (hs_scan(s->db, buf != NULL ? buf : "", (unsigned)len, 0, s->scratch,
+	    on_block_match, &b) != HS_SUCCESS)
+		return -1;
+	/* Hyperscan reports by end offset: sorted but for rare engines */
+	for (i = 1; !b.sorted && i < s->npairs; i++) {
+		struct scan_pair p = s->pairs[i];
+
+		for (j = i; j > 0 && s->pairs[j - 1].line > p.line; j--)
+			s->pairs[j] = s->pairs[j - 1];
+		s->pairs[j] = p;
+	}
+	return 0;
+}
+
 int
 scan_set(struct scan *s, const uint32_t *ids, size_t n)
 {
@@ -345,6 +413,8 @@ scan_fork(const struct scan *s, struct scan *w)
 	w->hit = xcalloc(s->npat ? s->npat : 1, sizeof(*w->hit));
 	w->touched = xcalloc(s->npat ? s->npat : 1, sizeof(*w->touched));
 	w->ntouched = 0;
+	w->pairs = NULL;
+	w->npairs = w->pcap = 0;
 	if (s->scratch != NULL) {
 		if (hs_clone_scratch(s->scratch, &sc) != HS_SUCCESS) {
 			scan_fork_free(w);
@@ -362,5 +432,6 @@ scan_fork_free(struct scan *w)
 		hs_free_scratch(w->scratch);
 	free(w->hit);
 	free(w->touched);
+	free(w->pairs);
 	memset(w, 0, sizeof(*w));
 }

@@ -30,6 +30,15 @@ enum scan_mode {
 
 /* In flags[i]: pattern i belongs to another database; never reported. */
 #define SCAN_SKIP	0x80000000u
+/* In flags[i]: report every match, not only the first (no
+ * HS_FLAG_SINGLEMATCH), for scan_block. */
+#define SCAN_MANY	0x40000000u
+
+/* A match of scan_block: pattern id in line (its index in the block). */
+struct scan_pair {
+	uint32_t	 line;
+	uint32_t	 id;
+};
 
 struct scan {
 	void		*db;		/* hs_database_t, owned; NULL if no pattern fits */
@@ -39,12 +48,15 @@ struct scan {
 	uint8_t		*hit;		/* owned: per pattern, set by the last scan */
 	uint32_t	*touched;	/* owned: ids hit by the last scan */
 	size_t		 ntouched;
+	struct scan_pair *pairs;	/* owned: the last scan_block's matches,
+					   by line */
+	size_t		 npairs, pcap;
 };
 
 /* Builds s over pats[0..n) (NUL-terminated Hyperscan/PCRE syntax; NULL
  * = leave this one to PCRE2, SCAN_ALWAYS) with
- * Hyperscan flags flags[i] (HS_FLAG_*; SINGLEMATCH and ALLOWEMPTY are
- * added).  cachedir may be NULL (no cache).  Returns 0, or -1 with a
+ * Hyperscan flags flags[i] (HS_FLAG_*; SINGLEMATCH, unless SCAN_MANY,
+ * and ALLOWEMPTY are added).  cachedir may be NULL (no cache).  Returns 0, or -1 with a
  * message in err when Hyperscan fails as a whole (the caller falls back
  * to PCRE2 then). */
 int	scan_build(struct scan *s, const char *const *pats, const unsigned *flags,
@@ -67,6 +79,18 @@ int	scan_line(struct scan *s, const char *p, size_t len);
  * scan had reported them (e.g. remembered from an earlier scan).
  * Returns 0. */
 int	scan_set(struct scan *s, const uint32_t *ids, size_t n);
+
+/*
+ * Scans n lines at once: buf[0..len) holds them, each followed by '\n'
+ * but the last, ends[i] the offset where line i ends (its '\n', or len).
+ * For patterns built with SCAN_MANY and HS_FLAG_MULTILINE that can take
+ * neither '\n' nor the empty string, every match lies in one line: its
+ * (line, id) pairs are left in s->pairs[0..s->npairs), sorted by line (a
+ * pattern may appear more than once in a line).  One Hyperscan call for
+ * the block, not one per line.  Returns 0, or -1 when Hyperscan failed.
+ */
+int	scan_block(struct scan *s, const char *buf, size_t len,
+	    const uint32_t *ends, size_t n);
 
 /* The default cache directory: $LOGWARD_CACHE_DIR, else
  * $XDG_CACHE_HOME/logward, else $HOME/.cache/logward; NULL if none. */

@@ -178,11 +178,17 @@ test_scan_same_as_pcre2(void **state)
 	lcdb_use_pcre2(&re);
 	assert_int_equal(lcdb_load(&hs, dir, LC_SERVER, false), 0);
 	assert_int_equal(lcdb_use_scan(&hs, NULL), 0);
-	/* the backreference rules stay whole, confirmed by PCRE2 */
-	for (i = 7; i <= 10; i++) {
-		assert_int_equal(hs.id_variant[i], 0);
-		assert_int_not_equal(hs.scan.mode[i], SCAN_EXACT);
+	/* the backreference rules: tails with ".*" for the reference, or
+	 * whole lines (no variant's prefix), confirmed by PCRE2 */
+	for (i = 7; i <= 9; i++) {
+		assert_int_not_equal(hs.id_variant[i], 0);
+		assert_int_equal(hs.rest.mode[i], SCAN_PREFILTER);
 	}
+	assert_int_equal(hs.id_variant[10], 0);
+	assert_int_not_equal(hs.scan.mode[10], SCAN_EXACT);
+	/* whole-line rules that take no '\n' are scanned in blocks */
+	assert_int_equal(hs.multi.mode[5], SCAN_EXACT);
+	assert_int_equal(hs.scan.mode[5], SCAN_ABSENT);
 	lcdb_line_init(&re, &a);
 	lcdb_line_init(&hs, &b);
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
