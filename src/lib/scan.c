@@ -352,6 +352,11 @@ on_block_match(unsigned int id, unsigned long long from,
 	}
 	if (lo == b->n)
 		lo = b->n - 1;
+	/* a pattern that matches again in the same line (every end of a
+	 * repetition is reported) is kept once */
+	if (s->npairs > 0 && s->pairs[s->npairs - 1].line == lo &&
+	    s->pairs[s->npairs - 1].id == id)
+		return 0;
 	if (s->npairs == s->pcap) {
 		s->pcap = s->pcap ? s->pcap * 2 : 64;
 		s->pairs = xreallocarray(s->pairs, s->pcap, sizeof(*s->pairs));

@@ -96,6 +96,11 @@ static const char *const lines[] = {
 	"qqq",
 	"Mar 10 06:00:00 host",
 	"Mar 10 06:00:00 host ",
+	/* a newline inside a line: the block scan leaves it to PCRE2 */
+	"Mar 10 06:00:00 host snort: x\nHash Method:     12",
+	"xx bar\nbaz yy",
+	"x\n2026-03-10 06:00:00 Start queue run: pid=12",
+	"2026-03-10 06:00:00 Start queue run: pid=12\nx",
 };
 
 /* Tails that tell digits apart (widened in the tails' database, decided
@@ -164,6 +169,50 @@ write_tree(void)
 	write_rules(rules, sizeof(rules) / sizeof(rules[0]));
 }
 
+/* lcclass_lines (the whole-line rules scanned a block of lines at a
+ * time: more lines than a block holds) against PCRE2 line by line. */
+static void
+same_in_blocks(struct lcdb *re, struct lcdb *hs)
+{
+	size_t nl = sizeof(lines) / sizeof(lines[0]), n = 1300, i, f;
+	size_t nc = hs->cracking.nfiles, nv = hs->violations.nfiles;
+	const char **ls = calloc(n, sizeof(*ls));
+	size_t *lens = calloc(n, sizeof(*lens));
+	uint8_t *alerts = calloc(n * nc, 1), *events = calloc(n * (nv + 1), 1);
+	uint8_t *mark = calloc(n, 1), *kind = calloc(n, 1);
+	struct lc_line a;
+
+	assert_non_null(ls);
+	assert_non_null(lens);
+	assert_non_null(alerts);
+	assert_non_null(events);
+	assert_non_null(mark);
+	assert_non_null(kind);
+	for (i = 0; i < n; i++) {
+		/* the lines in an order that moves from block to block */
+		ls[i] = lines[(i * 7) % nl];
+		lens[i] = strlen(ls[i]);
+	}
+	lcclass_lines(hs, ls, lens, n, alerts, events, mark, kind);
+	lcdb_line_init(re, &a);
+	for (i = 0; i < n; i++) {
+		lcclass_line(re, ls[i], lens[i], &a);
+		for (f = 0; f < nc; f++)
+			if (a.alert[f] != alerts[i * nc + f])
+				fail_msg("rule %s, line %zu \"%s\" in a block: "
+				    "PCRE2 %d, Hyperscan %d", rules[f], i, ls[i],
+				    a.alert[f], alerts[i * nc + f]);
+		assert_int_equal(a.any_cracking, mark[i]);
+	}
+	lcdb_line_free(&a);
+	free(ls);
+	free(lens);
+	free(alerts);
+	free(events);
+	free(mark);
+	free(kind);
+}
+
 static void
 test_scan_same_as_pcre2(void **state)
 {
@@ -209,6 +258,7 @@ test_scan_same_as_pcre2(void **state)
 	/* the lines are not all on one side */
 	assert_true(hits >= 15);
 	assert_true(misses >= 15);
+	same_in_blocks(&re, &hs);
 	lcdb_line_free(&a);
 	lcdb_line_free(&b);
 	lcdb_free(&re);
