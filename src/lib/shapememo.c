@@ -16,6 +16,9 @@ struct memo_item {
 	uint32_t	 ids[];
 };
 
+_Static_assert(sizeof(struct memo_way) * MEMO_WAYS == 64,
+    "a set of the memo is one cache line");
+
 #define ONES	0x0101010101010101ULL
 #define LOW7	0x7f7f7f7f7f7f7f7fULL
 #define HIGH	0x8080808080808080ULL
@@ -125,7 +128,7 @@ memo_get(struct shapememo *m, const char *s, size_t len, const uint32_t **ids,
 		return MEMO_SKIP;
 	}
 	if (m->ways == NULL)
-		m->ways = xcalloc((size_t)MEMO_SETS * MEMO_WAYS,
+		m->ways = xcalloc_aligned(64, (size_t)MEMO_SETS * MEMO_WAYS *
 		    sizeof(*m->ways));
 	h = shape(m->key, s, len);
 	set = &m->ways[(h & (MEMO_SETS - 1)) * MEMO_WAYS];
@@ -134,7 +137,11 @@ memo_get(struct shapememo *m, const char *s, size_t len, const uint32_t **ids,
 
 		if (it != NULL && set[w].hash == h && it->len == len &&
 		    memcmp(item_text(it), m->key, len) == 0) {
-			set[w].used = ++m->clock;
+			/* to the front: the last way is the least recent */
+			for (; w > 0; w--)
+				set[w] = set[w - 1];
+			set[0].hash = h;
+			set[0].item = (struct memo_item *)it;
 			*ids = it->ids;
 			*n = it->n;
 			m->hits++;
@@ -161,11 +168,9 @@ memo_put(struct shapememo *m, const uint32_t *ids, size_t n)
 	if (m->keylen == 0 || n > MEMO_IDS_MAX)
 		return;
 	set = &m->ways[(m->hash & (MEMO_SETS - 1)) * MEMO_WAYS];
-	victim = &set[0];
-	for (w = 0; w < MEMO_WAYS && victim->item != NULL; w++) {
-		if (set[w].item == NULL || set[w].used < victim->used)
-			victim = &set[w];
-	}
+	/* the least recently used (or an empty) way goes; the new one
+	 * comes first */
+	victim = &set[MEMO_WAYS - 1];
 	if (victim->item != NULL) {
 		m->bytes -= sizeof(*victim->item) + victim->item->n *
 		    sizeof(uint32_t) + victim->item->len;
@@ -178,9 +183,10 @@ memo_put(struct shapememo *m, const uint32_t *ids, size_t n)
 	if (n > 0)
 		memcpy(it->ids, ids, n * sizeof(uint32_t));
 	memcpy((char *)(it->ids + n), m->key, m->keylen);
-	victim->item = it;
-	victim->hash = m->hash;
-	victim->used = ++m->clock;
+	for (w = MEMO_WAYS - 1; w > 0; w--)
+		set[w] = set[w - 1];
+	set[0].item = it;
+	set[0].hash = m->hash;
 	m->bytes += size;
 	m->keylen = 0;
 }

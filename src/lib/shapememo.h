@@ -33,15 +33,15 @@
 
 struct memo_item;
 
+/* A set is MEMO_WAYS ways in one 64-byte cache line, the most recently
+ * used first. */
 struct memo_way {
 	uint64_t	 hash;
-	uint32_t	 used;		/* clock of the last use */
 	struct memo_item *item;		/* owned; NULL: empty */
 };
 
 struct shapememo {
 	struct memo_way	*ways;		/* owned: MEMO_SETS * MEMO_WAYS */
-	uint32_t	 clock;
 	uint64_t	 hash;		/* of the last missed shape */
 	size_t		 keylen;	/* of the last missed shape; 0: none */
 	char		 key[MEMO_KEY_MAX];

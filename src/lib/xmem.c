@@ -27,6 +27,17 @@ xmalloc(size_t n)
 }
 
 void *
+xcalloc_aligned(size_t align, size_t n)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, align, n ? n : 1) != 0)
+		oom(n);
+	memset(p, 0, n);
+	return p;
+}
+
+void *
 xcalloc(size_t nmemb, size_t size)
 {
 	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
