@@ -111,7 +111,7 @@ engine_init(struct engine *e, const struct conf *c)
 		build_scan(e);
 		for (i = 0; i < c->nrules; i++) {
 			if (c->rules[i].kind == RULE_LOGCHECK)
-				(void)lcdb_use_scan(c->rules[i].lc, c->cachedir != NULL ?
+				(void)lcdb_scan_build(c->rules[i].lc, c->cachedir != NULL ?
 				    c->cachedir : scan_default_cachedir());
 		}
 	} else {

@@ -91,14 +91,14 @@ scan_tail(struct lcdb *db, const char *t, size_t len)
 	const char *key;
 	size_t n, keylen;
 
-	switch (memo_get(&db->memo, t, len, &ids, &n, &key, &keylen)) {
+	switch (shapememo_get(&db->memo, t, len, &ids, &n, &key, &keylen)) {
 	case MEMO_HIT:
 		scan_set(&db->rest, ids, n);
 		return 0;
 	case MEMO_MISS:
 		if (scan_line(&db->rest, key, keylen) == -1)
 			return -1;
-		memo_put(&db->memo, db->rest.touched, db->rest.ntouched);
+		shapememo_put(&db->memo, db->rest.touched, db->rest.ntouched);
 		return 0;
 	case MEMO_SKIP:
 		break;

@@ -432,7 +432,7 @@ cmd_logcheck(struct opts *o)
 		return 1;
 	}
 	if (o->engine != 1)
-		(void)lcdb_use_scan(&db, o->cachedir != NULL ? o->cachedir :
+		(void)lcdb_scan_build(&db, o->cachedir != NULL ? o->cachedir :
 		    scan_default_cachedir());
 	else
 		lcdb_use_pcre2(&db);

@@ -608,7 +608,7 @@ run(struct job *j)
 	 * owns (its HOME may not be writable) */
 	if (j->cachedir == NULL && getenv("LOGWARD_CACHE_DIR") == NULL)
 		cache = xasprintf("%s/cache", j->statedir);
-	(void)lcdb_use_scan(&db, j->cachedir != NULL ? j->cachedir :
+	(void)lcdb_scan_build(&db, j->cachedir != NULL ? j->cachedir :
 	    cache != NULL ? cache : scan_default_cachedir());
 	lcrun_init(&lines, &db, j->sortuniq, 1);
 	buf_init(&errs, 1024 * 1024);

@@ -176,7 +176,14 @@ ere_bracket(struct parser *p, size_t start, bool render)
 				ere_fail(p, i, "invalid character class name");
 				return 0;
 			}
-			if (render) {
+			if (render && (p->flags & ERE_MULTILINE) && name == 5 &&
+			    memcmp(s + i + 2, "space", 5) == 0)
+				rc |= buf_addstr(o, "\\x09\\x0b-\\x0d\\x20");
+			else if (render && (p->flags & ERE_MULTILINE) &&
+			    name == 5 && memcmp(s + i + 2, "cntrl", 5) == 0)
+				rc |= buf_addstr(o,
+				    "\\x00-\\x09\\x0b-\\x1f\\x7f");
+			else if (render) {
 				rc |= buf_add(o, s + i, name + 2);
 				rc |= buf_add(o, ":]", 2);
 			}
@@ -211,7 +218,16 @@ ere_bracket(struct parser *p, size_t start, bool render)
 				ere_fail(p, i - 1, "invalid range end");
 				return 0;
 			}
-			if (render)
+			if (render && (p->flags & ERE_MULTILINE) &&
+			    c <= '\n' && e >= '\n') {
+				/* the range without the newline */
+				if (c < '\n')
+					rc |= buf_printf(o, "\\x%02x-\\x09",
+					    (unsigned)c);
+				if (e > '\n')
+					rc |= buf_printf(o, "\\x0b-\\x%02x",
+					    (unsigned)e);
+			} else if (render)
 				rc |= buf_printf(o, "\\x%02x-\\x%02x",
 				    (unsigned)c, (unsigned)e);
 			digits |= digit_range(c, e);
@@ -235,6 +251,9 @@ ere_bracket(struct parser *p, size_t start, bool render)
 		    "character class syntax is [[:space:]], not [:space:]");
 		return 0;
 	}
+	/* with ERE_MULTILINE no set takes the newline between lines */
+	if (render && neg && (p->flags & ERE_MULTILINE))
+		rc |= buf_addstr(o, "\\x0a");
 	if (render)
 		rc |= buf_addc(o, ']');
 	if (rc != 0) {

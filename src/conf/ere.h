@@ -55,9 +55,10 @@ int	ere_translate(struct buf *out, const char *src, size_t len,
 #define ERE_WIDEN	0x1	/* every atom that takes a digit takes all ten
 				   (a superset of the pattern, blind to which
 				   digit is where: see lcdb's memo of shapes) */
-#define ERE_MULTILINE	0x2	/* Hyperscan: '$' for the end (compile with
-				   HS_FLAG_MULTILINE, without HS_FLAG_DOTALL,
-				   to scan many lines at once) */
+#define ERE_MULTILINE	0x2	/* Hyperscan: '$' for the end, and no set
+				   takes '\n' (compile with HS_FLAG_MULTILINE,
+				   without HS_FLAG_DOTALL, to scan lines with
+				   no '\n' in them many at a time) */
 #define ERE_NOBACKREF	0x4	/* a backreference becomes ".*" (a superset,
 				   for both targets) */
 
@@ -68,7 +69,8 @@ int	ere_translate(struct buf *out, const char *src, size_t len,
 				   pattern matches a text exactly when it
 				   matches the text with any digit replaced
 				   by any other */
-#define ERE_NEWLINE	0x2	/* an atom other than '.' may take '\n' */
+#define ERE_NEWLINE	0x2	/* an atom other than '.' may take '\n'
+				   (with ERE_MULTILINE it does not) */
 #define ERE_EMPTY	0x4	/* it may match the empty string */
 
 /* ere_translate with flags, and, when props is not NULL, the pattern's

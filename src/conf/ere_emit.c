@@ -22,6 +22,9 @@
 #define NOTSPACE_SET	"[^\\x09-\\x0d\\x20]"
 #define NEVER_SET	"[^\\x00-\\xff]"
 #define DIGIT_SET	"[0-9]"
+/* ERE_MULTILINE: no set takes the newline between lines */
+#define NOTWORD_SET_NL	"[^0-9A-Z_a-z\\x0a]"
+#define SPACE_SET_NL	"[\\x09\\x0b-\\x0d\\x20]"
 
 /* A literal byte outside brackets. */
 static int
@@ -217,10 +220,12 @@ ere_emit_node(struct parser *p, struct buf *o, int ni)
 		rc = buf_addstr(o, WORD_SET);
 		break;
 	case N_NOTWORD:
-		rc = buf_addstr(o, NOTWORD_SET);
+		rc = buf_addstr(o, (p->flags & ERE_MULTILINE) ?
+		    NOTWORD_SET_NL : NOTWORD_SET);
 		break;
 	case N_SPACE:
-		rc = buf_addstr(o, SPACE_SET);
+		rc = buf_addstr(o, (p->flags & ERE_MULTILINE) ?
+		    SPACE_SET_NL : SPACE_SET);
 		break;
 	case N_NOTSPACE:
 		rc = buf_addstr(o, NOTSPACE_SET);

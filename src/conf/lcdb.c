@@ -1,7 +1,7 @@
 /*
  * lcdb — logcheck rule trees: loading, compiling (PCRE2 per file),
- * freeing.  The Hyperscan databases (lcdb_use_scan) and the classifier's
- * copies for other threads (lcdb_fork) are in lcdb_scan.c.
+ * freeing, the classifier's copies for other threads (lcdb_fork).  The
+ * Hyperscan databases (lcdb_scan_build) are in lcdb_scan.c.
  *
  * Matching and classification are in classify/lcclass.c, the sort and
  * the report in report/lcreport.c.
@@ -458,7 +458,7 @@ lcdb_free(struct lcdb *db)
 		scan_free(&db->rest);
 		scan_free(&db->exact);
 	}
-	memo_free(&db->memo);
+	shapememo_free(&db->memo);
 	free(db->blk);
 	free(db->blkends);
 	free(db->blkout);
@@ -489,6 +489,31 @@ lcdb_one_regex(struct regex *re, const char *src)
 	buf_free(&b);
 }
 
+const struct lc_layer *
+lcdb_layer(const struct lcdb *db, int k)
+{
+	const struct lc_layer *layers[5] = { &db->cracking, &db->cign,
+	    &db->violations, &db->vign, &db->ignore };
+
+	return layers[k];
+}
+
+void
+lcdb_use_pcre2(struct lcdb *db)
+{
+	size_t i, j;
+	int k;
+
+	for (k = 0; k < 5; k++) {
+		const struct lc_layer *l = lcdb_layer(db, k);
+
+		for (i = 0; i < l->nfiles; i++) {
+			for (j = 0; j < l->files[i].nchunks; j++)
+				match_jit(&l->files[i].chunks[j]);
+		}
+	}
+}
+
 void
 lcdb_line_init(const struct lcdb *db, struct lc_line *l)
 {
@@ -504,4 +529,56 @@ lcdb_line_free(struct lc_line *l)
 	free(l->alert);
 	free(l->event);
 	memset(l, 0, sizeof(*l));
+}
+
+int
+lcdb_fork(const struct lcdb *db, struct lcdb *w)
+{
+	*w = *db;
+	w->limit_errors = 0;
+	w->prepared = false;
+	memset(w->layer_hit, 0, sizeof(w->layer_hit));
+	w->scratch = xcalloc(1, sizeof(*w->scratch));
+	lcdb_line_init(db, w->scratch);
+	w->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
+	memset(&w->scan, 0, sizeof(w->scan));
+	memset(&w->rest, 0, sizeof(w->rest));
+	memset(&w->exact, 0, sizeof(w->exact));
+	memset(&w->multi, 0, sizeof(w->multi));
+	shapememo_init(&w->memo);
+	w->blk = NULL;
+	w->blkcap = 0;
+	w->blkends = NULL;
+	w->blkout = NULL;
+	if (db->use_scan && (scan_fork(&db->scan, &w->scan) == -1 ||
+	    scan_fork(&db->rest, &w->rest) == -1 ||
+	    scan_fork(&db->exact, &w->exact) == -1 ||
+	    scan_fork(&db->multi, &w->multi) == -1)) {
+		lcdb_fork_free(w);
+		return -1;
+	}
+	return 0;
+}
+
+void
+lcdb_fork_free(struct lcdb *w)
+{
+	if (w->scratch != NULL) {
+		lcdb_line_free(w->scratch);
+		free(w->scratch);
+	}
+	free(w->file_hit);
+	if (w->scan.hit != NULL)
+		scan_fork_free(&w->scan);
+	if (w->rest.hit != NULL)
+		scan_fork_free(&w->rest);
+	if (w->exact.hit != NULL)
+		scan_fork_free(&w->exact);
+	if (w->multi.hit != NULL)
+		scan_fork_free(&w->multi);
+	shapememo_free(&w->memo);
+	free(w->blk);
+	free(w->blkends);
+	free(w->blkout);
+	memset(w, 0, sizeof(*w));
 }

@@ -61,7 +61,7 @@ struct lc_layer {
 	size_t		 nfiles;
 };
 
-/* The stamp and host prefixes lcdb_use_scan recognises at the start of
+/* The stamp and host prefixes lcdb_scan_build recognises at the start of
  * a rule; lcdb.id_variant is 0 or 1..LCDB_NVARIANTS. */
 #define LCDB_NVARIANTS	4
 
@@ -84,7 +84,7 @@ struct lcdb {
 	size_t		 nerrors;
 	uint64_t	 limit_errors;	/* matches that failed even with the DFA */
 	struct lc_line	*scratch;	/* owned: for callers that classify one line */
-	/* Hyperscan: every rule of the tree in one database (lcdb_use_scan) */
+	/* Hyperscan: every rule of the tree in its databases (lcdb_scan_build) */
 	bool		 use_scan;
 	struct scan	 scan;		/* rules matched on the whole line, one
 					   line at a time; id = rule number in
@@ -125,6 +125,10 @@ struct lcdb {
 	bool		 mout;		/* that line could not be scanned */
 };
 
+/* Layer k of db in classification order: cracking.d, cracking.ignore.d,
+ * violations.d, violations.ignore.d, ignore.d (k 0..4). */
+const struct lc_layer *lcdb_layer(const struct lcdb *db, int k);
+
 /* Parses "paranoid", "server" or "workstation"; -1 if none. */
 int	lcdb_level(const char *s, enum lc_level *out);
 /* The name of level, as lcdb_level parses it. */
@@ -137,15 +141,17 @@ int	lcdb_load(struct lcdb *db, const char *dir, enum lc_level level,
 /* Frees everything db owns (also after a failed lcdb_load). */
 void	lcdb_free(struct lcdb *db);
 
-/* Compiles every rule of the tree into one Hyperscan database (cached
- * in cachedir, may be NULL) so a line is scanned once for all files.
+/* Compiles every rule of the tree into Hyperscan databases (cached in
+ * cachedir, may be NULL; see conf/lcdb_scan.c) so a line is scanned once
+ * for all files: whole-line rules a block of lines at a time, the rules
+ * after the stamp and host on the line's shape or from the memo.
  * Returns 0, or -1 (a warning was printed; PCRE2 stays in use). */
-int	lcdb_use_scan(struct lcdb *db, const char *cachedir);
+int	lcdb_scan_build(struct lcdb *db, const char *cachedir);
 
 /* Makes PCRE2 fast for the rule files (JIT-compiles their alternations,
  * which lcdb_load leaves to the interpreter since Hyperscan usually
  * decides): call it when PCRE2 alone will classify, i.e. without
- * lcdb_use_scan, which calls it when it fails.  Before other threads
+ * lcdb_scan_build, which calls it when it fails.  Before other threads
  * use db. */
 void	lcdb_use_pcre2(struct lcdb *db);
 

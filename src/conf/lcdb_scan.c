@@ -2,8 +2,7 @@
  * lcdb_scan — the Hyperscan side of a logcheck rule tree (conf/lcdb): its
  * rules split into three databases (whole lines; tails after the stamp and
  * host, blind to digits so a tail's shape can stand for it; the exact form
- * of the tails that were widened), the rules left to PCRE2, and the
- * per-thread copies of the classifier.
+ * of the tails that were widened) and the rules left to PCRE2.
  */
 #include "conf/lcdb.h"
 
@@ -13,15 +12,6 @@
 #include "conf/ere.h"
 #include "lib/log.h"
 #include "lib/xmem.h"
-
-static const struct lc_layer *
-layer_at(const struct lcdb *db, int k)
-{
-	const struct lc_layer *layers[5] = { &db->cracking, &db->cign,
-	    &db->violations, &db->vign, &db->ignore };
-
-	return layers[k];
-}
 
 /*
  * Almost every shipped rule starts with one of three texts that match the
@@ -98,7 +88,7 @@ rule_variant(const char *src, bool *superset)
 	return v + 1;
 }
 
-/* The databases of lcdb_use_scan, and where a rule's forms go. */
+/* The databases of lcdb_scan_build, and where a rule's forms go. */
 enum { DB_WHOLE, DB_MULTI, DB_REST, DB_EXACT, NDB };
 
 enum rule_kind { WHOLE, TAIL, SUPERSET };
@@ -124,9 +114,9 @@ form(struct buf *one, const char *src, enum rule_kind kind,
 /*
  * A rule's Hyperscan forms, in pat[DB_*] (all NULL: PCRE2 decides on
  * every line), and *confirm:
- *   a whole-line rule that can take neither '\n' nor the empty string
- *   goes to DB_MULTI (scanned a block of lines at a time), any other to
- *   DB_WHOLE;
+ *   a whole-line rule that cannot match the empty string goes to DB_MULTI
+ *   (scanned a block of lines at a time; ERE_MULTILINE keeps its sets
+ *   from taking the newline between lines), any other to DB_WHOLE;
  *   a tail (anchored after the stamp and host) goes to DB_REST, which
  *   every line's tail shape stands for (shapememo): a tail that tells
  *   digits apart goes there widened (ERE_WIDEN) and as it is to DB_EXACT
@@ -155,7 +145,7 @@ translate(struct buf *one, const char *src, enum rule_kind kind,
 	}
 	if (form(one, src, kind, ERE_HYPERSCAN, 0, &props, &p) == 0) {
 		if (kind == WHOLE) {
-			if ((props & (ERE_NEWLINE | ERE_EMPTY)) == 0 &&
+			if ((props & ERE_EMPTY) == 0 &&
 			    form(one, src, kind, ERE_HYPERSCAN, ERE_MULTILINE,
 			    NULL, &pat[DB_MULTI]) == 0)
 				free(p);
@@ -199,7 +189,7 @@ id_mode(const struct lcdb *db, size_t id)
 }
 
 int
-lcdb_use_scan(struct lcdb *db, const char *cachedir)
+lcdb_scan_build(struct lcdb *db, const char *cachedir)
 {
 	size_t n = 0, id = 0, g = 0, i, j, d;
 	const char **pats[NDB];
@@ -211,7 +201,7 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	bool ok = true;
 
 	for (k = 0; k < 5; k++) {
-		const struct lc_layer *l = layer_at(db, k);
+		const struct lc_layer *l = lcdb_layer(db, k);
 
 		for (i = 0; i < l->nfiles; i++)
 			n += l->files[i].nrules;
@@ -234,7 +224,7 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	db->file_layer = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
 	buf_init(&one, SIZE_MAX / 4);
 	for (k = 0; k < 5; k++) {
-		struct lc_layer *l = (struct lc_layer *)layer_at(db, k);
+		struct lc_layer *l = (struct lc_layer *)lcdb_layer(db, k);
 
 		for (i = 0; i < l->nfiles; i++, g++) {
 			struct lc_file *f = &l->files[i];
@@ -299,7 +289,7 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 		/* the rules Hyperscan cannot decide alone get PCRE2 */
 		id = 0;
 		for (k = 0; k < 5; k++) {
-			const struct lc_layer *l = layer_at(db, k);
+			const struct lc_layer *l = lcdb_layer(db, k);
 
 			for (i = 0; i < l->nfiles; i++) {
 				for (j = 0; j < l->files[i].nrules; j++, id++) {
@@ -326,72 +316,4 @@ lcdb_use_scan(struct lcdb *db, const char *cachedir)
 	if (!db->use_scan)
 		lcdb_use_pcre2(db);
 	return db->use_scan ? 0 : -1;
-}
-
-void
-lcdb_use_pcre2(struct lcdb *db)
-{
-	size_t i, j;
-	int k;
-
-	for (k = 0; k < 5; k++) {
-		const struct lc_layer *l = layer_at(db, k);
-
-		for (i = 0; i < l->nfiles; i++) {
-			for (j = 0; j < l->files[i].nchunks; j++)
-				match_jit(&l->files[i].chunks[j]);
-		}
-	}
-}
-
-int
-lcdb_fork(const struct lcdb *db, struct lcdb *w)
-{
-	*w = *db;
-	w->limit_errors = 0;
-	w->prepared = false;
-	memset(w->layer_hit, 0, sizeof(w->layer_hit));
-	w->scratch = xcalloc(1, sizeof(*w->scratch));
-	lcdb_line_init(db, w->scratch);
-	w->file_hit = xcalloc(db->nfiles_all ? db->nfiles_all : 1, 1);
-	memset(&w->scan, 0, sizeof(w->scan));
-	memset(&w->rest, 0, sizeof(w->rest));
-	memset(&w->exact, 0, sizeof(w->exact));
-	memset(&w->multi, 0, sizeof(w->multi));
-	memo_init(&w->memo);
-	w->blk = NULL;
-	w->blkcap = 0;
-	w->blkends = NULL;
-	w->blkout = NULL;
-	if (db->use_scan && (scan_fork(&db->scan, &w->scan) == -1 ||
-	    scan_fork(&db->rest, &w->rest) == -1 ||
-	    scan_fork(&db->exact, &w->exact) == -1 ||
-	    scan_fork(&db->multi, &w->multi) == -1)) {
-		lcdb_fork_free(w);
-		return -1;
-	}
-	return 0;
-}
-
-void
-lcdb_fork_free(struct lcdb *w)
-{
-	if (w->scratch != NULL) {
-		lcdb_line_free(w->scratch);
-		free(w->scratch);
-	}
-	free(w->file_hit);
-	if (w->scan.hit != NULL)
-		scan_fork_free(&w->scan);
-	if (w->rest.hit != NULL)
-		scan_fork_free(&w->rest);
-	if (w->exact.hit != NULL)
-		scan_fork_free(&w->exact);
-	if (w->multi.hit != NULL)
-		scan_fork_free(&w->multi);
-	memo_free(&w->memo);
-	free(w->blk);
-	free(w->blkends);
-	free(w->blkout);
-	memset(w, 0, sizeof(*w));
 }

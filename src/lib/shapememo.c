@@ -70,13 +70,13 @@ shape(char *out, const char *s, size_t len)
 }
 
 void
-memo_init(struct shapememo *m)
+shapememo_init(struct shapememo *m)
 {
 	memset(m, 0, sizeof(*m));
 }
 
 void
-memo_free(struct shapememo *m)
+shapememo_free(struct shapememo *m)
 {
 	size_t i;
 
@@ -107,7 +107,7 @@ count(struct shapememo *m, bool hit)
 }
 
 enum memo_result
-memo_get(struct shapememo *m, const char *s, size_t len, const uint32_t **ids,
+shapememo_get(struct shapememo *m, const char *s, size_t len, const uint32_t **ids,
     size_t *n, const char **key, size_t *keylen)
 {
 	struct memo_way *set;
@@ -128,7 +128,7 @@ memo_get(struct shapememo *m, const char *s, size_t len, const uint32_t **ids,
 		return MEMO_SKIP;
 	}
 	if (m->ways == NULL)
-		m->ways = xcalloc_aligned(64, (size_t)MEMO_SETS * MEMO_WAYS *
+		m->ways = xaligned(64, (size_t)MEMO_SETS * MEMO_WAYS *
 		    sizeof(*m->ways));
 	h = shape(m->key, s, len);
 	set = &m->ways[(h & (MEMO_SETS - 1)) * MEMO_WAYS];
@@ -159,7 +159,7 @@ memo_get(struct shapememo *m, const char *s, size_t len, const uint32_t **ids,
 }
 
 void
-memo_put(struct shapememo *m, const uint32_t *ids, size_t n)
+shapememo_put(struct shapememo *m, const uint32_t *ids, size_t n)
 {
 	struct memo_way *set, *victim;
 	struct memo_item *it;

@@ -52,18 +52,18 @@ struct shapememo {
 
 enum memo_result {
 	MEMO_HIT,	/* *ids, *n: what the shape's scan reported */
-	MEMO_MISS,	/* scan the shape (*key, *keylen), then memo_put */
+	MEMO_MISS,	/* scan the shape (*key, *keylen), then shapememo_put */
 	MEMO_SKIP,	/* not remembered: scan the text itself */
 };
 
-void	memo_init(struct shapememo *m);
-void	memo_free(struct shapememo *m);
+void	shapememo_init(struct shapememo *m);
+void	shapememo_free(struct shapememo *m);
 
 /* Looks up the shape of s[0..len). */
-enum memo_result memo_get(struct shapememo *m, const char *s, size_t len,
+enum memo_result shapememo_get(struct shapememo *m, const char *s, size_t len,
 	    const uint32_t **ids, size_t *n, const char **key, size_t *keylen);
 
 /* Remembers ids[0..n) for the shape of the last MEMO_MISS. */
-void	memo_put(struct shapememo *m, const uint32_t *ids, size_t n);
+void	shapememo_put(struct shapememo *m, const uint32_t *ids, size_t n);
 
 #endif

@@ -27,7 +27,7 @@ xmalloc(size_t n)
 }
 
 void *
-xcalloc_aligned(size_t align, size_t n)
+xaligned(size_t align, size_t n)
 {
 	void *p = NULL;
 

@@ -11,7 +11,7 @@ void *xmalloc(size_t n);		/* returns owned memory */
 void *xcalloc(size_t nmemb, size_t size);	/* returns owned, zeroed memory */
 /* Owned zeroed memory at a multiple of align (a power of two, a multiple
  * of sizeof(void *)); free() frees it. */
-void *xcalloc_aligned(size_t align, size_t n);
+void *xaligned(size_t align, size_t n);
 void *xreallocarray(void *p, size_t nmemb, size_t size); /* takes and returns ownership */
 char *xstrdup(const char *s);		/* returns an owned copy */
 char *xmemdup0(const void *p, size_t n);	/* owned copy of n bytes plus a NUL */

@@ -1375,6 +1375,48 @@ test_digit_blind(void **state)
 	}
 }
 
+/* ERE_MULTILINE (Hyperscan, many lines at a time): '$' for the end and
+ * no set takes the newline; ERE_NOBACKREF: ".*" for a backreference. */
+static void
+test_multiline_forms(void **state)
+{
+	static const struct shape t[] = {
+		{ "a$", "a$" },
+		{ "^a[[:space:]]b", "^a[\\x09\\x0b-\\x0d\\x20]b" },
+		{ "[^a]", "[^a\\x0a]" },
+		{ "[[:cntrl:]x]", "[\\x00-\\x09\\x0b-\\x1f\\x7fx]" },
+		{ "[\t-z]", "[\\x09-\\x09\\x0b-\\x7a]" },
+		{ "[\n-z]", "[\\x0b-\\x7a]" },
+		{ "\\W\\s\\S", "[^0-9A-Z_a-z\\x0a][\\x09\\x0b-\\x0d\\x20]"
+		    "[^\\x09-\\x0d\\x20]" },
+	};
+	struct buf b;
+	char err[256];
+	size_t i;
+	int props;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_reset(&b);
+		assert_int_equal(ere_translate_ex(&b, t[i].ere, strlen(t[i].ere),
+		    ERE_HYPERSCAN, ERE_MULTILINE, &props, err, sizeof(err)), 0);
+		if (strcmp(buf_str(&b), t[i].want) != 0)
+			fail_msg("'%s': got '%s', want '%s'", t[i].ere,
+			    buf_str(&b), t[i].want);
+	}
+	buf_reset(&b);
+	assert_int_equal(ere_translate_ex(&b, S("(a)x\\1"), ERE_HYPERSCAN,
+	    ERE_NOBACKREF, &props, err, sizeof(err)), 0);
+	assert_string_equal(buf_str(&b), "(?:a)x(?:.*)");
+	assert_true(props & ERE_BOUND);
+	buf_reset(&b);
+	assert_int_equal(ere_translate_ex(&b, S("a*|b"), ERE_HYPERSCAN, 0,
+	    &props, err, sizeof(err)), 0);
+	assert_true(props & ERE_EMPTY);
+	buf_free(&b);
+}
+
 #define T(f)	cmocka_unit_test(f)
 
 int
@@ -1396,6 +1438,7 @@ main(void)
 		T(test_shipped_rules_that_differ_from_pcre),
 		T(test_logcheck_database),
 		T(test_digit_blind),
+		T(test_multiline_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

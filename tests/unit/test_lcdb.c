@@ -1,5 +1,5 @@
 /*
- * Unit tests for lcdb_use_scan's placing of the rules in its Hyperscan
+ * Unit tests for lcdb_scan_build's placing of the rules in its Hyperscan
  * databases (a tail after one of the stamp prefixes, or the whole line;
  * rules with a top-level '|', backreferences into the stamp, a prefix no
  * variant knows; tails that tell digits apart, widened, and tails decided
@@ -226,7 +226,7 @@ test_scan_same_as_pcre2(void **state)
 		fail_msg("%s", re.errors[0]);
 	lcdb_use_pcre2(&re);
 	assert_int_equal(lcdb_load(&hs, dir, LC_SERVER, false), 0);
-	assert_int_equal(lcdb_use_scan(&hs, NULL), 0);
+	assert_int_equal(lcdb_scan_build(&hs, NULL), 0);
 	/* the backreference rules: tails with ".*" for the reference, or
 	 * whole lines (no variant's prefix), confirmed by PCRE2 */
 	for (i = 7; i <= 9; i++) {
@@ -295,7 +295,7 @@ test_digits_same_as_pcre2(void **state)
 		fail_msg("%s", re.errors[0]);
 	lcdb_use_pcre2(&re);
 	assert_int_equal(lcdb_load(&hs, dir, LC_SERVER, false), 0);
-	assert_int_equal(lcdb_use_scan(&hs, NULL), 0);
+	assert_int_equal(lcdb_scan_build(&hs, NULL), 0);
 	/* every rule is a tail; the first seven tell digits apart: widened,
 	 * their exact form decides (the sixth: PCRE2, Hyperscan has no \<) */
 	for (i = 0; i < nrules; i++) {
@@ -338,12 +338,78 @@ test_digits_same_as_pcre2(void **state)
 	tu_rmtree(dir);
 }
 
+/* Whole-line rules whose sets take '\n' (scanned in blocks with sets that
+ * do not), on lines whose neighbours would complete a match across the
+ * newline between them. */
+static const char *const nl_rules[] = {
+	"foo[[:space:]]+bar",
+	"baz[^a]q",
+	"w\\Wz",
+	"s\\sx",
+	"[[:cntrl:]]ctl",
+	"^[^=]+=[^=]+$",
+};
+
+static const char *const nl_lines[] = {
+	"x foo", "bar y", "ww", "zz", "ss", "xx", "x baz", "q z", "a",
+	"ctl b", "k=", "=v", "foo \tbar", "baz!q", "w-z", "s x", "\001ctl",
+	"k=v", "",
+};
+
+static void
+test_newline_sets_in_blocks(void **state)
+{
+	struct lcdb re, hs;
+	size_t n = sizeof(nl_lines) / sizeof(nl_lines[0]), i, f, hits = 0;
+	size_t nc, lens[sizeof(nl_lines) / sizeof(nl_lines[0])];
+	uint8_t alerts[sizeof(nl_lines) / sizeof(nl_lines[0]) * 8];
+	uint8_t events[sizeof(nl_lines) / sizeof(nl_lines[0])];
+	uint8_t mark[sizeof(nl_lines) / sizeof(nl_lines[0])];
+	uint8_t kind[sizeof(nl_lines) / sizeof(nl_lines[0])];
+	struct lc_line a;
+
+	(void)state;
+	write_rules(nl_rules, sizeof(nl_rules) / sizeof(nl_rules[0]));
+	if (lcdb_load(&re, dir, LC_SERVER, false) != 0)
+		fail_msg("%s", re.errors[0]);
+	lcdb_use_pcre2(&re);
+	assert_int_equal(lcdb_load(&hs, dir, LC_SERVER, false), 0);
+	assert_int_equal(lcdb_scan_build(&hs, NULL), 0);
+	nc = hs.cracking.nfiles;
+	assert_true(nc <= 8);
+	for (f = 0; f < nc; f++)
+		assert_int_equal(hs.multi.mode[f], SCAN_EXACT);
+	for (i = 0; i < n; i++)
+		lens[i] = strlen(nl_lines[i]);
+	memset(alerts, 0, sizeof(alerts));
+	memset(mark, 0, sizeof(mark));
+	memset(kind, 0, sizeof(kind));
+	lcclass_lines(&hs, nl_lines, lens, n, alerts, events, mark, kind);
+	lcdb_line_init(&re, &a);
+	for (i = 0; i < n; i++) {
+		lcclass_line(&re, nl_lines[i], lens[i], &a);
+		for (f = 0; f < nc; f++) {
+			if (a.alert[f] != alerts[i * nc + f])
+				fail_msg("rule %s, line \"%s\" in a block: PCRE2 "
+				    "%d, Hyperscan %d", nl_rules[f], nl_lines[i],
+				    a.alert[f], alerts[i * nc + f]);
+			hits += a.alert[f];
+		}
+	}
+	assert_true(hits >= 6);
+	lcdb_line_free(&a);
+	lcdb_free(&re);
+	lcdb_free(&hs);
+	tu_rmtree(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_same_as_pcre2),
 		cmocka_unit_test(test_digits_same_as_pcre2),
+		cmocka_unit_test(test_newline_sets_in_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, tu_teardown_match);

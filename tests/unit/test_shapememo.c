@@ -54,7 +54,7 @@ test_shape_every_byte(void **state)
 	unsigned seed = 7;
 
 	(void)state;
-	memo_init(&m);
+	shapememo_init(&m);
 	for (len = 1; len <= MEMO_KEY_MAX; len++) {
 		for (i = 0; i < len; i++) {
 			seed = seed * 1103515245u + 12345u;
@@ -66,13 +66,13 @@ test_shape_every_byte(void **state)
 			    i % 3 == 1 ? '0' + r % 10 : 0xb0 + r % 10);
 		}
 		byte_shape(want, text, len);
-		assert_int_equal(memo_get(&m, text, len, &ids, &n, &key,
+		assert_int_equal(shapememo_get(&m, text, len, &ids, &n, &key,
 		    &keylen), MEMO_MISS);
 		assert_int_equal(keylen, len);
 		assert_memory_equal(key, want, len);
 		m.win_looks = 0;	/* keep the pause out of this test */
 	}
-	memo_free(&m);
+	shapememo_free(&m);
 }
 
 static void
@@ -85,35 +85,35 @@ test_hit_miss(void **state)
 	uint32_t two[2] = { 17, 4 };
 
 	(void)state;
-	memo_init(&m);
-	assert_int_equal(memo_get(&m, "sshd[123]: port 22", 18, &ids, &n, &key,
+	shapememo_init(&m);
+	assert_int_equal(shapememo_get(&m, "sshd[123]: port 22", 18, &ids, &n, &key,
 	    &keylen), MEMO_MISS);
 	assert_memory_equal(key, "sshd[000]: port 00", 18);
-	memo_put(&m, two, 2);
+	shapememo_put(&m, two, 2);
 	/* the same shape with other digits */
-	assert_int_equal(memo_get(&m, "sshd[987]: port 41", 18, &ids, &n, &key,
+	assert_int_equal(shapememo_get(&m, "sshd[987]: port 41", 18, &ids, &n, &key,
 	    &keylen), MEMO_HIT);
 	assert_int_equal(n, 2);
 	assert_int_equal(ids[0], 17);
 	assert_int_equal(ids[1], 4);
 	/* another shape: one digit more, a letter instead of a digit */
-	assert_int_equal(memo_get(&m, "sshd[1234]: port 22", 19, &ids, &n, &key,
+	assert_int_equal(shapememo_get(&m, "sshd[1234]: port 22", 19, &ids, &n, &key,
 	    &keylen), MEMO_MISS);
-	memo_put(&m, NULL, 0);
-	assert_int_equal(memo_get(&m, "sshd[12a]: port 22", 18, &ids, &n, &key,
+	shapememo_put(&m, NULL, 0);
+	assert_int_equal(shapememo_get(&m, "sshd[12a]: port 22", 18, &ids, &n, &key,
 	    &keylen), MEMO_MISS);
-	/* a miss not followed by memo_put leaves nothing */
-	assert_int_equal(memo_get(&m, "sshd[12a]: port 22", 18, &ids, &n, &key,
+	/* a miss not followed by shapememo_put leaves nothing */
+	assert_int_equal(shapememo_get(&m, "sshd[12a]: port 22", 18, &ids, &n, &key,
 	    &keylen), MEMO_MISS);
 	/* an empty answer is remembered too */
-	assert_int_equal(memo_get(&m, "sshd[5555]: port 99", 19, &ids, &n, &key,
+	assert_int_equal(shapememo_get(&m, "sshd[5555]: port 99", 19, &ids, &n, &key,
 	    &keylen), MEMO_HIT);
 	assert_int_equal(n, 0);
-	/* memo_put without a miss before it does nothing */
-	memo_put(&m, two, 2);
+	/* shapememo_put without a miss before it does nothing */
+	shapememo_put(&m, two, 2);
 	assert_int_equal(m.hits, 2);
 	assert_int_equal(m.misses, 4);
-	memo_free(&m);
+	shapememo_free(&m);
 }
 
 static void
@@ -127,26 +127,26 @@ test_not_remembered(void **state)
 	size_t n, keylen, i;
 
 	(void)state;
-	memo_init(&m);
+	shapememo_init(&m);
 	memset(longer, 'x', sizeof(longer));
-	assert_int_equal(memo_get(&m, longer, sizeof(longer), &ids, &n, &key,
+	assert_int_equal(shapememo_get(&m, longer, sizeof(longer), &ids, &n, &key,
 	    &keylen), MEMO_SKIP);
-	assert_int_equal(memo_get(&m, "", 0, &ids, &n, &key, &keylen),
+	assert_int_equal(shapememo_get(&m, "", 0, &ids, &n, &key, &keylen),
 	    MEMO_SKIP);
 	for (i = 0; i <= MEMO_IDS_MAX; i++)
 		many[i] = (uint32_t)i;
-	assert_int_equal(memo_get(&m, "a 1", 3, &ids, &n, &key, &keylen),
+	assert_int_equal(shapememo_get(&m, "a 1", 3, &ids, &n, &key, &keylen),
 	    MEMO_MISS);
-	memo_put(&m, many, MEMO_IDS_MAX + 1);
-	assert_int_equal(memo_get(&m, "a 2", 3, &ids, &n, &key, &keylen),
+	shapememo_put(&m, many, MEMO_IDS_MAX + 1);
+	assert_int_equal(shapememo_get(&m, "a 2", 3, &ids, &n, &key, &keylen),
 	    MEMO_MISS);
-	memo_put(&m, many, MEMO_IDS_MAX);
-	assert_int_equal(memo_get(&m, "a 3", 3, &ids, &n, &key, &keylen),
+	shapememo_put(&m, many, MEMO_IDS_MAX);
+	assert_int_equal(shapememo_get(&m, "a 3", 3, &ids, &n, &key, &keylen),
 	    MEMO_HIT);
 	assert_int_equal(n, MEMO_IDS_MAX);
 	assert_int_equal(ids[MEMO_IDS_MAX - 1], MEMO_IDS_MAX - 1);
 	assert_int_equal(m.skipped, 2);
-	memo_free(&m);
+	shapememo_free(&m);
 }
 
 /* More shapes than the memo holds: it keeps at most MEMO_SETS * MEMO_WAYS
@@ -163,16 +163,16 @@ test_bounded(void **state)
 	uint32_t id;
 
 	(void)state;
-	memo_init(&m);
+	shapememo_init(&m);
 	for (i = 0; i < total; i++) {
 		int len = letters(text, 'k', i);
 
 		m.win_looks = 0;
-		if (memo_get(&m, text, (size_t)len, &ids, &n, &key, &keylen) !=
+		if (shapememo_get(&m, text, (size_t)len, &ids, &n, &key, &keylen) !=
 		    MEMO_MISS)
 			continue;
 		id = (uint32_t)i;
-		memo_put(&m, &id, 1);
+		shapememo_put(&m, &id, 1);
 	}
 	for (i = 0; i < (size_t)MEMO_SETS * MEMO_WAYS; i++)
 		held += m.ways[i].item != NULL;
@@ -182,7 +182,7 @@ test_bounded(void **state)
 		int len = letters(text, 'k', i);
 
 		m.win_looks = 0;
-		if (memo_get(&m, text, (size_t)len, &ids, &n, &key, &keylen) ==
+		if (shapememo_get(&m, text, (size_t)len, &ids, &n, &key, &keylen) ==
 		    MEMO_HIT) {
 			assert_int_equal(n, 1);
 			assert_int_equal(ids[0], i);
@@ -191,7 +191,7 @@ test_bounded(void **state)
 	}
 	assert_int_equal(found, 64);
 	assert_true(m.bytes < (size_t)MEMO_SETS * MEMO_WAYS * 64);
-	memo_free(&m);
+	shapememo_free(&m);
 }
 
 /* A window of shapes that never repeat pauses the memo for MEMO_PAUSE
@@ -207,30 +207,30 @@ test_pause(void **state)
 	uint32_t id = 1;
 
 	(void)state;
-	memo_init(&m);
+	shapememo_init(&m);
 	for (i = 0; i < MEMO_WINDOW; i++) {
 		int len = letters(text, 'x', i);
 
-		assert_int_equal(memo_get(&m, text, (size_t)len, &ids, &n,
+		assert_int_equal(shapememo_get(&m, text, (size_t)len, &ids, &n,
 		    &key, &keylen), MEMO_MISS);
-		memo_put(&m, &id, 1);
+		shapememo_put(&m, &id, 1);
 	}
 	assert_int_equal(m.pause, MEMO_PAUSE);
 	/* even a shape it holds is not looked up now */
 	for (i = 0; i < (size_t)MEMO_PAUSE * MEMO_WINDOW; i++)
-		assert_int_equal(memo_get(&m, "xa", 2, &ids, &n, &key,
+		assert_int_equal(shapememo_get(&m, "xa", 2, &ids, &n, &key,
 		    &keylen), MEMO_SKIP);
 	assert_int_equal(m.pause, 0);
-	assert_int_equal(memo_get(&m, "xa", 2, &ids, &n, &key, &keylen),
+	assert_int_equal(shapememo_get(&m, "xa", 2, &ids, &n, &key, &keylen),
 	    MEMO_HIT);
 	/* a window that hits often keeps it going */
 	for (i = 1; i < MEMO_WINDOW; i++)
-		assert_int_equal(memo_get(&m, "xa", 2, &ids, &n, &key,
+		assert_int_equal(shapememo_get(&m, "xa", 2, &ids, &n, &key,
 		    &keylen), MEMO_HIT);
 	assert_int_equal(m.pause, 0);
-	assert_int_equal(memo_get(&m, "xa", 2, &ids, &n, &key, &keylen),
+	assert_int_equal(shapememo_get(&m, "xa", 2, &ids, &n, &key, &keylen),
 	    MEMO_HIT);
-	memo_free(&m);
+	shapememo_free(&m);
 }
 
 int
