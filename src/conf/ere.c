@@ -68,19 +68,25 @@ put_member(struct buf *o, int c)
 	return buf_printf(o, "\\x%02x", (unsigned)c);
 }
 
+/* Whether the class name[0..len) is one of names (NULL-terminated). */
+static bool
+class_in(const char *const *names, const unsigned char *name, size_t len)
+{
+	for (; *names != NULL; names++)
+		if (strlen(*names) == len && memcmp(*names, name, len) == 0)
+			return true;
+	return false;
+}
+
 static bool
 class_known(const unsigned char *name, size_t len)
 {
 	static const char *const names[] = {
 		"alpha", "upper", "lower", "digit", "xdigit", "space",
-		"print", "punct", "graph", "cntrl", "blank", "alnum",
+		"print", "punct", "graph", "cntrl", "blank", "alnum", NULL,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
-			return true;
-	return false;
+	return class_in(names, name, len);
 }
 
 /* The C locale's classes that hold the digits hold all ten. */
@@ -88,14 +94,19 @@ static bool
 class_has_digits(const unsigned char *name, size_t len)
 {
 	static const char *const names[] = {
-		"digit", "xdigit", "alnum", "graph", "print",
+		"digit", "xdigit", "alnum", "graph", "print", NULL,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
-			return true;
-	return false;
+	return class_in(names, name, len);
+}
+
+/* The C locale's classes that hold the newline. */
+static bool
+class_has_newline(const unsigned char *name, size_t len)
+{
+	static const char *const names[] = { "space", "cntrl", NULL };
+
+	return class_in(names, name, len);
 }
 
 /* The digits among the bytes c..e, as bits of struct node digits. */
@@ -189,8 +200,7 @@ ere_bracket(struct parser *p, size_t start, bool render)
 			}
 			if (class_has_digits(s + i + 2, name))
 				digits = ALL_DIGITS;
-			if ((name == 5 && memcmp(s + i + 2, "space", 5) == 0) ||
-			    (name == 5 && memcmp(s + i + 2, "cntrl", 5) == 0))
+			if (class_has_newline(s + i + 2, name))
 				nl = true;
 			i = k + 2;
 			special = true;

@@ -308,14 +308,21 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 	return 0;
 }
 
-int
-scan_line(struct scan *s, const char *p, size_t len)
+/* Forgets the last scan's hits. */
+static void
+clear_hits(struct scan *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->ntouched; i++)
 		s->hit[s->touched[i]] = 0;
 	s->ntouched = 0;
+}
+
+int
+scan_line(struct scan *s, const char *p, size_t len)
+{
+	clear_hits(s);
 	if (s->db == NULL)
 		return 0;
 	if (hs_scan(s->db, p != NULL ? p : "", (unsigned)len, 0, s->scratch,
@@ -398,8 +405,7 @@ scan_set(struct scan *s, const uint32_t *ids, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < s->ntouched; i++)
-		s->hit[s->touched[i]] = 0;
+	clear_hits(s);
 	for (i = 0; i < n; i++) {
 		s->hit[ids[i]] = 1;
 		s->touched[i] = ids[i];
