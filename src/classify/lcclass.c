@@ -83,7 +83,7 @@ hit_file(struct lcdb *db, uint32_t id)
 
 /* Scans the tail t[0..len) (the line after its stamp and host) with the
  * tails' database, or finds what a scan of its shape reported before:
- * every rule there is blind to digits (conf/lcdb.c translate). */
+ * every rule there is blind to digits (conf/lcdb_scan.c translate). */
 static int
 scan_tail(struct lcdb *db, const char *t, size_t len)
 {

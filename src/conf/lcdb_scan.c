@@ -93,8 +93,9 @@ enum { DB_WHOLE, DB_MULTI, DB_REST, DB_EXACT, NDB };
 
 enum rule_kind { WHOLE, TAIL, SUPERSET };
 
-/* Translates src for kind; appends nothing to form[] for a database it
- * does not go to.  Returns 0 or -1 (err). */
+/* src translated for target with flags (after '^' for a tail) in *out,
+ * owned, its properties in *props (may be NULL).  Returns 0, or -1 when
+ * the translator refuses it. */
 static int
 form(struct buf *one, const char *src, enum rule_kind kind,
     enum ere_target target, int flags, int *props, char **out)
