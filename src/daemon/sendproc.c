@@ -17,6 +17,7 @@
 
 #include "daemon/daemon_int.h"
 #include "daemon/rstore.h"
+#include "daemon/sumq.h"
 #include "deliver/outbox.h"
 #include "deliver/sender.h"
 #include "lib/clock.h"
@@ -64,7 +65,15 @@ sendproc_smtp_conf(struct daemon *d)
 void
 sendproc_start(struct daemon *d)
 {
-	pid_t parent = getpid(), pid = fork();
+	pid_t parent, pid;
+
+	/* The child runs libcurl, so it allocates: no other thread may
+	 * hold an allocator lock at the fork (the child would wait for it
+	 * forever; seen with ASan's allocator), so the summary worker is
+	 * made to wait for work first. */
+	sumq_quiesce(d);
+	parent = getpid();
+	pid = fork();
 
 	if (pid == -1) {
 		log_warn("cannot start the sender process; retrying");

@@ -76,6 +76,12 @@ sync_counts(struct sumq *q)
 }
 
 void
+sumq_quiesce(struct daemon *d)
+{
+	sync_counts(d->sumq);
+}
+
+void
 sumq_init(struct daemon *d)
 {
 	const struct sum_conf *sc = d->conf->summary;

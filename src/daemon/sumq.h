@@ -23,6 +23,10 @@ struct state;
 /* Sets up d->sumq for d->conf (nothing when it has no summary queue and
  * no clock check). */
 void	sumq_init(struct daemon *d);
+/* Waits until the summary worker thread has counted every line handed
+ * over and is idle (waiting for work, holding no lock of the allocator
+ * or anyone else's): call right before fork(). */
+void	sumq_quiesce(struct daemon *d);
 void	sumq_free(struct daemon *d);
 
 /* Counts one line the engine has parsed (v borrowed); net: it arrived

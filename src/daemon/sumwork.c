@@ -44,6 +44,8 @@ struct sumwork {
 	size_t		 nq;
 	struct batch	*spare;		/* empty batches to reuse */
 	bool		 busy;		/* the worker holds a batch */
+	bool		 ready;		/* the worker has started (waits for
+					   work or holds a batch) */
 	bool		 stop;
 	struct batch	*fill;		/* the main thread's batch */
 	sumwork_fn	*fn;
@@ -113,6 +115,8 @@ run(void *arg)
 	size_t i, f;
 
 	pthread_mutex_lock(&w->mu);
+	w->ready = true;
+	pthread_cond_broadcast(&w->cv);
 	for (;;) {
 		while (w->head == NULL && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
@@ -260,7 +264,9 @@ sumwork_sync(struct sumwork *w)
 	if (w->fill->n > 0)
 		submit(w);
 	pthread_mutex_lock(&w->mu);
-	while (w->head != NULL || w->busy)
+	/* also until the thread has started: a thread still starting may
+	 * hold the allocator's locks (see sumq_quiesce) */
+	while (!w->ready || w->head != NULL || w->busy)
 		pthread_cond_wait(&w->cv, &w->mu);
 	pthread_mutex_unlock(&w->mu);
 }

@@ -39,7 +39,9 @@ struct sumwork *sumwork_start(sumwork_fn *fn, void *arg);
  * pointer outside both is counted here instead, after a sync. */
 void	sumwork_add(struct sumwork *w, const struct record *r, time_t t);
 
-/* Returns when every line added so far has been through fn. */
+/* Returns when every line added so far has been through fn and the
+ * worker waits for more (its thread has started: nothing of it is
+ * running, so the process can fork). */
 void	sumwork_sync(struct sumwork *w);
 
 /* Syncs, ends the thread and frees w (NULL is fine). */
