@@ -148,11 +148,15 @@ engine_set_memory(struct engine *e)
 
 	if (c->max_memory != 0) {
 		/* set max_memory bounds the whole process: the queues get
-		 * what is left after the rules, the buffers and a margin */
+		 * what is left after the rules, the buffers (a logcheck
+		 * tree's memo of shapes grows as lines come) and a margin */
 		base = rss_now();
 		margin = 4 * (uint64_t)c->max_line + 8 * 1024 * 1024 +
 		    c->max_memory / 16 + automask_memory(c) +
 		    sumclass_memory(c, false);
+		for (i = 0; i < c->nrules; i++)
+			if (c->rules[i].kind == RULE_LOGCHECK)
+				margin += lcclass_memory();
 		if (c->max_memory > base + margin + 1024 * 1024)
 			budget = c->max_memory - base - margin;
 		else {

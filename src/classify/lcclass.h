@@ -50,6 +50,12 @@ bool	lcclass_lines(struct lcdb *db, const char *const *lines,
 	    const size_t *lens, size_t n, uint8_t *alerts, uint8_t *events,
 	    uint8_t *mark, uint8_t *kind);
 
+/* The most memory a classifier (an lcdb, or each lcdb_fork of it) takes
+ * as it classifies, beyond what lcdb_scan_build left: its memo of shapes
+ * and its block of lines (set max_memory keeps it out of the queues'
+ * share). */
+size_t	lcclass_memory(void);
+
 /* Removes trailing [[:space:]] bytes; returns the new length. */
 size_t	lcclass_rstrip(const char *s, size_t len);
 

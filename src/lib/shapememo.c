@@ -168,15 +168,26 @@ shapememo_put(struct shapememo *m, const uint32_t *ids, size_t n)
 	if (m->keylen == 0 || n > MEMO_IDS_MAX)
 		return;
 	set = &m->ways[(m->hash & (MEMO_SETS - 1)) * MEMO_WAYS];
-	/* the least recently used (or an empty) way goes; the new one
-	 * comes first */
-	victim = &set[MEMO_WAYS - 1];
-	if (victim->item != NULL) {
+	size = sizeof(*it) + n * sizeof(uint32_t) + m->keylen;
+	/* the least recently used way goes (the ways are used from the
+	 * front, so the empty ones are at the back), and when the memo is
+	 * full the next least recent ones too, until the new one fits */
+	for (w = MEMO_WAYS; w > 0; w--) {
+		victim = &set[w - 1];
+		if (victim->item == NULL)
+			continue;
+		if (w < MEMO_WAYS && m->bytes + size <= MEMO_BYTES_MAX)
+			break;
 		m->bytes -= sizeof(*victim->item) + victim->item->n *
 		    sizeof(uint32_t) + victim->item->len;
 		free(victim->item);
+		victim->item = NULL;
+		victim->hash = 0;
 	}
-	size = sizeof(*it) + n * sizeof(uint32_t) + m->keylen;
+	if (m->bytes + size > MEMO_BYTES_MAX) {
+		m->keylen = 0;		/* full, and this set holds nothing */
+		return;
+	}
 	it = xmalloc(size);
 	it->len = (uint32_t)m->keylen;
 	it->n = (uint32_t)n;

@@ -11,7 +11,8 @@
  *
  * The memo is set-associative (MEMO_SETS sets of MEMO_WAYS texts, the
  * least recently used one replaced), holds texts of at most MEMO_KEY_MAX
- * bytes and at most MEMO_IDS_MAX ids, and stops looking up for a while
+ * bytes and at most MEMO_IDS_MAX ids, MEMO_BYTES_MAX bytes of them in all
+ * (MEMO_MEMORY with its sets), and stops looking up for a while
  * when few look-ups hit (text whose shapes do not repeat): then a miss
  * would only add work to the scan.  Not thread-safe: one per thread.
  */
@@ -30,6 +31,12 @@
 					   window where fewer than 1 in
 					   MEMO_MIN_HIT hit */
 #define MEMO_MIN_HIT	5
+#define MEMO_BYTES_MAX	(4u << 20)	/* of entries (texts and ids) */
+
+/* The most memory a memo holds: its sets and its entries, each entry
+ * counted with a malloc chunk's overhead. */
+#define MEMO_MEMORY	((size_t)MEMO_SETS * MEMO_WAYS * 16 + MEMO_BYTES_MAX + \
+			    (size_t)MEMO_SETS * MEMO_WAYS * 16)
 
 struct memo_item;
 

@@ -194,6 +194,55 @@ test_bounded(void **state)
 	shapememo_free(&m);
 }
 
+/* Entries as large as they come (MEMO_KEY_MAX bytes of text, MEMO_IDS_MAX
+ * ids) fill MEMO_BYTES_MAX and no more; the memo keeps taking new shapes
+ * in place of the old ones. */
+static void
+test_bytes_bounded(void **state)
+{
+	struct shapememo m;
+	const uint32_t *ids;
+	const char *key;
+	size_t n, keylen, i, held = 0, found = 0;
+	size_t total = 2 * MEMO_SETS * MEMO_WAYS;
+	uint32_t many[MEMO_IDS_MAX];
+	char text[MEMO_KEY_MAX];
+
+	(void)state;
+	shapememo_init(&m);
+	for (i = 0; i < MEMO_IDS_MAX; i++)
+		many[i] = (uint32_t)i;
+	memset(text, 'y', sizeof(text));
+	for (i = 0; i < total; i++) {
+		letters(text, 'z', i);
+		text[strlen(text)] = 'y';	/* the whole key stays long */
+		m.win_looks = 0;
+		if (shapememo_get(&m, text, sizeof(text), &ids, &n, &key,
+		    &keylen) == MEMO_MISS)
+			shapememo_put(&m, many, MEMO_IDS_MAX);
+		assert_true(m.bytes <= MEMO_BYTES_MAX);
+	}
+	for (i = 0; i < (size_t)MEMO_SETS * MEMO_WAYS; i++)
+		held += m.ways[i].item != NULL;
+	assert_true(held > 0 && held < (size_t)MEMO_SETS * MEMO_WAYS);
+	assert_true(m.bytes + MEMO_KEY_MAX + 4 * MEMO_IDS_MAX + 16 >
+	    MEMO_BYTES_MAX);
+	/* full, it still takes new shapes where an old one goes: most of
+	 * the last ones put are found */
+	for (i = total - 64; i < total; i++) {
+		letters(text, 'z', i);
+		text[strlen(text)] = 'y';
+		m.win_looks = 0;
+		if (shapememo_get(&m, text, sizeof(text), &ids, &n, &key,
+		    &keylen) == MEMO_HIT) {
+			assert_int_equal(n, MEMO_IDS_MAX);
+			found++;
+		}
+	}
+	assert_true(found >= 32);
+	shapememo_free(&m);
+}
+
 /* A window of shapes that never repeat pauses the memo for MEMO_PAUSE
  * windows, then it looks up again. */
 static void
@@ -241,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_hit_miss),
 		cmocka_unit_test(test_not_remembered),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_bytes_bounded),
 		cmocka_unit_test(test_pause),
 	};
 
