@@ -81,6 +81,14 @@ hit_file(struct lcdb *db, uint32_t id)
 	db->layer_hit[db->file_layer[db->id_file[id]]] = true;
 }
 
+/* A line's matches of the whole-line rules scanned by blocks (db->multi):
+ * p[0..n); out: the line was not in the block (PCRE2 decides it). */
+struct mline {
+	const struct scan_pair *p;
+	size_t		 n;
+	bool		 out;
+};
+
 /* Scans the tail t[0..len) (the line after its stamp and host) with the
  * tails' database, or finds what a scan of its shape reported before:
  * every rule there is blind to digits (conf/lcdb_scan.c translate). */
@@ -110,12 +118,12 @@ scan_tail(struct lcdb *db, const char *t, size_t len)
  * records which files match (file_hit).  Returns false when Hyperscan
  * failed on this line (PCRE2 decides then). */
 static bool
-prepare(struct lcdb *db, const char *s, size_t len)
+prepare(struct lcdb *db, const char *s, size_t len, const struct mline *m)
 {
 	size_t t, k;
 	bool vok[LCDB_NVARIANTS + 1], confirm = false;
 
-	if (db->mout)
+	if (m->out)
 		return false;
 	memset(db->file_hit, 0, db->nfiles_all);
 	memset(db->layer_hit, 0, sizeof(db->layer_hit));
@@ -123,14 +131,15 @@ prepare(struct lcdb *db, const char *s, size_t len)
 	vok[0] = true;
 	if (scan_line(&db->scan, s, len) == -1)
 		return false;
-	for (t = 0; t < db->mpn; t++) {
-		uint32_t id = db->mp[t].id;
+	for (t = 0; t < m->n; t++) {
+		uint32_t id = m->p[t].id;
 
 		if (db->multi.mode[id] == SCAN_EXACT)
 			hit_file(db, id);
 	}
-	if (k > 0 ? scan_tail(db, s + k, len - k) == -1 :
-	    scan_set(&db->rest, NULL, 0) == -1)
+	if (k == 0)
+		scan_set(&db->rest, NULL, 0);
+	else if (scan_tail(db, s + k, len - k) == -1)
 		return false;
 	for (t = 0; t < db->scan.ntouched; t++) {
 		uint32_t id = db->scan.touched[t];
@@ -345,29 +354,27 @@ scan_lines(struct lcdb *db, const char *const *lines, const size_t *lens,
 	return false;
 }
 
-static void	classify(struct lcdb *, const char *, size_t, struct lc_line *);
+static void	classify(struct lcdb *, const char *, size_t, const struct mline *,
+		    struct lc_line *);
 
 void
 lcclass_line(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
 {
-	db->mp = NULL;
-	db->mpn = 0;
-	db->mout = false;
+	struct mline m = { NULL, 0, false };
+
 	if (db->use_scan && db->multi.db != NULL) {
 		scan_lines(db, &s, &len, 1);
-		db->mp = db->multi.pairs;
-		db->mpn = db->multi.npairs;
-		db->mout = db->blkout[0];
+		m.p = db->multi.pairs;
+		m.n = db->multi.npairs;
+		m.out = db->blkout[0];
 	}
-	classify(db, s, len, l);
-	db->mp = NULL;
-	db->mpn = 0;
-	db->mout = false;
+	classify(db, s, len, &m, l);
 }
 
-/* lcclass_line, db->mp and db->mpn set (the line's multi matches). */
+/* lcclass_line, with the line's matches of db->multi in m. */
 static void
-classify(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
+classify(struct lcdb *db, const char *s, size_t len, const struct mline *m,
+    struct lc_line *l)
 {
 	const struct lc_layer *cign;
 	size_t i;
@@ -375,7 +382,7 @@ classify(struct lcdb *db, const char *s, size_t len, struct lc_line *l)
 	memset(l->alert, 0, db->cracking.nfiles);
 	memset(l->event, 0, db->violations.nfiles);
 	l->any_cracking = l->any_violation = l->ignored = l->has_alert = false;
-	db->prepared = db->use_scan && prepare(db, s, len);
+	db->prepared = db->use_scan && prepare(db, s, len, m);
 
 	/* With SUPPORT_CRACKING_IGNORE=1 and no cracking.ignore.d, logcheck
 	 * skips the whole alert layer. */
@@ -434,6 +441,12 @@ lcclass_section(const struct lc_line *l, bool attack)
 }
 
 size_t
+lcclass_memory(void)
+{
+	return MEMO_MEMORY + BLOCK_BYTES + BLOCK_LINES * (sizeof(uint32_t) + 1);
+}
+
+size_t
 lcclass_rstrip(const char *s, size_t len)
 {
 	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
@@ -455,6 +468,7 @@ lcclass_lines(struct lcdb *db, const char *const *lines, const size_t *lens,
 		 * line by line (the tails mostly from the memo of shapes) */
 		struct lc_line *l = db->scratch;
 		size_t b = 0, bn = 0, t = 0;
+		struct mline m;
 
 		for (i = 0; i < n; i++) {
 			if (i == b + bn) {
@@ -469,20 +483,20 @@ lcclass_lines(struct lcdb *db, const char *const *lines, const size_t *lens,
 				if (db->multi.db != NULL)
 					scan_lines(db, lines + b, lens + b, bn);
 			}
-			db->mp = NULL;
-			db->mpn = 0;
-			db->mout = false;
+			m.p = NULL;
+			m.n = 0;
+			m.out = false;
 			if (db->multi.db != NULL) {
-				const struct scan *m = &db->multi;
+				const struct scan *sm = &db->multi;
 
-				while (t < m->npairs && m->pairs[t].line < i - b)
+				while (t < sm->npairs && sm->pairs[t].line < i - b)
 					t++;
-				db->mp = m->pairs + t;
-				while (t < m->npairs && m->pairs[t].line == i - b)
-					t++, db->mpn++;
-				db->mout = db->blkout[i - b];
+				m.p = sm->pairs + t;
+				while (t < sm->npairs && sm->pairs[t].line == i - b)
+					t++, m.n++;
+				m.out = db->blkout[i - b];
 			}
-			classify(db, lines[i], lens[i], l);
+			classify(db, lines[i], lens[i], &m, l);
 			memcpy(alerts + i * nc, l->alert, nc);
 			memcpy(events + i * nv, l->event, nv);
 			mark[i] = l->any_cracking;
@@ -490,9 +504,6 @@ lcclass_lines(struct lcdb *db, const char *const *lines, const size_t *lens,
 			kind[i] = l->any_cracking || l->any_violation || l->ignored ?
 			    LC_NONE : LC_SYSTEM;
 		}
-		db->mp = NULL;
-		db->mpn = 0;
-		db->mout = false;
 	} else {
 		/* File by file over all lines, not line by line over all
 		 * files: one regex stays hot in the caches (several times

@@ -119,10 +119,6 @@ struct lcdb {
 	size_t		 blkcap;
 	uint32_t	*blkends;	/* owned: where each line ends in blk */
 	uint8_t		*blkout;	/* owned: 1 = line not in blk (a '\n') */
-	const struct scan_pair *mp;	/* multi's matches in the line being
-					   classified */
-	size_t		 mpn;
-	bool		 mout;		/* that line could not be scanned */
 };
 
 /* Layer k of db in classification order: cracking.d, cracking.ignore.d,

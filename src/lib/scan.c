@@ -400,7 +400,7 @@ scan_block(struct scan *s, const char *buf, size_t len, const uint32_t *ends,
 	return 0;
 }
 
-int
+void
 scan_set(struct scan *s, const uint32_t *ids, size_t n)
 {
 	size_t i;
@@ -411,7 +411,6 @@ scan_set(struct scan *s, const uint32_t *ids, size_t n)
 		s->touched[i] = ids[i];
 	}
 	s->ntouched = n;
-	return 0;
 }
 
 int

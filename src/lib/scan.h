@@ -76,9 +76,8 @@ void	scan_fork_free(struct scan *w);
 int	scan_line(struct scan *s, const char *p, size_t len);
 
 /* Sets s's hits to ids[0..n) (distinct ids of its patterns), as if a
- * scan had reported them (e.g. remembered from an earlier scan).
- * Returns 0. */
-int	scan_set(struct scan *s, const uint32_t *ids, size_t n);
+ * scan had reported them (e.g. remembered from an earlier scan). */
+void	scan_set(struct scan *s, const uint32_t *ids, size_t n);
 
 /*
  * Scans n lines at once: buf[0..len) holds them, each followed by '\n'
