@@ -29,16 +29,12 @@
 
 #define NOW	((time_t)1736676000)
 
-/* A small deterministic generator (xorshift). */
 static uint64_t rng = 88172645463325252ULL;
 
 static uint64_t
 next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return tu_xorshift(&rng);
 }
 
 /* The blanking the exact cache's hash stands for, byte by byte: a digit

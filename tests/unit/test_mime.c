@@ -347,10 +347,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return (uint32_t)(tu_xorshift(&rng) >> 16);
 }
 
 /* Random bytes, biased towards what is hard to encode. */

@@ -117,4 +117,14 @@ got_free(struct got *g)
 	memset(g, 0, sizeof(*g));
 }
 
+/* A small deterministic generator (xorshift64) over *state (not 0). */
+static inline uint64_t
+tu_xorshift(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
 #endif
