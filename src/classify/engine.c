@@ -39,6 +39,49 @@ struct hoststate {
 	size_t		 nlast_queues;
 };
 
+/* For the walk over the scan's hits (engine_walk.c's rules_from):
+ * next_special[i], the first rule at or after i that must be visited
+ * even without a hit (groups, to skip them; rules Hyperscan cannot
+ * answer; host groups; logcheck trees; selectors); next_visit[i], the
+ * same but for the groups the scan answers, which the walk jumps over
+ * by their hits; parent[i], the innermost group or selector around rule
+ * i (ENGINE_NO_PARENT at the top). */
+static void
+build_jumps(struct engine *e)
+{
+	const struct conf *c = e->conf;
+	size_t n = c->nrules, *open, nopen = 0, i;
+
+	e->next_special = xcalloc(n + 1, sizeof(*e->next_special));
+	e->next_visit = xcalloc(n + 1, sizeof(*e->next_visit));
+	e->parent = xcalloc(n + 1, sizeof(*e->parent));
+	e->next_special[n] = e->next_visit[n] = n;
+	for (i = n; i-- > 0;) {
+		const struct rule *r = &c->rules[i];
+		bool answered = r->kind == RULE_GROUP &&
+		    e->scan.mode[i] != SCAN_ALWAYS;
+		bool special = answered || r->kind == RULE_GROUP_HOST ||
+		    r->kind == RULE_LOGCHECK || r->kind == RULE_SELECT ||
+		    e->scan.mode[i] == SCAN_ALWAYS;
+
+		e->next_special[i] = special ? i : e->next_special[i + 1];
+		e->next_visit[i] = special && !answered ? i :
+		    e->next_visit[i + 1];
+	}
+	open = xcalloc(n, sizeof(*open));
+	for (i = 0; i < n; i++) {
+		const struct rule *r = &c->rules[i];
+
+		while (nopen > 0 && c->rules[open[nopen - 1]].skip <= i)
+			nopen--;
+		e->parent[i] = nopen > 0 ? open[nopen - 1] : ENGINE_NO_PARENT;
+		if ((r->kind == RULE_GROUP || r->kind == RULE_GROUP_HOST ||
+		    r->kind == RULE_SELECT) && r->skip > i + 1)
+			open[nopen++] = i;
+	}
+	free(open);
+}
+
 static void
 build_scan(struct engine *e)
 {
@@ -65,21 +108,8 @@ build_scan(struct engine *e)
 		log_warnx("%s; using PCRE2 alone", err);
 		scan_free(&e->scan);
 	} else {
-		/* next_special[i]: the first rule at or after i that must be
-		 * visited even without a hit (groups, to skip them; rules
-		 * Hyperscan cannot answer; host groups; logcheck trees) */
 		e->use_scan = true;
-		e->next_special = xcalloc(c->nrules + 1, sizeof(*e->next_special));
-		e->next_special[c->nrules] = c->nrules;
-		for (i = c->nrules; i-- > 0;) {
-			const struct rule *r = &c->rules[i];
-			bool special = r->kind == RULE_GROUP ||
-			    r->kind == RULE_GROUP_HOST || r->kind == RULE_LOGCHECK ||
-			    r->kind == RULE_SELECT ||
-			    e->scan.mode[i] == SCAN_ALWAYS;
-
-			e->next_special[i] = special ? i : e->next_special[i + 1];
-		}
+		build_jumps(e);
 	}
 	free(pats);
 	free(flags);
@@ -209,6 +239,8 @@ engine_free(struct engine *e)
 	if (e->use_scan)
 		scan_free(&e->scan);
 	free(e->next_special);
+	free(e->next_visit);
+	free(e->parent);
 }
 
 /* h: map_hash(host, hostlen) */

@@ -106,7 +106,9 @@ struct engine {
 	uint64_t	 mem_budget;	/* cap for them from set max_memory, 0 = none */
 	bool		 use_scan;	/* Hyperscan prefilters the rules */
 	struct scan	 scan;		/* message rules, id = rule index */
-	size_t		*next_special;	/* owned: see build_scan */
+	size_t		*next_special;	/* owned: see build_jumps */
+	size_t		*next_visit;	/* owned: see build_jumps */
+	size_t		*parent;	/* owned: see build_jumps */
 	struct engine_stats stats;
 	struct tmpl	*tmpl;		/* borrowed: the template store, or NULL
 					   (automask.h; set by the caller) */

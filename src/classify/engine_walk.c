@@ -273,6 +273,24 @@ host_match(struct engine_lane *ln, const struct rule *r, size_t i,
 	return mr;
 }
 
+/* The walk is at rule i and would visit rule j next (a hit, or a rule
+ * the scan cannot answer): the groups around j that start at i or after
+ * have not been visited, and none of them was hit (a hit would be the
+ * next rule to visit, not j), so the outermost one fails.  Returns it,
+ * to be visited and jumped over, or j when there is none.  (Groups and
+ * selectors the scan cannot answer are in next_visit: none of them is
+ * between i and j.) */
+static size_t
+outer_group(const struct engine *e, size_t i, size_t j)
+{
+	size_t g, first = j;
+
+	for (g = e->parent[j]; g != ENGINE_NO_PARENT && g >= i;
+	    g = e->parent[g])
+		first = g;
+	return first;
+}
+
 /* The rules from i on. */
 static enum walk_end
 rules_from(const struct engine *e, struct engine_lane *ln, size_t i,
@@ -290,18 +308,22 @@ rules_from(const struct engine *e, struct engine_lane *ln, size_t i,
 
 		if (ln->scanned == 1) {
 			/* jump over rules the scan says do not match: to the
-			 * next hit, or the next rule the scan cannot answer */
-			size_t nh;
+			 * next hit, or the next rule the scan cannot answer
+			 * (or, visiting groups, the next group) */
+			size_t nh, stop = ln->visit_groups ?
+			    e->next_special[i] : e->next_visit[i];
 
 			while (hi < ln->nhits && ln->hits[hi] < i)
 				hi++;
 			nh = hi < ln->nhits ? ln->hits[hi] : c->nrules;
-			if (e->next_special[i] < nh)
-				nh = e->next_special[i];
+			if (stop < nh)
+				nh = stop;
+			if (nh < c->nrules && !ln->visit_groups)
+				nh = outer_group(e, i, nh);
 			i = nh;
 			if (i >= c->nrules)
 				break;
-			hit = hi < ln->nhits && ln->hits[hi] == i;
+			hit = ln->own.hit[i];
 		}
 		r = &c->rules[i];
 

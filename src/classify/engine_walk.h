@@ -40,6 +40,7 @@ enum walk_end {
 
 /* A group_host rule's answer for one host, as a lane remembers it. */
 #define ENGINE_HOSTMEMO		256	/* answers a lane keeps */
+#define ENGINE_NO_PARENT	((size_t)-1)	/* engine.parent: at the top */
 #define ENGINE_HOSTMEMO_LEN	64	/* for host names up to this long */
 struct engine_hostmemo {
 	uint32_t	 rule;		/* the group_host rule */
@@ -56,6 +57,11 @@ struct engine_lane {
 	int		 scanned;	/* 1 scanned, -1 scan failed, 0 no scan */
 	uint32_t	*hits;		/* the scan's hits, sorted */
 	size_t		 nhits, hi;	/* count; the walk's place in them */
+	bool		 visit_groups;	/* visit every group, so that
+					   verdict.skipped lists each one that
+					   fails (explain); else the walk jumps
+					   over the groups the scan did not hit
+					   (they are not listed) */
 	struct buf	 text;		/* message after prefix / hidepid */
 	struct buf	 masked;	/* the masked message */
 	size_t		*skipped;	/* verdict.skipped (nrules) */

@@ -375,6 +375,7 @@ explain_main(int argc, char **argv)
 	if (opts_load_conf(&c, &o) == -1)
 		return 1;
 	engine_init(&e, &c);
+	e.lane.visit_groups = true;	/* "skipped:" names every group */
 	if (conf_tmpl_mining(&c))
 		e.tmpl = load_store(&c, o.now);
 	if (o.nargs > 0) {
