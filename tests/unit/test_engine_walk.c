@@ -5,7 +5,8 @@
  * group_host, rules Hyperscan only approximates or cannot take) are run
  * on random lines with both engines; the rule that takes each line and
  * its queues must be the same, and with visit_groups (explain) so must
- * the list of groups that failed.
+ * the list of groups that failed.  hidepid, which reads the tag the
+ * record found, against the regex it stands for.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,12 +220,87 @@ test_jumps_named_cases(void **state)
 	assert_int_equal(tu_rmtree(dir), 0);
 }
 
+/* tenshi's s/^(\S+)\[\d+\]: /$1: / written out: the \S+ run ends at the
+ * first blank, and the "[digits]: " must end there. */
+static void
+hidepid_ref(const char *m, size_t len, struct buf *out)
+{
+	size_t run = 0, j;
+
+	buf_reset(out);
+	while (run < len && !strchr(" \t\n\v\f\r", m[run]))
+		run++;
+	if (run < len && m[run] == ' ' && run >= 5 && m[run - 1] == ':' &&
+	    m[run - 2] == ']') {
+		for (j = run - 3; j > 0 && m[j] >= '0' && m[j] <= '9'; j--)
+			;
+		if (j > 0 && m[j] == '[' && j < run - 3) {
+			buf_add(out, m, j);
+			buf_add(out, m + run - 1, len - (run - 1));
+			return;
+		}
+	}
+	buf_add(out, m, len);
+}
+
+/* hidepid takes the tag record_parse found when it can: every message of
+ * up to 7 bytes over the bytes that matter gives the regex's text. */
+static void
+test_hidepid_every_short_message(void **state)
+{
+	static const char alpha[] = "a[]: 1\t";
+	char dir[64], msg[8];
+	struct pair p;
+	struct buf line, want;
+	size_t len, k, n, total = 0, changed = 0;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "walk"), 0);
+	load(&p, dir, "h.conf", "set hidepid on\nset queue q f t [now]\n"
+	    "q .*\n");
+	buf_init(&line, SIZE_MAX / 4);
+	buf_init(&want, SIZE_MAX / 4);
+	for (len = 1; len <= 7; len++) {
+		size_t combos = 1;
+
+		for (k = 0; k < len; k++)
+			combos *= sizeof(alpha) - 1;
+		for (n = 0; n < combos; n++) {
+			struct verdict v;
+			size_t x = n;
+
+			for (k = 0; k < len; k++) {
+				msg[k] = alpha[x % (sizeof(alpha) - 1)];
+				x /= sizeof(alpha) - 1;
+			}
+			buf_reset(&line);
+			buf_addstr(&line, "Jan 12 10:00:00 h ");
+			buf_add(&line, msg, len);
+			engine_line(&p.e, line.data, line.len, 0, NOW, &v);
+			hidepid_ref(msg, len, &want);
+			if (v.textlen != want.len ||
+			    memcmp(v.text, want.data, want.len) != 0)
+				fail_msg("'%.*s': got '%.*s', want '%s'",
+				    (int)len, msg, (int)v.textlen, v.text,
+				    buf_str(&want));
+			changed += want.len != len;
+			total++;
+		}
+	}
+	assert_true(changed > 20);
+	buf_free(&line);
+	buf_free(&want);
+	unload(&p);
+	assert_int_equal(tu_rmtree(dir), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jumps_agree_with_pcre2),
 		cmocka_unit_test(test_jumps_named_cases),
+		cmocka_unit_test(test_hidepid_every_short_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, tu_teardown_match);
