@@ -109,6 +109,8 @@ struct engine {
 	size_t		*next_special;	/* owned: see build_jumps */
 	size_t		*next_visit;	/* owned: see build_jumps */
 	size_t		*parent;	/* owned: see build_jumps */
+	bool		*every;		/* owned: per rule, it matches every
+					   text (engine.c's catch_all) */
 	struct engine_stats stats;
 	struct tmpl	*tmpl;		/* borrowed: the template store, or NULL
 					   (automask.h; set by the caller) */

@@ -371,7 +371,10 @@ rules_from(const struct engine *e, struct engine_lane *ln, size_t i,
 		}
 		if (r->kind == RULE_GROUP_HOST)
 			mr = host_match(ln, r, i, v, &why);
-		else if (ln->scanned != 1 || sc->mode[i] == SCAN_ALWAYS)
+		else if (ln->scanned == 1 && e->every[i]) {
+			mr = MATCH_YES;
+			no_captures = true;
+		} else if (ln->scanned != 1 || sc->mode[i] == SCAN_ALWAYS)
 			mr = match_exec(&r->re, v->text, v->textlen, &why);
 		else if (!hit)
 			mr = MATCH_NO;

@@ -30,10 +30,11 @@
 static const char *const words[] = { "ab", "cd", "ef", "gh" };
 
 /* Patterns: exact for Hyperscan, approximated (a backreference: a
- * prefilter), and not taken by it at all (a lookbehind). */
+ * prefilter), not taken by it at all (a lookbehind), catch-alls that
+ * the walk takes without a test (".*", "^"; "(.*)" has a capture). */
 static const char *const pats[] = {
 	"ab", "cd", "^ef", "gh$", "ab cd", "(ab|cd) \\1", "(?<!cd )ef",
-	"ef.*ab", "^cd ", "zz",
+	"ef.*ab", "^cd ", "zz", ".*", "^", "(.*)",
 };
 #define NPATS	(sizeof(pats) / sizeof(pats[0]))
 
