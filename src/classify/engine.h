@@ -92,7 +92,22 @@ struct engine_stats {
 };
 
 struct engine {
+	/* read by the walk of every lane, written only when set up */
 	const struct conf *conf;	/* borrowed */
+	bool		 use_scan;	/* Hyperscan prefilters the rules */
+	struct scan	 scan;		/* message rules, id = rule index */
+	size_t		*next_special;	/* owned: see build_jumps */
+	size_t		*next_visit;	/* owned: see build_jumps */
+	size_t		*parent;	/* owned: see build_jumps */
+	bool		*every;		/* owned: per rule, it matches every
+					   text (engine.c's catch_all) */
+	struct tmpl	*tmpl;		/* borrowed: the template store, or NULL
+					   (automask.h; set by the caller) */
+	char		 localhost[256]; /* this host's name ('@' in selectors) */
+	/* the rest is the applying thread's, written line by line: kept off
+	 * the cache lines above, which another thread's walk reads (sharing
+	 * one made that thread wait for it on every line) */
+	char		 apart[64];
 	struct queue	*queues;	/* owned, one per conf->queues */
 	uint64_t	*queue_errlines; /* per queue: lines filed after a regex error */
 	uint64_t	*rule_errors;	/* per rule: PCRE2 limit hits */
@@ -101,19 +116,9 @@ struct engine {
 	struct buf	 masked;	/* scratch: a noprefix line's key */
 	size_t		*vqueues;	/* scratch for verdict.queues */
 	long		 noprefix_queue; /* index of the noprefix queue, -1 */
-	char		 localhost[256]; /* this host's name ('@' in selectors) */
 	uint64_t	 mem_used;	/* bytes held by all queues */
 	uint64_t	 mem_budget;	/* cap for them from set max_memory, 0 = none */
-	bool		 use_scan;	/* Hyperscan prefilters the rules */
-	struct scan	 scan;		/* message rules, id = rule index */
-	size_t		*next_special;	/* owned: see build_jumps */
-	size_t		*next_visit;	/* owned: see build_jumps */
-	size_t		*parent;	/* owned: see build_jumps */
-	bool		*every;		/* owned: per rule, it matches every
-					   text (engine.c's catch_all) */
 	struct engine_stats stats;
-	struct tmpl	*tmpl;		/* borrowed: the template store, or NULL
-					   (automask.h; set by the caller) */
 	struct buf	 tkey;		/* scratch: a line's automask key */
 	time_t		 new_since;	/* reports mark templates new since then
 					   (0: no marks) */

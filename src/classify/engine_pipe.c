@@ -50,10 +50,14 @@ struct results {
 struct engine_pipe {
 	struct engine	*e;
 	time_t		 now;
-	struct engine_lane lane;	/* the second thread's */
 	struct lpipe	*lp;
 	_Atomic uint64_t *seen;		/* owned: the lanes' automask_prep
 					   memory (AUTOMASK_SEEN), or NULL */
+	char		 apart[64];	/* the lane below is written by the
+					   other thread line by line: not on
+					   the cache line of what the apply
+					   reads */
+	struct engine_lane lane;	/* the second thread's */
 };
 
 /* Stores a walked line's borrowed strings in the block's results. */

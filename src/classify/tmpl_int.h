@@ -59,12 +59,16 @@ struct group {
 };
 
 struct tmpl {
+	uint64_t	 seed[2];	/* the exact cache's hash seeds (random) */
+	char		 apart[64];	/* another thread's walk reads the seeds
+					   (tmpl_prep_hash) while this one
+					   writes what follows, line by line:
+					   not on their cache line */
 	struct tmpl_opts o;
 	struct u64map	 groups;	/* shape → struct group * (owned) */
 	struct u64map	 ids;		/* id → struct tmpl_cluster * (owned) */
 	struct tmpl_cache sigs;		/* signature → template (tmpl_cache.h) */
 	struct tmpl_cache exact;	/* exact message → template */
-	uint64_t	 seed[2];	/* the exact cache's hash seeds (random) */
 	struct tmpl_cluster *head, *tail; /* recency list */
 	size_t		 n;		/* templates */
 	uint64_t	 next_id;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "lib/str.h"
+#include "lib/xmem.h"
 
 #define DAY	86400
 
@@ -128,17 +129,16 @@ mdays(int year, int mon)
 static void
 reset(struct record *r, const char *line, size_t len, int pri)
 {
-	*r = (struct record){
-		.line = line,
-		.len = len,
-		.format = REC_NONE,
-		.msg = line,
-		.msglen = len,
-		.pid = -1,
-		.pri = pri,
-		.facility = pri < 0 ? -1 : pri / 8,
-		.severity = pri < 0 ? -1 : pri % 8,
-	};
+	xzero(r, sizeof(*r));
+	r->line = line;
+	r->len = len;
+	r->format = REC_NONE;
+	r->msg = line;
+	r->msglen = len;
+	r->pid = -1;
+	r->pri = pri;
+	r->facility = pri < 0 ? -1 : pri / 8;
+	r->severity = pri < 0 ? -1 : pri % 8;
 }
 
 /*

@@ -98,3 +98,9 @@ xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return s;
 }
+
+void
+xzero(void *p, size_t n)
+{
+	memset(p, 0, n);
+}
