@@ -126,6 +126,10 @@ struct sumclass {
 	uint32_t	*firstoff;	/* owned: ... from firstoff[svc * 257 + b]
 					   to firstoff[svc * 257 + b + 1] */
 	size_t		 nrules;
+	char		 apart[64];	/* what follows is this thread's,
+					   written line by line; what precedes,
+					   read by another thread's walk too:
+					   not on one cache line */
 	struct sumclass_lane lane;	/* this thread's scratch */
 	struct sumclass_ops ops;	/* sumclass_record's ops */
 	struct sumclass_ops lastops;	/* a "last message repeated" line's */

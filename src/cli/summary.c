@@ -40,14 +40,19 @@ enum fmt { FMT_TEXT, FMT_HTML, FMT_JSON, FMT_MAIL };
 
 struct run {
 	struct sumclass	 k;
-	struct sumstore	 store;
 	struct sumclass_target tg;
+	char		 apart[64];	/* the walk of both threads reads k and
+					   tg; this thread writes what follows
+					   line by line: not on one cache line */
+	struct sumstore	 store;
 	time_t		 now, since, until;
 	bool		 ranged;
 	uint64_t	 undated, outside;
 	struct progress	 pg;		/* the progress line */
 	struct lpipe	*lp;		/* --threads 2, else NULL */
+	char		 apart1[64];	/* the same for the other thread's: */
 	struct sumclass_lane lane1;	/* the second thread's scratch */
+	char		 apart2[64];
 };
 
 /* A block's walked lines (--threads 2). */
