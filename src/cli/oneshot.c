@@ -248,22 +248,33 @@ fail:
 /* ---- reading ---- */
 
 /* The whole of fd (gzip decompressed): its lines to s. */
+static bool
+is_gzip(int fd)
+{
+	unsigned char m[2];
+
+	return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
 static int
 read_whole(struct oneshot *os, int fd, const char *name, struct shim *s)
 {
 	struct lines l;
 	const char *line;
 	size_t len, cut;
-	gzFile gz;
+	gzFile gz = NULL;
 	int rc;
 
-	if ((gz = gzdopen(fd, "rb")) == NULL) {
+	if (lseek(fd, 0, SEEK_CUR) != -1 && !is_gzip(fd))
+		lines_init(&l, fd, os->max_line);	/* no copy through zlib */
+	else if ((gz = gzdopen(fd, "rb")) == NULL) {
 		log_warnx("%s: out of memory", name);
 		close(fd);
 		return -1;
+	} else {
+		gzbuffer(gz, 128 * 1024);
+		lines_init_gz(&l, gz, os->max_line);
 	}
-	gzbuffer(gz, 128 * 1024);
-	lines_init_gz(&l, gz, os->max_line);
 	if (os->progress != NULL)
 		while ((rc = lines_next(&l, &line, &len, &cut)) == 1)
 			shim_progress(s, line, len, cut);
@@ -273,16 +284,11 @@ read_whole(struct oneshot *os, int fd, const char *name, struct shim *s)
 	if (rc == -1)
 		log_warn("%s: read error", name);
 	lines_free(&l);
-	gzclose(gz);
+	if (gz != NULL)
+		gzclose(gz);
+	else
+		close(fd);
 	return rc == -1 ? -1 : 0;
-}
-
-static bool
-is_gzip(int fd)
-{
-	unsigned char m[2];
-
-	return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
 }
 
 static const struct in_file_save *
