@@ -18,6 +18,7 @@
 
 #include "classify/automask.h"
 #include "classify/lcclass.h"
+#include "classify/lead.h"
 #include "conf/conf_tmpl.h"
 #include "conf/lcdb.h"
 #include "lib/log.h"
@@ -135,6 +136,7 @@ build_scan(struct engine *e)
 	} else {
 		e->use_scan = true;
 		build_jumps(e);
+		e->lead = lead_build(c, e->scan.mode);
 	}
 	free(pats);
 	free(flags);
@@ -267,6 +269,7 @@ engine_free(struct engine *e)
 	free(e->next_visit);
 	free(e->parent);
 	free(e->every);
+	free(e->lead);
 }
 
 /* h: map_hash(host, hostlen) */

@@ -101,6 +101,8 @@ struct engine {
 	size_t		*parent;	/* owned: see build_jumps */
 	bool		*every;		/* owned: per rule, it matches every
 					   text (engine.c's catch_all) */
+	uint8_t		*lead;		/* owned: lead.h's table for the
+					   scanned rules, or NULL */
 	struct tmpl	*tmpl;		/* borrowed: the template store, or NULL
 					   (automask.h; set by the caller) */
 	char		 localhost[256]; /* this host's name ('@' in selectors) */

@@ -17,6 +17,7 @@
 #include "classify/automask.h"
 #include "classify/engine.h"
 #include "classify/mask.h"
+#include "classify/lead.h"
 #include "conf/sel.h"
 #include "lib/log.h"
 #include "lib/map.h"
@@ -484,7 +485,11 @@ engine_walk_line(const struct engine *e, struct engine_lane *ln, const char *lin
 
 	ln->scanned = 0;
 	ln->nhits = ln->hi = 0;
-	if (e->use_scan) {
+	if (e->use_scan && !lead_may(e->lead, v->text, v->textlen)) {
+		/* no scanned rule can match a text that starts so */
+		scan_set(&ln->own, NULL, 0);
+		ln->scanned = 1;
+	} else if (e->use_scan) {
 		ln->scanned = scan_line(&ln->own, v->text, v->textlen) == 0 ?
 		    1 : -1;
 		if (ln->scanned == 1)
