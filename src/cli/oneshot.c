@@ -247,7 +247,7 @@ fail:
 
 /* ---- reading ---- */
 
-/* The whole of fd (gzip decompressed): its lines to s. */
+/* Whether the file fd starts with gzip's magic (a pipe: no). */
 static bool
 is_gzip(int fd)
 {
@@ -256,6 +256,9 @@ is_gzip(int fd)
 	return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
 }
 
+/* The whole of fd (gzip decompressed): its lines to s.  A plain file is
+ * read with read(2); a pipe goes through zlib, which passes text through
+ * and decompresses gzip (transparent mode). */
 static int
 read_whole(struct oneshot *os, int fd, const char *name, struct shim *s)
 {
