@@ -18,7 +18,12 @@
 #define TMPL_MAGIC	0x31544d4cU	/* "LMT1" */
 #define TMPL_VERSION	1
 
-#define TMPL_EXACT_MAX	512	/* longest message the exact cache keeps */
+/* Longest message the exact cache keeps.  An entry holds two hashes,
+ * not the text, so a long message costs only its hashing (about 5
+ * instructions a byte, against 25 for the tokenizer): long look-alike
+ * messages (a 970-byte CEF line, a list of 100 names) are the costliest
+ * to split again. */
+#define TMPL_EXACT_MAX	(1024 * 1024)
 
 #define CL_LEARNED	0x1	/* first seen in the learning period */
 #define CL_NEAR		0x2	/* one word away from an older template */

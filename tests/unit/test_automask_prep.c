@@ -24,6 +24,7 @@
 #include "classify/engine_pipe.h"
 #include "classify/tmpl.h"
 #include "classify/tmpl_cache.h"
+#include "classify/tmpl_int.h"
 #include "conf/conf.h"
 #include "lib/buf.h"
 
@@ -205,8 +206,9 @@ test_prepared_messages_give_the_same_templates(void **state)
 	tmpl_free(prep);
 }
 
-/* automask_prep splits a message it has not seen, not one it has, always
- * one too long for the exact cache, and never without a memory; logward's
+/* automask_prep splits a message it has not seen, not one it has (a
+ * long one too: the exact cache keeps hashes, not texts), always one
+ * too long for the exact cache, and never without a memory; logward's
  * own lines are not prepared. */
 static void
 test_automask_prep_memory(void **state)
@@ -215,7 +217,7 @@ test_automask_prep_memory(void **state)
 	_Atomic uint64_t *seen = calloc(AUTOMASK_SEEN, sizeof(*seen));
 	struct tmpl_line line;
 	struct tmpl_prep p;
-	char longmsg[700];
+	char longmsg[700], *huge;
 	const char *m = "sshd[42]: Accepted password for bob from 10.0.0.1";
 
 	(void)state;
@@ -229,8 +231,17 @@ test_automask_prep_memory(void **state)
 	memset(longmsg, 'x', sizeof(longmsg));
 	memcpy(longmsg, "cron: ", 6);
 	automask_prep(t, &line, seen, longmsg, sizeof(longmsg), 4, &p);
+	assert_true(p.ready && p.hashed && p.tok != NULL);
 	automask_prep(t, &line, seen, longmsg, sizeof(longmsg), 4, &p);
+	assert_true(p.ready && p.hashed && p.tok == NULL);
+	huge = malloc(TMPL_EXACT_MAX + 64);
+	assert_non_null(huge);
+	memset(huge, 'x', TMPL_EXACT_MAX + 64);
+	memcpy(huge, "cron: ", 6);
+	automask_prep(t, &line, seen, huge, TMPL_EXACT_MAX + 64, 4, &p);
+	automask_prep(t, &line, seen, huge, TMPL_EXACT_MAX + 64, 4, &p);
 	assert_true(p.ready && !p.hashed && p.tok != NULL);
+	free(huge);
 	automask_prep(t, &line, seen, "logward: event", 14, 7, &p);
 	assert_false(p.ready);
 	automask_prep(NULL, &line, seen, m, strlen(m), 4, &p);
