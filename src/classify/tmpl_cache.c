@@ -149,13 +149,17 @@ static inline uint64_t
 blank_word(uint64_t w, size_t m, unsigned *keep)
 {
 	uint64_t d = in_range(w, '0', '9');
-	uint64_t a = in_range(w | 0x20 * ONES, 'a', 'z');
-	uint64_t k, p, z;
+	uint64_t a, k, p, z;
 
 	if (d == 0) {
-		*keep = (unsigned)(a >> (8 * (m - 1))) & 1;
+		/* no digit (most words): only whether the last byte is a
+		 * letter matters */
+		unsigned last = (unsigned)(w >> (8 * (m - 1))) & 0xff;
+
+		*keep = (last | 0x20) - 'a' < 26u;
 		return w;
 	}
+	a = in_range(w | 0x20 * ONES, 'a', 'z');
 	k = a | (d & *keep);		/* a digit at byte 0 goes on from *keep */
 	p = d;
 	k |= p & (k << 8);
