@@ -20,9 +20,9 @@
 
 /* Longest message the exact cache keeps.  An entry holds two hashes,
  * not the text, so a long message costs only its hashing (about 5
- * instructions a byte, against 25 for the tokenizer): long look-alike
- * messages (a 970-byte CEF line, a list of 100 names) are the costliest
- * to split again. */
+ * instructions a byte, against 12 to 50 for the tokenizer): long
+ * messages that differ only in their numbers (a 970-byte CEF line with
+ * another address) are the costliest to split again. */
 #define TMPL_EXACT_MAX	(1024 * 1024)
 
 #define CL_LEARNED	0x1	/* first seen in the learning period */
